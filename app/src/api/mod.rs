@@ -1,0 +1,51 @@
+//! Server functions: find the caller, call a service, map the error to a status code.
+
+pub mod auth;
+pub mod incidents;
+pub mod runbooks;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use leptos::prelude::use_context;
+    use leptos_axum::ResponseOptions;
+    use tower_sessions::Session;
+
+    use crate::domain::user::CurrentUser;
+    use crate::error::{AppError, AppResult};
+    use crate::server::authz::current_user;
+    use crate::server::state::AppState;
+
+    pub fn state() -> AppResult<AppState> {
+        use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the server function context");
+            AppError::internal()
+        })
+    }
+
+    pub async fn session() -> AppResult<Session> {
+        leptos_axum::extract::<Session>().await.map_err(|e| {
+            tracing::error!(error = %e, "no session layer");
+            AppError::internal()
+        })
+    }
+
+    /// The application state and the signed-in user (if any).
+    pub async fn caller() -> AppResult<(AppState, Option<CurrentUser>)> {
+        let state = state()?;
+        let session = session().await?;
+        let user = current_user(&state.db, &session).await?;
+        Ok((state, user))
+    }
+
+    /// Sets the response status from the error, so HTTP clients and the SSR page see it.
+    pub fn respond<T>(result: AppResult<T>) -> AppResult<T> {
+        if let Err(e) = &result {
+            if let Some(res) = use_context::<ResponseOptions>() {
+                if let Ok(code) = http::StatusCode::from_u16(e.status_code()) {
+                    res.set_status(code);
+                }
+            }
+        }
+        result
+    }
+}

@@ -1,0 +1,7 @@
+//! Reusable view pieces.
+
+pub mod badges;
+pub mod clock;
+pub mod nav;
+pub mod time;
+pub mod timeline;

@@ -1,0 +1,248 @@
+//! The incident event log: every change to an incident is one event. The war-room timeline,
+//! live updates and (later) the postmortem and metrics all read it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ids::{EventId, IncidentId, RunbookId, ServiceId};
+use super::incident::{ChangeKind, Incident, Severity, Status};
+use super::roles::{IncidentRole, Person};
+use super::timers::{Audience, TimerKind};
+use super::triage::{Answer, Question};
+
+/// The triage as recorded at declaration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriageRecord {
+    pub answers: Vec<(Question, Answer)>,
+    pub proposed: Severity,
+    pub reason: String,
+    pub chosen: Severity,
+    /// Why the responder chose another level than the one proposed.
+    pub override_reason: Option<String>,
+}
+
+/// What happened. Serialised with a `type` tag; the tag is also stored in its own column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    Declared {
+        title: String,
+        severity: Severity,
+        services: Vec<ServiceId>,
+        triage: Option<TriageRecord>,
+    },
+    SeverityChanged {
+        from: Severity,
+        to: Severity,
+        reason: String,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    RoleAssigned {
+        role: IncidentRole,
+        person: Person,
+        /// Set when the role was handed over from someone.
+        from: Option<Person>,
+    },
+    RoleReleased {
+        role: IncidentRole,
+        person: Person,
+    },
+    NoteAdded {
+        body: String,
+    },
+    /// A stakeholder update: resets the update cadence clock.
+    UpdatePosted {
+        body: String,
+    },
+    ChangeRecorded {
+        change: ChangeKind,
+        description: String,
+        link: Option<String>,
+    },
+    LinkAdded {
+        label: String,
+        url: String,
+    },
+    DataExposureFlagged,
+    Notified {
+        audience: Audience,
+    },
+    TimerFired {
+        timer: TimerKind,
+        due_at: DateTime<Utc>,
+        text: String,
+    },
+    RunbookStepDone {
+        runbook: RunbookId,
+        step: String,
+        title: String,
+    },
+}
+
+impl EventKind {
+    /// The tag stored in the `kind` column.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Declared { .. } => "declared",
+            EventKind::SeverityChanged { .. } => "severity_changed",
+            EventKind::StatusChanged { .. } => "status_changed",
+            EventKind::RoleAssigned { .. } => "role_assigned",
+            EventKind::RoleReleased { .. } => "role_released",
+            EventKind::NoteAdded { .. } => "note_added",
+            EventKind::UpdatePosted { .. } => "update_posted",
+            EventKind::ChangeRecorded { .. } => "change_recorded",
+            EventKind::LinkAdded { .. } => "link_added",
+            EventKind::DataExposureFlagged => "data_exposure_flagged",
+            EventKind::Notified { .. } => "notified",
+            EventKind::TimerFired { .. } => "timer_fired",
+            EventKind::RunbookStepDone { .. } => "runbook_step_done",
+        }
+    }
+
+    /// One line for the timeline.
+    pub fn summary(&self) -> String {
+        match self {
+            EventKind::Declared { title, severity, triage, .. } => match triage {
+                Some(t) if t.override_reason.is_some() => format!(
+                    "Declared \"{title}\" as {severity} (triage proposed {}: {}; chosen because: {})",
+                    t.proposed,
+                    t.reason,
+                    t.override_reason.as_deref().unwrap_or_default()
+                ),
+                Some(t) => format!("Declared \"{title}\" as {severity}: {}", t.reason),
+                None => format!("Declared \"{title}\" as {severity}"),
+            },
+            EventKind::SeverityChanged { from, to, reason } => format!("Severity {from} → {to}: {reason}"),
+            EventKind::StatusChanged { from, to } => format!("Status {from} → {to}"),
+            EventKind::RoleAssigned { role, person, from: Some(prev) } => {
+                format!("{} handed over from {} to {}", role.label(), prev.name, person.name)
+            }
+            EventKind::RoleAssigned { role, person, from: None } => {
+                format!("{} is now {}", person.name, role.label())
+            }
+            EventKind::RoleReleased { role, person } => format!("{} is no longer {}", person.name, role.label()),
+            EventKind::NoteAdded { body } => body.clone(),
+            EventKind::UpdatePosted { body } => format!("Update: {body}"),
+            EventKind::ChangeRecorded { change, description, .. } => {
+                format!("Possible cause recorded ({}): {description}", change.label())
+            }
+            EventKind::LinkAdded { label, .. } => format!("Link added: {label}"),
+            EventKind::DataExposureFlagged => "Data exposure flagged".into(),
+            EventKind::Notified { audience } => audience.label().into(),
+            EventKind::TimerFired { text, .. } => text.clone(),
+            EventKind::RunbookStepDone { title, .. } => format!("Runbook step done: {title}"),
+        }
+    }
+
+    /// Whether the timeline should draw attention to it.
+    pub fn is_alert(&self) -> bool {
+        matches!(self, EventKind::TimerFired { .. } | EventKind::Notified { .. } | EventKind::DataExposureFlagged)
+    }
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentEvent {
+    pub id: EventId,
+    pub incident_id: IncidentId,
+    pub at: DateTime<Utc>,
+    /// Who did it; `None` for Klaxon itself (timers).
+    pub actor: Option<Person>,
+    pub kind: EventKind,
+}
+
+/// What a live subscriber receives: the event and the incident as it stands after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    pub event: IncidentEvent,
+    pub incident: Incident,
+}
+
+/// A live topic. Parsed from the `/live/{topic}` path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Topic {
+    /// The incident list.
+    Incidents,
+    /// One incident's war room.
+    Incident(IncidentId),
+}
+
+impl Topic {
+    pub fn parse(s: &str) -> Option<Topic> {
+        if s == "incidents" {
+            return Some(Topic::Incidents);
+        }
+        let id = s.strip_prefix("incident:")?;
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) || id.len() > 18 {
+            return None;
+        }
+        id.parse().ok().map(Topic::Incident)
+    }
+
+    pub fn path(&self) -> String {
+        match self {
+            Topic::Incidents => "incidents".into(),
+            Topic::Incident(id) => format!("incident:{id}"),
+        }
+    }
+}
+
+/// Parses a `Last-Event-ID` header: a non-negative event id.
+pub fn parse_last_event_id(raw: &str) -> Result<EventId, String> {
+    let t = raw.trim();
+    if t.is_empty() || t.len() > 18 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("Last-Event-ID must be a non-negative event id, not {:?}", truncate(t, 40)));
+    }
+    t.parse::<i64>().map(EventId).map_err(|e| e.to_string())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_round_trip() {
+        for t in [Topic::Incidents, Topic::Incident(IncidentId(42))] {
+            assert_eq!(Topic::parse(&t.path()), Some(t));
+        }
+        assert_eq!(Topic::parse("incident:"), None);
+        assert_eq!(Topic::parse("incident:-1"), None);
+        assert_eq!(Topic::parse("incident:1x"), None);
+        assert_eq!(Topic::parse("status"), None);
+    }
+
+    #[test]
+    fn last_event_id() {
+        assert_eq!(parse_last_event_id(" 17 "), Ok(EventId(17)));
+        assert!(parse_last_event_id("").is_err());
+        assert!(parse_last_event_id("-3").is_err());
+        assert!(parse_last_event_id("abc").is_err());
+        assert!(parse_last_event_id("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn kinds_serialise_with_their_tag() {
+        let k = EventKind::StatusChanged { from: Status::Investigating, to: Status::Identified };
+        let v = serde_json::to_value(&k).unwrap();
+        assert_eq!(v["type"], k.name());
+        let back: EventKind = serde_json::from_value(v).unwrap();
+        assert_eq!(back, k);
+        assert_eq!(EventKind::DataExposureFlagged.name(), "data_exposure_flagged");
+    }
+
+    #[test]
+    fn summaries() {
+        let p = |n: &str| Person { id: crate::domain::ids::UserId(1), name: n.into() };
+        let k = EventKind::RoleAssigned { role: IncidentRole::Commander, person: p("Bo"), from: Some(p("Ada")) };
+        assert_eq!(k.summary(), "Incident Commander handed over from Ada to Bo");
+        let k = EventKind::SeverityChanged { from: Severity::Sev3, to: Severity::Sev1, reason: "spreading".into() };
+        assert_eq!(k.summary(), "Severity SEV3 → SEV1: spreading");
+    }
+}

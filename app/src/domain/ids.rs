@@ -1,0 +1,47 @@
+//! Newtype ids, so an incident id can never be passed where a user id is expected.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.trim().parse::<i64>().map($name)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An incident.
+    IncidentId
+);
+id_type!(
+    /// A user account.
+    UserId
+);
+id_type!(
+    /// A service that incidents affect.
+    ServiceId
+);
+id_type!(
+    /// A runbook.
+    RunbookId
+);
+id_type!(
+    /// One entry of an incident's event log; increases monotonically across all incidents.
+    EventId
+);

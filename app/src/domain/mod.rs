@@ -1,0 +1,11 @@
+//! Pure types and rules. No I/O: everything here compiles to wasm and is unit tested.
+
+pub mod event;
+pub mod ids;
+pub mod incident;
+pub mod roles;
+pub mod runbook;
+pub mod timers;
+pub mod triage;
+pub mod user;
+pub mod war_room;

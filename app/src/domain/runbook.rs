@@ -1,0 +1,197 @@
+//! Runbooks: what to check, what to try, how to recover. Imported from YAML of the shape
+//!
+//! ```yaml
+//! metadata: {title, service, severity, owner, alert_names: [..], impact}
+//! diagnosis:  [{step, command, expected}]
+//! mitigation: [{option, when, command, verify}]
+//! recovery:   [text, ..]
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{RunbookId, ServiceId};
+use super::incident::Severity;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunbookMetadata {
+    pub title: String,
+    /// The slug of the service it belongs to.
+    pub service: String,
+    #[serde(default)]
+    pub severity: Option<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub alert_names: Vec<String>,
+    #[serde(default)]
+    pub impact: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiagnosisStep {
+    #[serde(alias = "name", alias = "title")]
+    pub step: String,
+    #[serde(default)]
+    pub command: Option<String>,
+    #[serde(default)]
+    pub expected: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MitigationOption {
+    #[serde(alias = "name", alias = "title")]
+    pub option: String,
+    #[serde(default)]
+    pub when: Option<String>,
+    #[serde(default)]
+    pub command: Option<String>,
+    #[serde(default)]
+    pub verify: Option<String>,
+}
+
+/// The document as written in YAML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunbookDoc {
+    pub metadata: RunbookMetadata,
+    #[serde(default)]
+    pub diagnosis: Vec<DiagnosisStep>,
+    #[serde(default)]
+    pub mitigation: Vec<MitigationOption>,
+    #[serde(default)]
+    pub recovery: Vec<String>,
+}
+
+/// A stored runbook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Runbook {
+    pub id: RunbookId,
+    pub service_id: ServiceId,
+    pub doc: RunbookDoc,
+}
+
+/// A step a responder can tick, with a key stable across edits that keep its position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRef {
+    pub key: String,
+    pub title: String,
+    pub command: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl RunbookDoc {
+    /// Checks what YAML cannot: non-empty titles, a known severity, sane sizes.
+    pub fn validate(&self) -> Result<(), String> {
+        let m = &self.metadata;
+        if m.title.trim().is_empty() {
+            return Err("metadata.title must not be empty".into());
+        }
+        if m.title.chars().count() > 200 {
+            return Err("metadata.title must have at most 200 characters".into());
+        }
+        if m.service.trim().is_empty() {
+            return Err("metadata.service must name a service".into());
+        }
+        if let Some(s) = &m.severity {
+            if Severity::parse(s).is_none() {
+                return Err(format!("metadata.severity must be sev1 to sev4, not {s:?}"));
+            }
+        }
+        let steps = self.diagnosis.len() + self.mitigation.len() + self.recovery.len();
+        if steps == 0 {
+            return Err("a runbook needs at least one diagnosis, mitigation or recovery step".into());
+        }
+        if steps > 200 {
+            return Err("a runbook may have at most 200 steps".into());
+        }
+        for (i, d) in self.diagnosis.iter().enumerate() {
+            if d.step.trim().is_empty() {
+                return Err(format!("diagnosis[{i}].step must not be empty"));
+            }
+        }
+        for (i, o) in self.mitigation.iter().enumerate() {
+            if o.option.trim().is_empty() {
+                return Err(format!("mitigation[{i}].option must not be empty"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every tickable step in order: diagnosis, mitigation, recovery.
+    pub fn steps(&self) -> Vec<StepRef> {
+        let mut out = Vec::new();
+        for (i, d) in self.diagnosis.iter().enumerate() {
+            out.push(StepRef {
+                key: format!("diagnosis.{i}"),
+                title: d.step.clone(),
+                command: d.command.clone(),
+                detail: d.expected.as_ref().map(|e| format!("Expected: {e}")),
+            });
+        }
+        for (i, m) in self.mitigation.iter().enumerate() {
+            out.push(StepRef {
+                key: format!("mitigation.{i}"),
+                title: m.option.clone(),
+                command: m.command.clone(),
+                detail: match (&m.when, &m.verify) {
+                    (Some(w), Some(v)) => Some(format!("When: {w}. Verify: {v}")),
+                    (Some(w), None) => Some(format!("When: {w}")),
+                    (None, Some(v)) => Some(format!("Verify: {v}")),
+                    (None, None) => None,
+                },
+            });
+        }
+        for (i, r) in self.recovery.iter().enumerate() {
+            out.push(StepRef { key: format!("recovery.{i}"), title: r.clone(), command: None, detail: None });
+        }
+        out
+    }
+
+    pub fn step(&self, key: &str) -> Option<StepRef> {
+        self.steps().into_iter().find(|s| s.key == key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> RunbookDoc {
+        RunbookDoc {
+            metadata: RunbookMetadata {
+                title: "Checkout 5xx".into(),
+                service: "checkout".into(),
+                severity: Some("sev2".into()),
+                owner: Some("payments".into()),
+                alert_names: vec!["CheckoutErrorRate".into()],
+                impact: None,
+            },
+            diagnosis: vec![DiagnosisStep { step: "Error rate".into(), command: Some("curl".into()), expected: Some("< 1%".into()) }],
+            mitigation: vec![MitigationOption { option: "Roll back".into(), when: Some("after deploy".into()), command: None, verify: None }],
+            recovery: vec!["Re-enable traffic".into()],
+        }
+    }
+
+    #[test]
+    fn steps_have_stable_keys() {
+        let keys: Vec<String> = doc().steps().into_iter().map(|s| s.key).collect();
+        assert_eq!(keys, ["diagnosis.0", "mitigation.0", "recovery.0"]);
+        assert_eq!(doc().step("mitigation.0").unwrap().detail.as_deref(), Some("When: after deploy"));
+        assert!(doc().step("mitigation.9").is_none());
+    }
+
+    #[test]
+    fn validation() {
+        assert!(doc().validate().is_ok());
+        let mut d = doc();
+        d.metadata.severity = Some("high".into());
+        assert!(d.validate().unwrap_err().contains("sev1 to sev4"));
+        let mut d = doc();
+        d.diagnosis.clear();
+        d.mitigation.clear();
+        d.recovery.clear();
+        assert!(d.validate().is_err());
+        let mut d = doc();
+        d.metadata.title = " ".into();
+        assert!(d.validate().is_err());
+    }
+}

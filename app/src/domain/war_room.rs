@@ -1,0 +1,167 @@
+//! The war room's read model, shared by the server function and the page.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::event::{EventKind, IncidentEvent, LiveEvent};
+use super::ids::EventId;
+use super::ids::RunbookId;
+use super::incident::Incident;
+use super::roles::{Assignment, IncidentRole};
+use super::runbook::Runbook;
+use super::user::UserSummary;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WarRoom {
+    pub incident: Incident,
+    pub events: Vec<IncidentEvent>,
+    pub roles: Vec<Assignment>,
+    pub runbooks: Vec<Runbook>,
+    pub people: Vec<UserSummary>,
+    /// The server's clock when this was read, for "how long ago" without hydration mismatches.
+    pub now: DateTime<Utc>,
+}
+
+impl WarRoom {
+    /// The newest event this view has seen.
+    pub fn last_event_id(&self) -> EventId {
+        self.events.last().map(|e| e.id).unwrap_or(EventId(0))
+    }
+
+    /// Applies a live event: appends it to the timeline, takes the incident as it stands
+    /// after it, and follows role changes. An event already seen is ignored (returns false).
+    pub fn apply(&mut self, live: LiveEvent) -> bool {
+        if live.event.incident_id != self.incident.id || live.event.id <= self.last_event_id() {
+            return false;
+        }
+        match &live.event.kind {
+            EventKind::RoleAssigned { role, person, from } => {
+                if let Some(prev) = from {
+                    self.roles.retain(|a| !(a.role == *role && a.person.id == prev.id));
+                }
+                if *role != IncidentRole::Sme {
+                    self.roles.retain(|a| a.role != *role);
+                }
+                self.roles.push(Assignment { role: *role, person: person.clone() });
+                self.roles.sort_by(|a, b| a.role.cmp(&b.role).then_with(|| a.person.name.cmp(&b.person.name)));
+            }
+            EventKind::RoleReleased { role, person } => {
+                self.roles.retain(|a| !(a.role == *role && a.person.id == person.id));
+            }
+            _ => {}
+        }
+        self.incident = live.incident;
+        self.events.push(live.event);
+        true
+    }
+
+    /// Who holds a role now.
+    pub fn holders(&self, role: IncidentRole) -> Vec<&Assignment> {
+        self.roles.iter().filter(|a| a.role == role).collect()
+    }
+}
+
+/// A link shown in the war room's link list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+/// Links added on the timeline, and the links of recorded changes.
+pub fn links(events: &[IncidentEvent]) -> Vec<Link> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::LinkAdded { label, url } => Some(Link { label: label.clone(), url: url.clone() }),
+            EventKind::ChangeRecorded { change, description, link: Some(url) } => {
+                Some(Link { label: format!("{}: {description}", change.label()), url: url.clone() })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The runbook steps already ticked on this incident.
+pub fn ticked(events: &[IncidentEvent]) -> Vec<(RunbookId, String)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::RunbookStepDone { runbook, step, .. } => Some((*runbook, step.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{IncidentId, UserId};
+    use crate::domain::incident::{Severity, Status};
+    use crate::domain::roles::Person;
+    use chrono::TimeZone;
+
+    fn incident(status: Status, version: i64) -> Incident {
+        let t = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
+        Incident {
+            id: IncidentId(7),
+            slug: "inc-20261122-x".into(),
+            title: "x".into(),
+            impact: String::new(),
+            severity: Severity::Sev2,
+            status,
+            detected_at: t,
+            declared_at: t,
+            mitigated_at: None,
+            resolved_at: None,
+            last_update_at: t,
+            data_exposure: false,
+            services: vec![],
+            version,
+        }
+    }
+
+    fn live(id: i64, kind: EventKind, status: Status) -> LiveEvent {
+        let i = incident(status, id);
+        LiveEvent { event: IncidentEvent { id: EventId(id), incident_id: i.id, at: i.declared_at, actor: None, kind }, incident: i }
+    }
+
+    fn room() -> WarRoom {
+        WarRoom { incident: incident(Status::Detected, 1), events: vec![], roles: vec![], runbooks: vec![], people: vec![], now: Utc::now() }
+    }
+
+    #[test]
+    fn applies_each_event_once_in_order() {
+        let mut w = room();
+        let moved = EventKind::StatusChanged { from: Status::Detected, to: Status::Investigating };
+        assert!(w.apply(live(5, moved.clone(), Status::Investigating)));
+        assert_eq!(w.incident.status, Status::Investigating);
+        assert!(!w.apply(live(5, moved.clone(), Status::Investigating)), "duplicate ignored");
+        assert!(!w.apply(live(4, moved, Status::Investigating)), "older ignored");
+        assert_eq!(w.events.len(), 1);
+        assert_eq!(w.last_event_id(), EventId(5));
+    }
+
+    #[test]
+    fn follows_hand_overs() {
+        let mut w = room();
+        let ada = Person { id: UserId(1), name: "Ada".into() };
+        let bo = Person { id: UserId(2), name: "Bo".into() };
+        w.apply(live(1, EventKind::RoleAssigned { role: IncidentRole::Commander, person: ada.clone(), from: None }, Status::Detected));
+        w.apply(live(2, EventKind::RoleAssigned { role: IncidentRole::Commander, person: bo.clone(), from: Some(ada.clone()) }, Status::Detected));
+        assert_eq!(w.holders(IncidentRole::Commander).iter().map(|a| a.person.name.as_str()).collect::<Vec<_>>(), ["Bo"]);
+        w.apply(live(3, EventKind::RoleAssigned { role: IncidentRole::Sme, person: ada.clone(), from: None }, Status::Detected));
+        w.apply(live(4, EventKind::RoleAssigned { role: IncidentRole::Sme, person: bo.clone(), from: None }, Status::Detected));
+        assert_eq!(w.holders(IncidentRole::Sme).len(), 2);
+        w.apply(live(5, EventKind::RoleReleased { role: IncidentRole::Sme, person: ada }, Status::Detected));
+        assert_eq!(w.holders(IncidentRole::Sme).len(), 1);
+    }
+
+    #[test]
+    fn ignores_other_incidents() {
+        let mut w = room();
+        let mut ev = live(9, EventKind::DataExposureFlagged, Status::Detected);
+        ev.event.incident_id = IncidentId(8);
+        assert!(!w.apply(ev));
+    }
+}

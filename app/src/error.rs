@@ -1,0 +1,102 @@
+//! The one error type server functions return: a kind that maps to an HTTP status and a
+//! message meant for the person who caused it.
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use std::fmt;
+
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorKind {
+    /// 400: the input is wrong.
+    BadRequest,
+    /// 401: not signed in, or the session ended.
+    Unauthorized,
+    /// 403: signed in, but not allowed.
+    Forbidden,
+    /// 404
+    NotFound,
+    /// 409: someone else changed it first, or the move is not legal now.
+    Conflict,
+    /// 429
+    TooManyRequests,
+    /// 500: our fault; the message says nothing internal.
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub struct AppError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl AppError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        AppError { kind, message: message.into() }
+    }
+    pub fn bad_request(m: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequest, m)
+    }
+    pub fn unauthorized() -> Self {
+        Self::new(ErrorKind::Unauthorized, "Please sign in.")
+    }
+    pub fn forbidden(m: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Forbidden, m)
+    }
+    pub fn not_found(m: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, m)
+    }
+    pub fn conflict(m: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Conflict, m)
+    }
+    pub fn internal() -> Self {
+        Self::new(ErrorKind::Internal, "Something went wrong on our side; it has been logged.")
+    }
+
+    pub fn status_code(&self) -> u16 {
+        match self.kind {
+            ErrorKind::BadRequest => 400,
+            ErrorKind::Unauthorized => 401,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::NotFound => 404,
+            ErrorKind::Conflict => 409,
+            ErrorKind::TooManyRequests => 429,
+            ErrorKind::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
+                AppError::bad_request(format!("The request could not be read: {m}"))
+            }
+            other => AppError::new(ErrorKind::Internal, other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => AppError::not_found("Not found."),
+            _ => {
+                tracing::error!(error = %e, "database error");
+                AppError::internal()
+            }
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

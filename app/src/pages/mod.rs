@@ -1,0 +1,8 @@
+//! One route per file (the war room, being large, is a folder).
+
+pub mod declare;
+pub mod gate;
+pub mod incidents;
+pub mod login;
+pub mod runbooks;
+pub mod war_room;

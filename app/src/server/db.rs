@@ -1,0 +1,193 @@
+//! The database: SQLite (embedded default) or PostgreSQL, through sqlx's `Any` driver with
+//! `$1`-style queries that both accept.
+//!
+//! Every transaction that appends incident events is a *write transaction* ([`Db::begin`]):
+//! it holds this process's writer lock (and on PostgreSQL a transaction-scoped advisory
+//! lock shared by all replicas) from its first statement until its events have been
+//! published. Event ids are therefore committed, and published, in increasing order, which
+//! is what lets a live subscriber resume with `Last-Event-ID` and miss nothing.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::domain::event::LiveEvent;
+use crate::server::hub::Hub;
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// The advisory lock key that serialises event-appending transactions across replicas.
+const EVENT_LOCK_KEY: i64 = 0x6b6c_6178_6f6e; // "klaxon"
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct DbConfig {
+    pub url: String,
+    pub max_connections: u32,
+    pub busy_timeout: Duration,
+}
+
+impl DbConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        DbConfig { url: url.into(), max_connections: 16, busy_timeout: Duration::from_secs(5) }
+    }
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+    writer: Arc<Mutex<()>>,
+}
+
+impl Db {
+    /// Connects, creating the SQLite file (and its folder) when missing.
+    pub async fn connect(config: &DbConfig) -> Result<Db, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let url = config.url.trim();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(sqlx::Error::Configuration(
+                format!("DATABASE_URL must start with sqlite: or postgres://, not {url:?}").into(),
+            ));
+        };
+        let url = match backend {
+            Backend::Sqlite => sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let busy_ms = config.busy_timeout.as_millis() as u64;
+        let pool = AnyPoolOptions::new()
+            .max_connections(config.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // sqlx leaves the journal mode alone: WAL lets readers run beside the writer.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        let q = format!("PRAGMA busy_timeout = {busy_ms}");
+                        conn.execute(sqlx::AssertSqlSafe(q)).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Db { pool, backend, writer: Arc::new(Mutex::new(())) })
+    }
+
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATOR.run(&self.pool).await,
+            Backend::Postgres => POSTGRES_MIGRATOR.run(&self.pool).await,
+        }
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Begins a write transaction (see the module documentation).
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        let guard = self.writer.clone().lock_owned().await;
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(EVENT_LOCK_KEY).execute(&mut *tx).await?;
+        }
+        Ok(Tx { tx, guard, pending: Vec::new() })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Turns `sqlite://data/klaxon.db` into a URL that creates the file, and makes its folder.
+fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
+    let path_part = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let (path, query) = match path_part.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_part, None),
+    };
+    if path.is_empty() || path == ":memory:" {
+        return Err(sqlx::Error::Configuration("Klaxon needs an SQLite file, not an in-memory database".into()));
+    }
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                sqlx::Error::Configuration(format!("cannot create the folder {}: {e}", parent.display()).into())
+            })?;
+        }
+    }
+    Ok(match query {
+        Some(q) if q.contains("mode=") => format!("sqlite://{path}?{q}"),
+        Some(q) => format!("sqlite://{path}?{q}&mode=rwc"),
+        None => format!("sqlite://{path}?mode=rwc"),
+    })
+}
+
+/// A write transaction. Events appended in it are published to live subscribers after
+/// commit, while the writer lock is still held, so they go out in id order.
+pub struct Tx {
+    tx: Transaction<'static, Any>,
+    guard: OwnedMutexGuard<()>,
+    pending: Vec<LiveEvent>,
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// Queues a live event for publication after a successful commit.
+    pub fn publish_after_commit(&mut self, event: LiveEvent) {
+        self.pending.push(event);
+    }
+
+    /// Commits, then publishes the queued events; on error nothing is published.
+    pub async fn commit(self, hub: &Hub) -> Result<(), sqlx::Error> {
+        let Tx { tx, guard, pending } = self;
+        tx.commit().await?;
+        for event in pending {
+            hub.publish(&event);
+        }
+        drop(guard);
+        Ok(())
+    }
+
+    /// Commits without publishing (for transactions that append no events).
+    pub async fn commit_quiet(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+pub use sqlx::Error as DbError;
+
+/// Booleans are stored as 0/1 integers in both databases.
+pub fn flag(b: bool) -> i64 {
+    b as i64
+}

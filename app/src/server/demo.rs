@@ -1,0 +1,159 @@
+//! `klaxon demo`: a small organisation to look around in. Safe to run twice.
+
+use chrono::Duration;
+
+use crate::domain::incident::{Severity, Status};
+use crate::domain::roles::IncidentRole;
+use crate::domain::triage::Answer;
+use crate::domain::user::{AccountRole, CurrentUser};
+use crate::error::AppResult;
+use crate::server::repo::{catalog, incidents as incident_repo, runbooks, users};
+use crate::server::services::auth::add_user;
+use crate::domain::incident::{DeclareInput, NoteKind};
+use crate::server::services::incidents;
+use crate::server::state::AppState;
+use crate::server::time::now;
+
+/// Every demo account signs in with this password.
+pub const DEMO_PASSWORD: &str = "klaxon-demo";
+
+pub const DEMO_USERS: [(&str, &str, AccountRole); 4] = [
+    ("ada@example.com", "Ada Lovelace", AccountRole::Admin),
+    ("ben@example.com", "Ben Okafor", AccountRole::Responder),
+    ("cleo@example.com", "Cleo Park", AccountRole::Responder),
+    ("vic@example.com", "Vic Viewer", AccountRole::Viewer),
+];
+
+const SERVICES: [(&str, &str, &str); 4] = [
+    ("checkout", "Checkout", "Cart, payment and order placement"),
+    ("api", "Public API", "api.example.com"),
+    ("auth", "Sign-in", "Accounts and sessions"),
+    ("search", "Search", "Product search and suggestions"),
+];
+
+const CHECKOUT_RUNBOOK: &str = r#"metadata:
+  title: Checkout error rate high
+  service: checkout
+  severity: sev2
+  owner: payments-team
+  alert_names: [CheckoutErrorRateHigh, PaymentProviderTimeouts]
+  impact: Customers cannot complete purchases.
+diagnosis:
+  - step: Check the checkout error rate
+    command: curl -s http://checkout.internal/metrics | grep http_errors_total
+    expected: Fewer than 1% of requests fail
+  - step: Check the payment provider's latency
+    command: kubectl -n checkout logs deploy/payments --since=10m | grep timeout
+    expected: No timeouts
+mitigation:
+  - option: Roll back the last deploy
+    when: A deploy went out shortly before the errors began
+    command: deployctl rollback checkout --to previous
+    verify: The error rate falls below 1% within 5 minutes
+  - option: Fail over to the secondary payment provider
+    when: The primary provider times out
+    command: flagctl set payments.provider secondary
+    verify: Payments succeed in the dashboard
+recovery:
+  - Switch back to the primary provider once it is healthy
+  - Replay the failed orders from the dead-letter queue
+"#;
+
+const API_RUNBOOK: &str = r#"metadata:
+  title: Public API latency
+  service: api
+  severity: sev3
+  owner: platform-team
+  alert_names: [ApiLatencyP99High]
+diagnosis:
+  - step: Look at p99 latency by route
+    command: curl -s http://api.internal/debug/latency
+    expected: p99 below 300 ms
+mitigation:
+  - option: Scale out the API pods
+    command: kubectl -n api scale deploy/api --replicas=12
+    verify: p99 falls within 10 minutes
+recovery:
+  - Scale back in after an hour of normal latency
+"#;
+
+pub async fn load(state: &AppState) -> AppResult<()> {
+    let mut admin = None;
+    for (email, name, role) in DEMO_USERS {
+        let id = add_user(&state.db, email, name, role, DEMO_PASSWORD).await?;
+        if role == AccountRole::Admin {
+            admin = Some(CurrentUser { id, email: email.into(), name: name.into(), role });
+        }
+    }
+    let admin = admin.expect("the demo has an admin");
+    {
+        let mut conn = state.db.pool().acquire().await?;
+        for (slug, name, description) in SERVICES {
+            catalog::upsert(&mut conn, slug, name, description).await?;
+        }
+    }
+    {
+        let mut conn = state.db.pool().acquire().await?;
+        if runbooks::list(&mut conn).await?.is_empty() {
+            drop(conn);
+            crate::server::services::runbooks::save_yaml(state, Some(&admin), None, CHECKOUT_RUNBOOK).await?;
+            crate::server::services::runbooks::save_yaml(state, Some(&admin), None, API_RUNBOOK).await?;
+        }
+    }
+    let existing = {
+        let mut conn = state.db.pool().acquire().await?;
+        incident_repo::list(&mut conn, 10).await?
+    };
+    if !existing.is_empty() {
+        return Ok(());
+    }
+    let (ben, cleo) = {
+        let mut conn = state.db.pool().acquire().await?;
+        let ben = users::by_email(&mut conn, "ben@example.com").await?.map(|u| u.user);
+        let cleo = users::by_email(&mut conn, "cleo@example.com").await?.map(|u| u.user);
+        (ben.expect("demo user"), cleo.expect("demo user"))
+    };
+
+    // A resolved incident from earlier today.
+    let old = incidents::declare(
+        state,
+        Some(&ben),
+        DeclareInput {
+            title: "Search suggestions slow".into(),
+            impact: "Suggestions took several seconds for some users.".into(),
+            services: vec!["search".into()],
+            detected_at: Some(now() - Duration::hours(3)),
+            answers: vec![Answer::No, Answer::No, Answer::No, Answer::No, Answer::No, Answer::No, Answer::Yes],
+            ..Default::default()
+        },
+    )
+    .await?;
+    incidents::assign_role(state, Some(&ben), old.id, IncidentRole::Commander, ben.id).await?;
+    let mut status = Status::Detected;
+    for to in [Status::Investigating, Status::Identified, Status::Mitigating, Status::Resolved] {
+        incidents::change_status(state, Some(&ben), old.id, status, to).await?;
+        status = to;
+    }
+
+    // An active incident: checkout failing for some customers.
+    let active = incidents::declare(
+        state,
+        Some(&cleo),
+        DeclareInput {
+            title: "Checkout errors".into(),
+            impact: "About 15% of checkout attempts fail with a 502.".into(),
+            services: vec!["checkout".into(), "api".into()],
+            detected_at: Some(now() - Duration::minutes(12)),
+            answers: vec![Answer::No, Answer::No, Answer::No, Answer::Yes],
+            severity: Some(Severity::Sev2),
+            ..Default::default()
+        },
+    )
+    .await?;
+    incidents::assign_role(state, Some(&cleo), active.id, IncidentRole::Commander, cleo.id).await?;
+    incidents::assign_role(state, Some(&cleo), active.id, IncidentRole::Ops, ben.id).await?;
+    incidents::change_status(state, Some(&cleo), active.id, Status::Detected, Status::Investigating).await?;
+    incidents::add_note(state, Some(&ben), active.id, NoteKind::Note, "502s come from the payments upstream; checking the provider.").await?;
+    incidents::add_note(state, Some(&cleo), active.id, NoteKind::Update, "We are investigating failed checkouts. Next update within 60 minutes.").await?;
+    Ok(())
+}

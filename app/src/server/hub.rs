@@ -1,0 +1,66 @@
+//! The live hub: one `tokio::sync::broadcast` channel per topic, fed after commit.
+//!
+//! A message is serialised once and shared by every subscriber. Channels are bounded: a
+//! subscriber that falls behind gets `Lagged` and resynchronises from the database (see the
+//! SSE endpoint); it never holds up anybody else or grows memory.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+use crate::domain::event::{LiveEvent, Topic};
+use crate::domain::ids::EventId;
+
+/// How many messages a topic keeps for slow readers before they must resync.
+pub const CHANNEL_CAPACITY: usize = 256;
+
+/// An event ready to send: its id and its JSON.
+#[derive(Debug)]
+pub struct LiveMessage {
+    pub id: EventId,
+    pub json: String,
+}
+
+#[derive(Clone, Default)]
+pub struct Hub {
+    topics: Arc<Mutex<HashMap<Topic, broadcast::Sender<Arc<LiveMessage>>>>>,
+}
+
+impl Hub {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn subscribe(&self, topic: Topic) -> broadcast::Receiver<Arc<LiveMessage>> {
+        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        topics.entry(topic).or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0).subscribe()
+    }
+
+    /// Sends the event to its incident's topic and to the incident list.
+    pub fn publish(&self, event: &LiveEvent) {
+        let json = match serde_json::to_string(event) {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serialise a live event");
+                return;
+            }
+        };
+        let msg = Arc::new(LiveMessage { id: event.event.id, json });
+        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        for topic in [Topic::Incident(event.event.incident_id), Topic::Incidents] {
+            if let Some(tx) = topics.get(&topic) {
+                if tx.send(msg.clone()).is_err() {
+                    // nobody listens any more
+                    topics.remove(&topic);
+                }
+            }
+        }
+    }
+
+    /// How many subscribers a topic has (for tests and metrics).
+    pub fn subscribers(&self, topic: Topic) -> usize {
+        let topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        topics.get(&topic).map(|t| t.receiver_count()).unwrap_or(0)
+    }
+}

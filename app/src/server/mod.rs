@@ -1,0 +1,14 @@
+//! Server-only code: the database, repositories, services, sessions and the live hub.
+
+pub mod authz;
+pub mod db;
+pub mod demo;
+pub mod hub;
+pub mod login_limiter;
+pub mod password;
+pub mod repo;
+pub mod services;
+pub mod session_store;
+pub mod state;
+pub mod testing;
+pub mod time;

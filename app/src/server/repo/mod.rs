@@ -1,0 +1,8 @@
+//! One repository per aggregate. Functions take a connection, so the same code runs inside
+//! a write transaction or on a pooled connection for reads.
+
+pub mod catalog;
+pub mod events;
+pub mod incidents;
+pub mod runbooks;
+pub mod users;

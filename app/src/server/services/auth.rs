@@ -1,0 +1,101 @@
+//! Signing in and managing accounts.
+
+use std::time::Instant;
+
+use crate::domain::ids::UserId;
+use crate::domain::user::{AccountRole, CurrentUser};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::server::login_limiter::Verdict;
+use crate::server::password;
+use crate::server::repo::users;
+use crate::server::state::AppState;
+
+/// The one message for a wrong password and an unknown email alike.
+pub const BAD_CREDENTIALS: &str = "Wrong email or password.";
+
+pub async fn sign_in(state: &AppState, email: &str, pass: &str) -> AppResult<CurrentUser> {
+    let email = email.trim();
+    if email.is_empty() || pass.is_empty() {
+        return Err(AppError::bad_request("Enter your email and password."));
+    }
+    if email.len() > 320 || pass.len() > password::MAX_LEN * 4 {
+        return Err(AppError::new(ErrorKind::Unauthorized, BAD_CREDENTIALS));
+    }
+    match state.limiter.check(email, Instant::now()) {
+        Verdict::Locked => {
+            return Err(AppError::new(
+                ErrorKind::TooManyRequests,
+                "Too many failed sign-ins for this email. Try again in 15 minutes.",
+            ))
+        }
+        Verdict::Proceed(wait) if !wait.is_zero() => tokio::time::sleep(wait).await,
+        Verdict::Proceed(_) => {}
+    }
+    let stored = {
+        let mut conn = state.db.pool().acquire().await?;
+        users::by_email(&mut conn, email).await?
+    };
+    let hash = stored.as_ref().map(|s| s.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_string());
+    let pass_owned = pass.to_string();
+    // Argon2 is deliberately slow: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || password::verify(&pass_owned, &hash)).await.unwrap_or(false);
+    match stored {
+        Some(s) if ok && s.active => {
+            state.limiter.succeeded(email);
+            Ok(s.user)
+        }
+        _ => {
+            state.limiter.failed(email, Instant::now());
+            Err(AppError::new(ErrorKind::Unauthorized, BAD_CREDENTIALS))
+        }
+    }
+}
+
+/// Checks an email address well enough to catch typos.
+pub fn parse_email(raw: &str) -> AppResult<String> {
+    let e = raw.trim().to_lowercase();
+    let valid = e.len() <= 320
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(e)
+    } else {
+        Err(AppError::bad_request(format!("{raw:?} is not an email address.")))
+    }
+}
+
+/// Creates (or updates) an account. Used by the CLI and the demo loader.
+pub async fn add_user(state_db: &crate::server::db::Db, email: &str, name: &str, role: AccountRole, pass: &str) -> AppResult<UserId> {
+    let email = parse_email(email)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::bad_request("The name must have 1 to 100 characters."));
+    }
+    password::check_strength(pass).map_err(AppError::bad_request)?;
+    let pass = pass.to_string();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pass))
+        .await
+        .map_err(|_| AppError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e);
+            AppError::internal()
+        })?;
+    let mut conn = state_db.pool().acquire().await?;
+    Ok(users::upsert(&mut conn, &email, name, role, &hash).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(parse_email(" Ada@Example.com ").unwrap(), "ada@example.com");
+        assert!(parse_email("ada").is_err());
+        assert!(parse_email("@x.io").is_err());
+        assert!(parse_email("a@b").is_err());
+        assert!(parse_email("a b@x.io").is_err());
+    }
+}

@@ -1,0 +1,434 @@
+//! Declaring and working incidents. Every function here is one write transaction that
+//! changes the incident and appends the events saying so.
+
+use chrono::Duration;
+
+use crate::domain::event::{EventKind, IncidentEvent, LiveEvent, TriageRecord};
+use crate::domain::ids::{IncidentId, RunbookId, ServiceId, UserId};
+use crate::domain::incident::{check_transition, parse_link, slug, ChangeKind, DeclareInput, Incident, IncidentList, NoteKind, Severity, Status, Title};
+use crate::domain::roles::{plan_assignment, AssignOutcome, IncidentRole, Person};
+use crate::domain::timers::{notifications_due, Audience};
+use crate::domain::triage::{evaluate, Triage, TREE};
+use crate::domain::user::{CurrentUser, Permission};
+use crate::error::{AppError, AppResult};
+use crate::server::authz::require;
+use crate::server::db::Tx;
+use crate::server::repo::{catalog, events, incidents, runbooks, users};
+use crate::server::state::AppState;
+use crate::server::time::now;
+
+pub const IMPACT_MAX: usize = 2000;
+pub const NOTE_MAX: usize = 5000;
+pub const REASON_MAX: usize = 500;
+
+fn person(u: &CurrentUser) -> Person {
+    Person { id: u.id, name: u.name.clone() }
+}
+
+fn bounded(text: &str, what: &str, max: usize) -> AppResult<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(AppError::bad_request(format!("{what} must not be empty.")));
+    }
+    let n = t.chars().count();
+    if n > max {
+        return Err(AppError::bad_request(format!("{what} must have at most {max} characters (it has {n}).")));
+    }
+    Ok(t.to_string())
+}
+
+/// Appends an event and queues it for live subscribers.
+async fn emit(tx: &mut Tx, incident: &Incident, actor: Option<&Person>, kind: EventKind) -> AppResult<IncidentEvent> {
+    let ev = events::append(tx.conn(), incident.id, now(), actor, kind).await?;
+    tx.publish_after_commit(LiveEvent { event: ev.clone(), incident: incident.clone() });
+    Ok(ev)
+}
+
+async fn load(tx: &mut Tx, id: IncidentId) -> AppResult<Incident> {
+    incidents::get(tx.conn(), id).await?.ok_or_else(|| AppError::not_found(format!("There is no incident {id}.")))
+}
+
+async fn save(tx: &mut Tx, incident: &Incident) -> AppResult<Incident> {
+    incidents::save(tx.conn(), incident)
+        .await?
+        .ok_or_else(|| AppError::conflict("Someone else changed this incident at the same moment; reload and try again."))
+}
+
+/// The audiences already told about this incident.
+async fn told(tx: &mut Tx, id: IncidentId) -> AppResult<Vec<Audience>> {
+    Ok(events::for_incident(tx.conn(), id)
+        .await?
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Notified { audience } => Some(audience),
+            _ => None,
+        })
+        .collect())
+}
+
+async fn notify(tx: &mut Tx, incident: &Incident, already: &[Audience]) -> AppResult<()> {
+    for audience in notifications_due(incident.severity, incident.data_exposure, already) {
+        emit(tx, incident, None, EventKind::Notified { audience }).await?;
+    }
+    Ok(())
+}
+
+pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: DeclareInput) -> AppResult<Incident> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let title = Title::parse(&input.title).map_err(AppError::bad_request)?;
+    let impact = input.impact.trim().to_string();
+    if impact.chars().count() > IMPACT_MAX {
+        return Err(AppError::bad_request(format!("The impact must have at most {IMPACT_MAX} characters.")));
+    }
+    let at = now();
+    let detected_at = input.detected_at.unwrap_or(at);
+    if detected_at > at + Duration::minutes(5) {
+        return Err(AppError::bad_request("The detection time cannot be in the future."));
+    }
+    if detected_at < at - Duration::days(30) {
+        return Err(AppError::bad_request("The detection time cannot be more than 30 days ago."));
+    }
+    if input.answers.len() > TREE.len() {
+        return Err(AppError::bad_request("There are more triage answers than questions."));
+    }
+    let (severity, triage) = match (evaluate(&input.answers), input.severity) {
+        (Triage::Proposed(p), chosen) => {
+            let chosen = chosen.unwrap_or(p.severity);
+            let override_reason = match input.override_reason.as_deref().map(str::trim) {
+                _ if chosen == p.severity => None,
+                Some(r) if !r.is_empty() => Some(bounded(r, "The reason", REASON_MAX)?),
+                _ => {
+                    return Err(AppError::bad_request(format!(
+                        "The triage proposed {}; say why you chose {chosen}.",
+                        p.severity
+                    )))
+                }
+            };
+            let answers = TREE.iter().map(|(q, _)| *q).zip(input.answers.iter().copied()).collect();
+            (chosen, Some((TriageRecord { answers, proposed: p.severity, reason: p.reason, chosen, override_reason }, p.data_exposure)))
+        }
+        (Triage::Ask(_), Some(chosen)) => (chosen, None),
+        (Triage::Ask(q), None) => {
+            return Err(AppError::bad_request(format!("Answer the triage (next: {}) or choose a severity.", q.text())))
+        }
+    };
+    if input.services.len() > 50 {
+        return Err(AppError::bad_request("An incident can affect at most 50 services."));
+    }
+
+    let mut tx = state.db.begin().await?;
+    let mut services = Vec::new();
+    for s in &input.services {
+        let s = s.trim();
+        if s.is_empty() {
+            continue;
+        }
+        let found = catalog::by_slug(tx.conn(), s)
+            .await?
+            .ok_or_else(|| AppError::bad_request(format!("Unknown service: {s:?}.")))?;
+        if !services.contains(&found) {
+            services.push(found);
+        }
+    }
+    let base = slug(title.as_str(), detected_at);
+    let mut candidate = base.clone();
+    let mut n = 1;
+    while incidents::slug_taken(tx.conn(), &candidate).await? {
+        n += 1;
+        candidate = format!("{base}-{n}");
+    }
+    let data_exposure = triage.as_ref().is_some_and(|(_, d)| *d);
+    let draft = Incident {
+        id: IncidentId(0),
+        slug: candidate,
+        title: title.as_str().to_string(),
+        impact,
+        severity,
+        status: Status::Detected,
+        detected_at,
+        declared_at: at,
+        mitigated_at: None,
+        resolved_at: None,
+        last_update_at: at,
+        data_exposure,
+        services: services.clone(),
+        version: 1,
+    };
+    let incident = incidents::insert(tx.conn(), &draft, actor.id).await?;
+    let me = person(actor);
+    emit(
+        &mut tx,
+        &incident,
+        Some(&me),
+        EventKind::Declared {
+            title: incident.title.clone(),
+            severity,
+            services: services.iter().map(|s| s.id).collect(),
+            triage: triage.map(|(t, _)| t),
+        },
+    )
+    .await?;
+    if data_exposure {
+        emit(&mut tx, &incident, Some(&me), EventKind::DataExposureFlagged).await?;
+    }
+    notify(&mut tx, &incident, &[]).await?;
+    tx.commit(&state.hub).await?;
+    Ok(incident)
+}
+
+/// Moves the status; `expected` is the status the responder saw, so that of two people
+/// moving the same incident at once exactly one wins.
+pub async fn change_status(
+    state: &AppState,
+    actor: Option<&CurrentUser>,
+    id: IncidentId,
+    expected: Status,
+    to: Status,
+) -> AppResult<Incident> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let mut tx = state.db.begin().await?;
+    let mut incident = load(&mut tx, id).await?;
+    if incident.status != expected {
+        return Err(AppError::conflict(format!(
+            "The status was changed to {} meanwhile; nothing was changed. Look at the timeline and try again.",
+            incident.status
+        )));
+    }
+    check_transition(incident.status, to).map_err(|e| AppError::conflict(capitalise(&e.to_string())))?;
+    let from = incident.status;
+    let at = now();
+    incident.status = to;
+    match to {
+        Status::Investigating | Status::Identified => {
+            incident.mitigated_at = None;
+            incident.resolved_at = None;
+        }
+        Status::Mitigating => incident.mitigated_at = incident.mitigated_at.or(Some(at)),
+        Status::Resolved => {
+            incident.mitigated_at = incident.mitigated_at.or(Some(at));
+            incident.resolved_at = Some(at);
+        }
+        Status::FollowUp | Status::Detected => {}
+    }
+    let saved = save(&mut tx, &incident).await?;
+    emit(&mut tx, &saved, Some(&person(actor)), EventKind::StatusChanged { from, to }).await?;
+    tx.commit(&state.hub).await?;
+    Ok(saved)
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str() + ".",
+        None => String::new(),
+    }
+}
+
+pub async fn change_severity(
+    state: &AppState,
+    actor: Option<&CurrentUser>,
+    id: IncidentId,
+    to: Severity,
+    reason: &str,
+) -> AppResult<Incident> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let reason = bounded(reason, "The reason for the change", REASON_MAX)?;
+    let mut tx = state.db.begin().await?;
+    let mut incident = load(&mut tx, id).await?;
+    if incident.severity == to {
+        return Err(AppError::conflict(format!("The incident is already {to}.")));
+    }
+    let from = incident.severity;
+    incident.severity = to;
+    let saved = save(&mut tx, &incident).await?;
+    emit(&mut tx, &saved, Some(&person(actor)), EventKind::SeverityChanged { from, to, reason }).await?;
+    let already = told(&mut tx, id).await?;
+    notify(&mut tx, &saved, &already).await?;
+    tx.commit(&state.hub).await?;
+    Ok(saved)
+}
+
+pub async fn assign_role(
+    state: &AppState,
+    actor: Option<&CurrentUser>,
+    id: IncidentId,
+    role: IncidentRole,
+    user: UserId,
+) -> AppResult<Incident> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let mut tx = state.db.begin().await?;
+    let incident = load(&mut tx, id).await?;
+    let target = users::by_id(tx.conn(), user)
+        .await?
+        .filter(|u| u.active)
+        .ok_or_else(|| AppError::bad_request(format!("There is no user {user}.")))?;
+    let target = Person { id: target.user.id, name: target.user.name };
+    let current = incidents::roles(tx.conn(), id).await?;
+    let from = match plan_assignment(&current, role, &target) {
+        AssignOutcome::AlreadyHeld => {
+            return Err(AppError::conflict(format!("{} is already {}.", target.name, role.label())))
+        }
+        AssignOutcome::HandedOver { from } => {
+            incidents::remove_role(tx.conn(), id, role, from.id).await?;
+            Some(from)
+        }
+        AssignOutcome::Assigned => None,
+    };
+    incidents::add_role(tx.conn(), id, role, target.id).await?;
+    let saved = save(&mut tx, &incident).await?;
+    emit(&mut tx, &saved, Some(&person(actor)), EventKind::RoleAssigned { role, person: target, from }).await?;
+    tx.commit(&state.hub).await?;
+    Ok(saved)
+}
+
+pub async fn release_role(
+    state: &AppState,
+    actor: Option<&CurrentUser>,
+    id: IncidentId,
+    role: IncidentRole,
+    user: UserId,
+) -> AppResult<Incident> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let mut tx = state.db.begin().await?;
+    let incident = load(&mut tx, id).await?;
+    let holder = incidents::roles(tx.conn(), id)
+        .await?
+        .into_iter()
+        .find(|a| a.role == role && a.person.id == user)
+        .ok_or_else(|| AppError::conflict(format!("User {user} is not {} of this incident.", role.label())))?;
+    incidents::remove_role(tx.conn(), id, role, user).await?;
+    let saved = save(&mut tx, &incident).await?;
+    emit(&mut tx, &saved, Some(&person(actor)), EventKind::RoleReleased { role, person: holder.person }).await?;
+    tx.commit(&state.hub).await?;
+    Ok(saved)
+}
+
+pub async fn add_note(
+    state: &AppState,
+    actor: Option<&CurrentUser>,
+    id: IncidentId,
+    kind: NoteKind,
+    body: &str,
+) -> AppResult<IncidentEvent> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let body = bounded(body, "The note", NOTE_MAX)?;
+    let mut tx = state.db.begin().await?;
+    let mut incident = load(&mut tx, id).await?;
+    if kind == NoteKind::Update {
+        incident.last_update_at = now();
+    }
+    let saved = save(&mut tx, &incident).await?;
+    let ev = emit(
+        &mut tx,
+        &saved,
+        Some(&person(actor)),
+        match kind {
+            NoteKind::Note => EventKind::NoteAdded { body },
+            NoteKind::Update => EventKind::UpdatePosted { body },
+        },
+    )
+    .await?;
+    tx.commit(&state.hub).await?;
+    Ok(ev)
+}
+
+pub async fn record_change(
+    state: &AppState,
+    actor: Option<&CurrentUser>,
+    id: IncidentId,
+    change: ChangeKind,
+    description: &str,
+    link: &str,
+) -> AppResult<IncidentEvent> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let description = bounded(description, "The description of the change", REASON_MAX)?;
+    let link = if link.trim().is_empty() { None } else { Some(parse_link(link).map_err(AppError::bad_request)?) };
+    let mut tx = state.db.begin().await?;
+    let incident = load(&mut tx, id).await?;
+    let saved = save(&mut tx, &incident).await?;
+    let ev = emit(&mut tx, &saved, Some(&person(actor)), EventKind::ChangeRecorded { change, description, link }).await?;
+    tx.commit(&state.hub).await?;
+    Ok(ev)
+}
+
+pub async fn add_link(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId, label: &str, url: &str) -> AppResult<IncidentEvent> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let label = bounded(label, "The link label", 100)?;
+    let url = parse_link(url).map_err(AppError::bad_request)?;
+    let mut tx = state.db.begin().await?;
+    let incident = load(&mut tx, id).await?;
+    let saved = save(&mut tx, &incident).await?;
+    let ev = emit(&mut tx, &saved, Some(&person(actor)), EventKind::LinkAdded { label, url }).await?;
+    tx.commit(&state.hub).await?;
+    Ok(ev)
+}
+
+pub async fn flag_data_exposure(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId) -> AppResult<Incident> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let mut tx = state.db.begin().await?;
+    let mut incident = load(&mut tx, id).await?;
+    if incident.data_exposure {
+        return Err(AppError::conflict("Data exposure is already flagged on this incident."));
+    }
+    incident.data_exposure = true;
+    let saved = save(&mut tx, &incident).await?;
+    emit(&mut tx, &saved, Some(&person(actor)), EventKind::DataExposureFlagged).await?;
+    let already = told(&mut tx, id).await?;
+    notify(&mut tx, &saved, &already).await?;
+    tx.commit(&state.hub).await?;
+    Ok(saved)
+}
+
+pub async fn tick_runbook_step(
+    state: &AppState,
+    actor: Option<&CurrentUser>,
+    id: IncidentId,
+    runbook: RunbookId,
+    step: &str,
+) -> AppResult<IncidentEvent> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let mut tx = state.db.begin().await?;
+    let incident = load(&mut tx, id).await?;
+    let rb = runbooks::get(tx.conn(), runbook)
+        .await?
+        .ok_or_else(|| AppError::bad_request(format!("There is no runbook {runbook}.")))?;
+    let step_ref = rb.doc.step(step).ok_or_else(|| AppError::bad_request(format!("The runbook has no step {step:?}.")))?;
+    let done = events::for_incident(tx.conn(), id).await?.into_iter().any(|e| {
+        matches!(&e.kind, EventKind::RunbookStepDone { runbook: r, step: s, .. } if *r == runbook && s == step)
+    });
+    if done {
+        return Err(AppError::conflict(format!("\"{}\" is already ticked.", step_ref.title)));
+    }
+    let saved = save(&mut tx, &incident).await?;
+    let ev = emit(
+        &mut tx,
+        &saved,
+        Some(&person(actor)),
+        EventKind::RunbookStepDone { runbook, step: step_ref.key, title: step_ref.title },
+    )
+    .await?;
+    tx.commit(&state.hub).await?;
+    Ok(ev)
+}
+
+/// Services an incident may name, for the declare form.
+pub async fn services(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<Vec<crate::domain::incident::ServiceRef>> {
+    require(actor, Permission::ReadInternal)?;
+    let mut conn = state.db.pool().acquire().await?;
+    Ok(catalog::list(&mut conn).await?)
+}
+
+/// The incident list, with the services to filter by and the newest event id.
+pub async fn list(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<IncidentList> {
+    require(actor, Permission::ReadInternal)?;
+    let mut conn = state.db.pool().acquire().await?;
+    // read the event id first: anything newer reaches the page live
+    let last_event_id = events::last_id(&mut conn, None).await?;
+    let incidents = incidents::list(&mut conn, 500).await?;
+    let services = catalog::list(&mut conn).await?;
+    Ok(IncidentList { incidents, services, last_event_id, now: now() })
+}
+
+pub fn service_ids(i: &Incident) -> Vec<ServiceId> {
+    i.services.iter().map(|s| s.id).collect()
+}

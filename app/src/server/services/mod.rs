@@ -1,0 +1,8 @@
+//! Use cases. Each checks permission first, runs in one write transaction that appends the
+//! incident events it causes, and publishes them after commit.
+
+pub mod auth;
+pub mod incidents;
+pub mod runbooks;
+pub mod timers;
+pub mod war_room;

@@ -1,0 +1,434 @@
+//! Store and service tests. Every test runs twice: on SQLite and on PostgreSQL.
+#![cfg(feature = "ssr")]
+
+use std::time::Duration as StdDuration;
+
+use app::domain::event::{EventKind, Topic};
+use app::domain::ids::{EventId, IncidentId, UserId};
+use app::domain::incident::{DeclareInput, NoteKind, Severity, Status};
+use app::domain::roles::IncidentRole;
+use app::domain::timers::{Audience, TimerKind};
+use app::domain::triage::Answer;
+use app::domain::user::{AccountRole, CurrentUser};
+use app::error::ErrorKind;
+use app::server::db::Backend;
+use app::server::repo::{catalog, events, incidents};
+use app::server::services::{auth, incidents as svc, runbooks, timers, war_room};
+use app::server::state::AppState;
+use app::server::testing::{fresh_state, user, TEST_PASSWORD};
+use chrono::{Duration, Utc};
+
+struct Fixture {
+    state: AppState,
+    ada: CurrentUser,
+    ben: CurrentUser,
+    vic: CurrentUser,
+}
+
+async fn fixture(backend: Backend) -> Fixture {
+    let state = fresh_state(backend).await;
+    let ada = user(&state.db, "Ada", AccountRole::Admin).await;
+    let ben = user(&state.db, "Ben", AccountRole::Responder).await;
+    let vic = user(&state.db, "Vic", AccountRole::Viewer).await;
+    {
+        let mut conn = state.db.pool().acquire().await.unwrap();
+        catalog::upsert(&mut conn, "checkout", "Checkout", "").await.unwrap();
+        catalog::upsert(&mut conn, "api", "API", "").await.unwrap();
+    }
+    Fixture { state, ada, ben, vic }
+}
+
+fn sev2_input(title: &str) -> DeclareInput {
+    DeclareInput {
+        title: title.into(),
+        impact: "Some checkouts fail".into(),
+        services: vec!["checkout".into()],
+        answers: vec![Answer::No, Answer::No, Answer::No, Answer::Yes],
+        ..Default::default()
+    }
+}
+
+async fn log(f: &Fixture, id: IncidentId) -> Vec<EventKind> {
+    let mut conn = f.state.db.pool().acquire().await.unwrap();
+    events::for_incident(&mut conn, id).await.unwrap().into_iter().map(|e| e.kind).collect()
+}
+
+async fn count_rows(f: &Fixture, table: &str) -> i64 {
+    use sqlx::Row;
+    let mut conn = f.state.db.pool().acquire().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}"))).fetch_one(&mut *conn).await.unwrap().get("n")
+}
+
+async fn declare_records_triage_and_one_event(b: Backend) {
+    let f = fixture(b).await;
+    let i = svc::declare(&f.state, Some(&f.ben), sev2_input("Checkout errors")).await.unwrap();
+    assert_eq!(i.severity, Severity::Sev2);
+    assert_eq!(i.status, Status::Detected);
+    assert!(i.slug.starts_with("inc-") && i.slug.ends_with("-checkout-errors"), "{}", i.slug);
+    assert_eq!(i.services.iter().map(|s| s.slug.as_str()).collect::<Vec<_>>(), ["checkout"]);
+    let kinds = log(&f, i.id).await;
+    assert_eq!(kinds.len(), 1, "SEV2 without exposure notifies nobody: {kinds:?}");
+    match &kinds[0] {
+        EventKind::Declared { triage: Some(t), severity, .. } => {
+            assert_eq!(*severity, Severity::Sev2);
+            assert_eq!(t.proposed, Severity::Sev2);
+            assert_eq!(t.answers.len(), 4);
+            assert!(t.override_reason.is_none());
+        }
+        other => panic!("{other:?}"),
+    }
+    // the same title again gets its own slug
+    let j = svc::declare(&f.state, Some(&f.ben), sev2_input("Checkout errors")).await.unwrap();
+    assert_eq!(j.slug, format!("{}-2", i.slug));
+}
+
+async fn declare_refuses_bad_input_and_writes_nothing(b: Backend) {
+    let f = fixture(b).await;
+    let cases: Vec<(DeclareInput, ErrorKind, &str)> = vec![
+        (DeclareInput { title: "  ".into(), ..sev2_input("") }, ErrorKind::BadRequest, "at least 3"),
+        (sev2_input(&"x".repeat(121)), ErrorKind::BadRequest, "at most 120"),
+        (DeclareInput { services: vec!["nope".into()], ..sev2_input("Unknown service") }, ErrorKind::BadRequest, "Unknown service"),
+        (DeclareInput { answers: vec![Answer::No], ..sev2_input("Half a triage") }, ErrorKind::BadRequest, "Answer the triage"),
+        (
+            DeclareInput { severity: Some(Severity::Sev4), ..sev2_input("Override without reason") },
+            ErrorKind::BadRequest,
+            "say why",
+        ),
+        (
+            DeclareInput { detected_at: Some(Utc::now() + Duration::hours(2)), ..sev2_input("Future") },
+            ErrorKind::BadRequest,
+            "future",
+        ),
+    ];
+    for (input, kind, msg) in cases {
+        let e = svc::declare(&f.state, Some(&f.ben), input).await.unwrap_err();
+        assert_eq!(e.kind, kind, "{}", e.message);
+        assert!(e.message.contains(msg), "{:?} should mention {msg:?}", e.message);
+    }
+    let e = svc::declare(&f.state, Some(&f.vic), sev2_input("Viewer tries")).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    let e = svc::declare(&f.state, None, sev2_input("Anonymous tries")).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Unauthorized);
+    assert_eq!(count_rows(&f, "incidents").await, 0);
+    assert_eq!(count_rows(&f, "incident_events").await, 0);
+}
+
+async fn override_and_sev1_notifications(b: Backend) {
+    let f = fixture(b).await;
+    let input = DeclareInput { severity: Some(Severity::Sev1), override_reason: Some("Black Friday".into()), ..sev2_input("Checkout down") };
+    let i = svc::declare(&f.state, Some(&f.ben), input).await.unwrap();
+    assert_eq!(i.severity, Severity::Sev1);
+    let kinds = log(&f, i.id).await;
+    assert!(matches!(&kinds[0], EventKind::Declared { triage: Some(t), .. } if t.override_reason.as_deref() == Some("Black Friday") && t.proposed == Severity::Sev2));
+    assert_eq!(kinds[1], EventKind::Notified { audience: Audience::Executives });
+    // down to SEV2 and back up: executives are not told twice
+    svc::change_severity(&f.state, Some(&f.ben), i.id, Severity::Sev2, "contained").await.unwrap();
+    svc::change_severity(&f.state, Some(&f.ben), i.id, Severity::Sev1, "spreading").await.unwrap();
+    let notified = log(&f, i.id).await.into_iter().filter(|k| matches!(k, EventKind::Notified { .. })).count();
+    assert_eq!(notified, 1);
+    let e = svc::change_severity(&f.state, Some(&f.ben), i.id, Severity::Sev1, "again").await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    let e = svc::change_severity(&f.state, Some(&f.ben), i.id, Severity::Sev3, " ").await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::BadRequest);
+}
+
+async fn data_exposure_tells_security_and_legal_once(b: Backend) {
+    let f = fixture(b).await;
+    let input = DeclareInput { answers: vec![Answer::No, Answer::Yes], ..sev2_input("Leaked tokens") };
+    let i = svc::declare(&f.state, Some(&f.ben), input).await.unwrap();
+    assert!(i.data_exposure);
+    assert_eq!(i.severity, Severity::Sev1);
+    let kinds = log(&f, i.id).await;
+    assert!(kinds.contains(&EventKind::Notified { audience: Audience::SecurityAndLegal }));
+    assert!(kinds.contains(&EventKind::Notified { audience: Audience::Executives }));
+    assert_eq!(svc::flag_data_exposure(&f.state, Some(&f.ben), i.id).await.unwrap_err().kind, ErrorKind::Conflict);
+
+    let j = svc::declare(&f.state, Some(&f.ben), sev2_input("Later found exposure")).await.unwrap();
+    svc::flag_data_exposure(&f.state, Some(&f.ben), j.id).await.unwrap();
+    let kinds = log(&f, j.id).await;
+    assert_eq!(kinds.iter().filter(|k| **k == EventKind::Notified { audience: Audience::SecurityAndLegal }).count(), 1);
+    assert!(kinds.contains(&EventKind::DataExposureFlagged));
+}
+
+async fn status_life_cycle(b: Backend) {
+    let f = fixture(b).await;
+    let i = svc::declare(&f.state, Some(&f.ben), sev2_input("Life cycle")).await.unwrap();
+    let mut at = Status::Detected;
+    for to in [Status::Investigating, Status::Identified, Status::Mitigating, Status::Resolved] {
+        let saved = svc::change_status(&f.state, Some(&f.ben), i.id, at, to).await.unwrap();
+        assert_eq!(saved.status, to);
+        at = to;
+    }
+    let resolved = svc::change_status(&f.state, Some(&f.ben), i.id, Status::Resolved, Status::FollowUp).await.unwrap();
+    assert!(resolved.mitigated_at.is_some() && resolved.resolved_at.is_some());
+    // illegal: follow-up → mitigating
+    let before = log(&f, i.id).await.len();
+    let e = svc::change_status(&f.state, Some(&f.ben), i.id, Status::FollowUp, Status::Mitigating).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    assert!(e.message.contains("reopened"), "{}", e.message);
+    assert_eq!(log(&f, i.id).await.len(), before, "a refused move writes nothing");
+    // reopen
+    let reopened = svc::change_status(&f.state, Some(&f.ben), i.id, Status::FollowUp, Status::Investigating).await.unwrap();
+    assert_eq!(reopened.status, Status::Investigating);
+    assert!(reopened.resolved_at.is_none());
+    // a stale view is refused
+    let e = svc::change_status(&f.state, Some(&f.ben), i.id, Status::Resolved, Status::FollowUp).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    assert!(e.message.contains("meanwhile"));
+    // unknown incident
+    let e = svc::change_status(&f.state, Some(&f.ben), IncidentId(999_999), Status::Detected, Status::Investigating).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+}
+
+async fn concurrent_status_changes_one_wins(b: Backend) {
+    let f = fixture(b).await;
+    let i = svc::declare(&f.state, Some(&f.ben), sev2_input("Race")).await.unwrap();
+    let mut tasks = vec![];
+    for n in 0..8 {
+        let state = f.state.clone();
+        let who = if n % 2 == 0 { f.ben.clone() } else { f.ada.clone() };
+        let to = if n % 2 == 0 { Status::Identified } else { Status::Mitigating };
+        tasks.push(tokio::spawn(async move { svc::change_status(&state, Some(&who), i.id, Status::Detected, to).await }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(e) => assert_eq!(e.kind, ErrorKind::Conflict, "{}", e.message),
+        }
+    }
+    assert_eq!(ok, 1);
+    let moves = log(&f, i.id).await.into_iter().filter(|k| matches!(k, EventKind::StatusChanged { .. })).count();
+    assert_eq!(moves, 1);
+}
+
+async fn roles_assign_hand_over_release(b: Backend) {
+    let f = fixture(b).await;
+    let i = svc::declare(&f.state, Some(&f.ben), sev2_input("Roles")).await.unwrap();
+    svc::assign_role(&f.state, Some(&f.ben), i.id, IncidentRole::Commander, f.ben.id).await.unwrap();
+    let e = svc::assign_role(&f.state, Some(&f.ben), i.id, IncidentRole::Commander, f.ben.id).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    svc::assign_role(&f.state, Some(&f.ben), i.id, IncidentRole::Commander, f.ada.id).await.unwrap();
+    svc::assign_role(&f.state, Some(&f.ben), i.id, IncidentRole::Sme, f.ben.id).await.unwrap();
+    svc::assign_role(&f.state, Some(&f.ben), i.id, IncidentRole::Sme, f.vic.id).await.unwrap();
+    let w = war_room::load(&f.state, Some(&f.vic), i.id).await.unwrap();
+    assert_eq!(w.holders(IncidentRole::Commander).iter().map(|a| a.person.id).collect::<Vec<_>>(), [f.ada.id]);
+    assert_eq!(w.holders(IncidentRole::Sme).len(), 2);
+    let kinds = log(&f, i.id).await;
+    assert!(kinds.iter().any(|k| matches!(k, EventKind::RoleAssigned { role: IncidentRole::Commander, from: Some(p), .. } if p.id == f.ben.id)));
+    svc::release_role(&f.state, Some(&f.ben), i.id, IncidentRole::Sme, f.vic.id).await.unwrap();
+    assert_eq!(svc::release_role(&f.state, Some(&f.ben), i.id, IncidentRole::Sme, f.vic.id).await.unwrap_err().kind, ErrorKind::Conflict);
+    assert_eq!(svc::assign_role(&f.state, Some(&f.ben), i.id, IncidentRole::Scribe, UserId(4242)).await.unwrap_err().kind, ErrorKind::BadRequest);
+    assert_eq!(svc::assign_role(&f.state, Some(&f.vic), i.id, IncidentRole::Scribe, f.vic.id).await.unwrap_err().kind, ErrorKind::Forbidden);
+}
+
+async fn notes_updates_changes_links(b: Backend) {
+    let f = fixture(b).await;
+    let i = svc::declare(&f.state, Some(&f.ben), sev2_input("Notes")).await.unwrap();
+    tokio::time::sleep(StdDuration::from_millis(5)).await;
+    svc::add_note(&f.state, Some(&f.ben), i.id, NoteKind::Note, "looking at logs").await.unwrap();
+    let before = war_room::load(&f.state, Some(&f.ben), i.id).await.unwrap().incident.last_update_at;
+    assert_eq!(before, i.last_update_at, "a note does not reset the update clock");
+    svc::add_note(&f.state, Some(&f.ben), i.id, NoteKind::Update, "We are investigating.").await.unwrap();
+    let after = war_room::load(&f.state, Some(&f.ben), i.id).await.unwrap().incident.last_update_at;
+    assert!(after > before, "an update resets it");
+    assert_eq!(svc::add_note(&f.state, Some(&f.ben), i.id, NoteKind::Note, "   ").await.unwrap_err().kind, ErrorKind::BadRequest);
+    assert_eq!(svc::add_note(&f.state, Some(&f.ben), i.id, NoteKind::Note, &"x".repeat(5001)).await.unwrap_err().kind, ErrorKind::BadRequest);
+    use app::domain::incident::ChangeKind;
+    svc::record_change(&f.state, Some(&f.ben), i.id, ChangeKind::Deploy, "checkout v2.3.1", "https://ci.example.com/42").await.unwrap();
+    assert_eq!(
+        svc::record_change(&f.state, Some(&f.ben), i.id, ChangeKind::Deploy, "x", "ftp://nope").await.unwrap_err().kind,
+        ErrorKind::BadRequest
+    );
+    svc::add_link(&f.state, Some(&f.ben), i.id, "Dashboard", "https://grafana.example.com/d/1").await.unwrap();
+    let w = war_room::load(&f.state, Some(&f.vic), i.id).await.unwrap();
+    let links = app::domain::war_room::links(&w.events);
+    assert_eq!(links.len(), 2);
+}
+
+async fn event_log_commits_with_the_change_or_not_at_all(b: Backend) {
+    let f = fixture(b).await;
+    let i = svc::declare(&f.state, Some(&f.ben), sev2_input("Atomic")).await.unwrap();
+    let before = log(&f, i.id).await.len();
+    {
+        // append an event and change the incident, then fail: nothing may remain
+        let mut tx = f.state.db.begin().await.unwrap();
+        let mut inc = incidents::get(tx.conn(), i.id).await.unwrap().unwrap();
+        inc.status = Status::Mitigating;
+        incidents::save(tx.conn(), &inc).await.unwrap().unwrap();
+        events::append(tx.conn(), i.id, Utc::now(), None, EventKind::StatusChanged { from: Status::Detected, to: Status::Mitigating })
+            .await
+            .unwrap();
+        let failed = sqlx::query("INSERT INTO incident_events (incident_id, at_ms, kind, payload) VALUES ($1, 0, 'bogus', '{}')")
+            .bind(i.id.0)
+            .execute(tx.conn())
+            .await;
+        assert!(failed.is_err(), "the CHECK constraint refuses unknown kinds");
+        drop(tx); // rolled back
+    }
+    assert_eq!(log(&f, i.id).await.len(), before);
+    let w = war_room::load(&f.state, Some(&f.ben), i.id).await.unwrap();
+    assert_eq!(w.incident.status, Status::Detected);
+    assert_eq!(w.incident.version, i.version);
+}
+
+async fn event_ids_grow_and_replay_by_topic(b: Backend) {
+    let f = fixture(b).await;
+    let a = svc::declare(&f.state, Some(&f.ben), sev2_input("First")).await.unwrap();
+    let c = svc::declare(&f.state, Some(&f.ben), sev2_input("Second")).await.unwrap();
+    svc::add_note(&f.state, Some(&f.ben), a.id, NoteKind::Note, "a1").await.unwrap();
+    svc::add_note(&f.state, Some(&f.ben), c.id, NoteKind::Note, "c1").await.unwrap();
+    let mut conn = f.state.db.pool().acquire().await.unwrap();
+    let all = events::since(&mut conn, None, EventId(0), 100).await.unwrap();
+    assert_eq!(all.len(), 4);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    let only_a = events::since(&mut conn, Some(a.id), all[0].id, 100).await.unwrap();
+    assert_eq!(only_a.len(), 1);
+    assert!(matches!(&only_a[0].kind, EventKind::NoteAdded { body } if body == "a1"));
+    assert_eq!(events::last_id(&mut conn, None).await.unwrap(), all[3].id);
+    assert_eq!(events::since(&mut conn, None, all[1].id, 1).await.unwrap().len(), 1, "limit is honoured");
+}
+
+async fn live_events_are_published_after_commit_in_order(b: Backend) {
+    let f = fixture(b).await;
+    let mut all = f.state.hub.subscribe(Topic::Incidents);
+    let i = svc::declare(&f.state, Some(&f.ben), sev2_input("Live")).await.unwrap();
+    let mut one = f.state.hub.subscribe(Topic::Incident(i.id));
+    svc::add_note(&f.state, Some(&f.ben), i.id, NoteKind::Note, "n1").await.unwrap();
+    // a refused change publishes nothing
+    let _ = svc::change_status(&f.state, Some(&f.ben), i.id, Status::Resolved, Status::FollowUp).await.unwrap_err();
+    svc::change_status(&f.state, Some(&f.ben), i.id, Status::Detected, Status::Investigating).await.unwrap();
+    let first = all.recv().await.unwrap();
+    let n1 = one.recv().await.unwrap();
+    let moved = one.recv().await.unwrap();
+    assert!(first.id < n1.id && n1.id < moved.id);
+    assert!(moved.json.contains("\"status_changed\""), "{}", moved.json);
+    assert!(one.try_recv().is_err(), "nothing else was published");
+}
+
+async fn timers_fire_once_even_with_two_replicas(b: Backend) {
+    let f = fixture(b).await;
+    let input = DeclareInput { answers: vec![Answer::Yes], detected_at: Some(Utc::now() - Duration::minutes(20)), ..sev2_input("Down") };
+    let i = svc::declare(&f.state, Some(&f.ben), input).await.unwrap();
+    assert_eq!(timers::fire_due(&f.state, Utc::now()).await.unwrap(), 0, "nothing due yet");
+    // a second replica: same database, its own hub and writer lock
+    let other = AppState::new(f.state.leptos_options.clone(), f.state.db.clone());
+    let later = Utc::now() + Duration::minutes(31);
+    let (x, y) = tokio::join!(timers::fire_due(&f.state, later), timers::fire_due(&other, later));
+    assert_eq!(x.unwrap() + y.unwrap(), 2, "mitigation overdue and update due, once each");
+    assert_eq!(timers::fire_due(&f.state, later).await.unwrap(), 0);
+    let fired: Vec<TimerKind> = log(&f, i.id)
+        .await
+        .into_iter()
+        .filter_map(|k| match k {
+            EventKind::TimerFired { timer, .. } => Some(timer),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fired.len(), 2);
+    assert!(fired.contains(&TimerKind::MitigationOverdue) && fired.contains(&TimerKind::UpdateDue));
+    // an update restarts the update clock; it fires again only after another 30 minutes
+    svc::add_note(&f.state, Some(&f.ben), i.id, NoteKind::Update, "update").await.unwrap();
+    assert_eq!(timers::fire_due(&f.state, Utc::now() + Duration::minutes(29)).await.unwrap(), 0);
+    assert_eq!(timers::fire_due(&f.state, Utc::now() + Duration::minutes(31)).await.unwrap(), 1);
+}
+
+async fn runbooks_import_and_tick(b: Backend) {
+    let f = fixture(b).await;
+    let yaml = "metadata:\n  title: Checkout 5xx\n  service: checkout\n  severity: sev2\n\
+                diagnosis:\n  - step: Error rate\n    command: curl x\n    expected: low\n\
+                mitigation:\n  - option: Roll back\n    command: deploy rollback\n";
+    assert_eq!(runbooks::save_yaml(&f.state, Some(&f.ben), None, yaml).await.unwrap_err().kind, ErrorKind::Forbidden);
+    let id = runbooks::save_yaml(&f.state, Some(&f.ada), None, yaml).await.unwrap();
+    let bad = yaml.replace("checkout", "nowhere");
+    assert!(runbooks::save_yaml(&f.state, Some(&f.ada), None, &bad).await.unwrap_err().message.contains("Unknown service"));
+    let edited = yaml.replace("Checkout 5xx", "Checkout errors");
+    runbooks::save_yaml(&f.state, Some(&f.ada), Some(id), &edited).await.unwrap();
+    assert_eq!(runbooks::source(&f.state, Some(&f.ada), id).await.unwrap(), edited);
+    let i = svc::declare(&f.state, Some(&f.ben), sev2_input("With runbook")).await.unwrap();
+    let w = war_room::load(&f.state, Some(&f.vic), i.id).await.unwrap();
+    assert_eq!(w.runbooks.len(), 1);
+    assert_eq!(w.runbooks[0].doc.metadata.title, "Checkout errors");
+    svc::tick_runbook_step(&f.state, Some(&f.ben), i.id, id, "mitigation.0").await.unwrap();
+    assert_eq!(svc::tick_runbook_step(&f.state, Some(&f.ben), i.id, id, "mitigation.0").await.unwrap_err().kind, ErrorKind::Conflict);
+    assert_eq!(svc::tick_runbook_step(&f.state, Some(&f.ben), i.id, id, "mitigation.7").await.unwrap_err().kind, ErrorKind::BadRequest);
+    let w = war_room::load(&f.state, Some(&f.vic), i.id).await.unwrap();
+    assert_eq!(app::domain::war_room::ticked(&w.events), vec![(id, "mitigation.0".to_string())]);
+}
+
+async fn sign_in_is_uniform_and_slowed(b: Backend) {
+    let f = fixture(b).await;
+    let ok = auth::sign_in(&f.state, "BEN@example.com", TEST_PASSWORD).await.unwrap();
+    assert_eq!(ok.id, f.ben.id);
+    let wrong = auth::sign_in(&f.state, "ben@example.com", "not it").await.unwrap_err();
+    let unknown = auth::sign_in(&f.state, "nobody@example.com", "not it").await.unwrap_err();
+    assert_eq!(wrong, unknown, "the same answer for a wrong password and an unknown email");
+    assert_eq!(wrong.message, auth::BAD_CREDENTIALS);
+    for _ in 0..12 {
+        f.state.limiter.failed("ada@example.com", std::time::Instant::now());
+    }
+    let locked = auth::sign_in(&f.state, "ada@example.com", TEST_PASSWORD).await.unwrap_err();
+    assert_eq!(locked.kind, ErrorKind::TooManyRequests);
+}
+
+async fn sessions_round_trip_and_expire(b: Backend) {
+    use app::server::session_store::DbSessionStore;
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::SessionStore;
+    let f = fixture(b).await;
+    let store = DbSessionStore::new(f.state.db.clone());
+    let mut rec = Record { id: Id::default(), data: Default::default(), expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1) };
+    rec.data.insert("user_id".into(), serde_json::json!(7));
+    store.create(&mut rec).await.unwrap();
+    let back = store.load(&rec.id).await.unwrap().unwrap();
+    assert_eq!(back.data.get("user_id"), Some(&serde_json::json!(7)));
+    store.delete(&rec.id).await.unwrap();
+    assert!(store.load(&rec.id).await.unwrap().is_none());
+    let mut old = Record { id: Id::default(), data: Default::default(), expiry_date: time::OffsetDateTime::now_utc() - time::Duration::hours(1) };
+    store.create(&mut old).await.unwrap();
+    assert!(store.load(&old.id).await.unwrap().is_none(), "expired sessions do not load");
+    assert_eq!(store.delete_expired().await.unwrap(), 1);
+}
+
+async fn demo_loads_twice(b: Backend) {
+    let state = fresh_state(b).await;
+    app::server::demo::load(&state).await.unwrap();
+    app::server::demo::load(&state).await.unwrap();
+    let admin = user(&state.db, "Ada Lovelace", AccountRole::Admin).await;
+    let list = svc::list(&state, Some(&admin)).await.unwrap();
+    assert_eq!(list.incidents.len(), 2);
+    assert_eq!(list.incidents.iter().filter(|i| i.status.is_active()).count(), 1);
+    assert!(runbooks::list(&state, Some(&admin)).await.unwrap().len() >= 2);
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::Backend::Postgres).await })*
+        }
+    };
+}
+
+on_both_backends!(
+    declare_records_triage_and_one_event,
+    declare_refuses_bad_input_and_writes_nothing,
+    override_and_sev1_notifications,
+    data_exposure_tells_security_and_legal_once,
+    status_life_cycle,
+    concurrent_status_changes_one_wins,
+    roles_assign_hand_over_release,
+    notes_updates_changes_links,
+    event_log_commits_with_the_change_or_not_at_all,
+    event_ids_grow_and_replay_by_topic,
+    live_events_are_published_after_commit_in_order,
+    timers_fire_once_even_with_two_replicas,
+    runbooks_import_and_tick,
+    sign_in_is_uniform_and_slowed,
+    sessions_round_trip_and_expire,
+    demo_loads_twice,
+);

@@ -1,0 +1,52 @@
+import { test, expect } from '@playwright/test';
+import { BEN, PASSWORD } from './helpers';
+
+test.use({ javaScriptEnabled: false });
+
+test('sign in, the incident list and a war room work without JavaScript', async ({ page }) => {
+  await page.goto('/incidents');
+  await expect(page).toHaveURL(/\/login/);
+  await page.getByLabel('Email').fill(BEN);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/incidents$/);
+  const list = page.getByTestId('incident-list');
+  await expect(list).toContainText('Checkout errors');
+  await expect(list).toContainText('Search suggestions slow');
+
+  // filters are a plain GET form
+  await page.getByLabel('Status').selectOption('resolved');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/status=resolved/);
+  await expect(list).toContainText('Search suggestions slow');
+  await expect(list).not.toContainText('Checkout errors');
+
+  await page.goto('/incidents');
+  await list.getByRole('link', { name: 'Checkout errors' }).click();
+  await expect(page.getByTestId('incident-title')).toHaveText('Checkout errors');
+  await expect(page.getByTestId('status')).toHaveText('Investigating');
+  await expect(page.getByTestId('timeline')).toContainText('502s come from the payments upstream');
+  await expect(page.getByTestId('roles').locator('[data-role="commander"]')).toContainText('Cleo Park');
+  await expect(page.getByTestId('runbooks')).toContainText('Checkout error rate high');
+  // times are shown in UTC without JavaScript
+  await expect(page.getByTestId('timeline').locator('time').first()).toContainText('UTC');
+});
+
+test('a wrong password without JavaScript says so', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(BEN);
+  await page.getByLabel('Password').fill('nope nope');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
+});
+
+test('an unknown incident is a 404 page', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(BEN);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/incidents$/);
+  const res = await page.goto('/incidents/987654');
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole('alert')).toContainText('There is no incident 987654');
+});

@@ -1,0 +1,46 @@
+//! Configuration from the environment, with defaults that work from the repository root.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite://data/klaxon.db` (default) or `postgres://…`.
+    pub database_url: String,
+    /// `KLAXON_ADDR`, default `127.0.0.1:3000`.
+    pub addr: SocketAddr,
+    /// `KLAXON_SITE_ROOT`: where `pkg/klaxon.{js,wasm,css}` live; default `target/site`.
+    pub site_root: PathBuf,
+    /// `KLAXON_DB_MAX_CONNECTIONS`, default 16.
+    pub max_connections: u32,
+    /// `KLAXON_SECURE_COOKIES=1`: mark the session cookie Secure. Set it whenever Klaxon is
+    /// reached over https (directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// `KLAXON_TIMER_INTERVAL_SECS`: how often the war-room clocks are checked; default 5.
+    pub timer_interval: Duration,
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Config> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let addr = var("KLAXON_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr = addr.parse().map_err(|e| anyhow::anyhow!("KLAXON_ADDR={addr:?} is not host:port: {e}"))?;
+        let max_connections = match var("KLAXON_DB_MAX_CONNECTIONS") {
+            Some(v) => v.parse().map_err(|e| anyhow::anyhow!("KLAXON_DB_MAX_CONNECTIONS={v:?}: {e}"))?,
+            None => 16,
+        };
+        let timer_secs: u64 = match var("KLAXON_TIMER_INTERVAL_SECS") {
+            Some(v) => v.parse().map_err(|e| anyhow::anyhow!("KLAXON_TIMER_INTERVAL_SECS={v:?}: {e}"))?,
+            None => 5,
+        };
+        Ok(Config {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/klaxon.db".into()),
+            addr,
+            site_root: var("KLAXON_SITE_ROOT").unwrap_or_else(|| "target/site".into()).into(),
+            max_connections,
+            secure_cookies: var("KLAXON_SECURE_COOKIES").is_some_and(|v| v == "1" || v == "true"),
+            timer_interval: Duration::from_secs(timer_secs.max(1)),
+        })
+    }
+}

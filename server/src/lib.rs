@@ -1,0 +1,11 @@
+#![recursion_limit = "512"]
+//! The Klaxon server: configuration, router, live streams and background jobs. The binary in
+//! `main.rs` is a thin command line around [`run`]; tests build the same router.
+
+pub mod config;
+pub mod csrf;
+pub mod jobs;
+pub mod router;
+pub mod sse;
+
+pub use config::Config;

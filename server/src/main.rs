@@ -1,0 +1,168 @@
+#![recursion_limit = "512"]
+//! `klaxon`: serve (default), migrate, user add, demo.
+
+use std::io::Read;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use app::domain::user::AccountRole;
+use app::server::db::{Db, DbConfig};
+use app::server::session_store::DbSessionStore;
+use app::server::state::AppState;
+use clap::{Parser, Subcommand};
+use leptos::config::Env;
+use leptos::prelude::LeptosOptions;
+use server::{jobs, router, Config};
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "klaxon", version, about = "Incident response: war rooms, status page, on-call, postmortems")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Load the demo organisation (users, services, runbooks, incidents). Safe to repeat.
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account, or update the one with this email.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "responder", "viewer"])]
+        role: String,
+        /// Read the password from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")))
+        .init();
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    let db = connect(&config).await?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config, db).await,
+        Command::Migrate => {
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { email, name, role, password_stdin } } => {
+            if !password_stdin {
+                bail!("pass the password on standard input with --password-stdin");
+            }
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let role = AccountRole::parse(&role).context("unknown role")?;
+            let id = app::server::services::auth::add_user(&db, &email, &name, role, password)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            println!("user {id} {email} ({})", role.as_str());
+            Ok(())
+        }
+        Command::Demo => {
+            let state = AppState::new(leptos_options(&config), db);
+            app::server::demo::load(&state).await.map_err(|e| anyhow::anyhow!(e.message))?;
+            println!("demo loaded: sign in as ada@example.com (admin), ben@example.com (responder) or vic@example.com (viewer), password {}", app::server::demo::DEMO_PASSWORD);
+            Ok(())
+        }
+    }
+}
+
+async fn connect(config: &Config) -> anyhow::Result<Db> {
+    let mut db_config = DbConfig::new(&config.database_url);
+    db_config.max_connections = config.max_connections;
+    let db = Db::connect(&db_config).await.with_context(|| format!("connecting to {}", redact(&config.database_url)))?;
+    db.migrate().await.context("applying migrations")?;
+    Ok(db)
+}
+
+/// Hides a password in a database URL.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}
+
+fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("klaxon")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .env(Env::PROD)
+        .build()
+}
+
+async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
+    if !config.site_root.join("pkg/klaxon.wasm").exists() {
+        tracing::warn!(site_root = %config.site_root.display(), "no pkg/klaxon.wasm under the site root: pages will not hydrate (build with scripts/build-site)");
+    }
+    let state = AppState::new(leptos_options(&config), db.clone());
+    let shutdown = CancellationToken::new();
+    tokio::spawn(jobs::timers(state.clone(), config.timer_interval, shutdown.clone()));
+    tokio::spawn(jobs::session_cleanup(DbSessionStore::new(db.clone()), shutdown.clone()));
+    let app = router::build(state, config.secure_cookies, shutdown.clone());
+    let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
+    tracing::info!("Klaxon listening on http://{}", listener.local_addr()?);
+    let signal = shutdown.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: closing live streams");
+        signal.cancel();
+    });
+    // Live streams end on cancel; give in-flight requests a few seconds more, then stop.
+    let forced = shutdown.clone();
+    tokio::select! {
+        r = server => r?,
+        _ = async move { forced.cancelled().await; tokio::time::sleep(Duration::from_secs(5)).await } => {
+            tracing::warn!("connections still open after 5 s; stopping anyway");
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

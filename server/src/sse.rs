@@ -1,0 +1,165 @@
+//! `GET /live/{topic}`: server-sent events. Each event's `id:` is its event id. A client that
+//! reconnects with `Last-Event-ID` (or first connects with `?after=N`, the last id its page
+//! was rendered with) is first sent exactly the events it missed, read from the database,
+//! then the live ones. A subscriber that falls behind the hub's bounded buffer is resynced
+//! the same way; the stream ends when the server shuts down.
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::domain::event::{parse_last_event_id, IncidentEvent, LiveEvent, Topic};
+use app::domain::ids::{EventId, IncidentId};
+use app::domain::user::Permission;
+use app::server::authz::{current_user, require};
+use app::server::db::{Db, DbError};
+use app::server::hub::LiveMessage;
+use app::server::repo::{events, incidents};
+use app::server::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use futures::stream::{self, Stream, StreamExt};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::Receiver;
+use tokio_util::sync::CancellationToken;
+use tower_sessions::Session;
+
+/// Events read from the database per replay batch.
+const REPLAY_BATCH: i64 = 500;
+
+#[derive(Debug, Deserialize)]
+pub struct LiveQuery {
+    after: Option<String>,
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    let kind = match status {
+        StatusCode::UNAUTHORIZED => "Unauthorized",
+        StatusCode::FORBIDDEN => "Forbidden",
+        StatusCode::NOT_FOUND => "NotFound",
+        StatusCode::BAD_REQUEST => "BadRequest",
+        _ => "Internal",
+    };
+    (status, Json(serde_json::json!({ "kind": kind, "message": message.into() }))).into_response()
+}
+
+pub async fn live(
+    State(state): State<AppState>,
+    Extension(shutdown): Extension<CancellationToken>,
+    session: Session,
+    Path(topic): Path<String>,
+    Query(query): Query<LiveQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let user = match current_user(&state.db, &session).await {
+        Ok(u) => u,
+        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "Cannot read the session."),
+    };
+    if let Err(e) = require(user.as_ref(), Permission::ReadInternal) {
+        return error(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::FORBIDDEN), e.message);
+    }
+    let Some(topic) = Topic::parse(&topic) else {
+        return error(StatusCode::NOT_FOUND, format!("There is no live topic {topic:?}."));
+    };
+    if let Topic::Incident(id) = topic {
+        match state.db.pool().acquire().await {
+            Ok(mut conn) => match incidents::get(&mut conn, id).await {
+                Ok(Some(_)) => {}
+                Ok(None) => return error(StatusCode::NOT_FOUND, format!("There is no incident {id}.")),
+                Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "The database did not answer."),
+            },
+            Err(_) => return error(StatusCode::SERVICE_UNAVAILABLE, "The database did not answer."),
+        }
+    }
+    let resume = match headers.get("last-event-id").map(|v| v.to_str().unwrap_or("\u{fffd}")).or(query.after.as_deref()) {
+        Some(raw) => match parse_last_event_id(raw) {
+            Ok(id) => Some(id),
+            Err(m) => return error(StatusCode::BAD_REQUEST, m),
+        },
+        None => None,
+    };
+    // Subscribe before reading the backlog, so nothing falls between the two.
+    let rx = state.hub.subscribe(topic);
+    let stream = subscription(state.db.clone(), topic, rx, resume).take_until(shutdown.cancelled_owned());
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
+}
+
+struct Sub {
+    db: Db,
+    topic: Topic,
+    rx: Receiver<Arc<LiveMessage>>,
+    queue: VecDeque<Event>,
+    last: EventId,
+    resync: bool,
+}
+
+fn to_sse(id: EventId, json: &str) -> Event {
+    Event::default().id(id.to_string()).data(json)
+}
+
+fn subscription(db: Db, topic: Topic, rx: Receiver<Arc<LiveMessage>>, resume: Option<EventId>) -> impl Stream<Item = Result<Event, Infallible>> {
+    let sub = Sub { db, topic, rx, queue: VecDeque::new(), last: resume.unwrap_or(EventId(0)), resync: resume.is_some() };
+    stream::unfold(sub, |mut s| async move {
+        loop {
+            if let Some(ev) = s.queue.pop_front() {
+                return Some((Ok(ev), s));
+            }
+            if s.resync {
+                let batch = match backlog(&s.db, s.topic, s.last).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "live replay failed; closing the stream so the client reconnects");
+                        return None;
+                    }
+                };
+                s.resync = batch.len() as i64 == REPLAY_BATCH;
+                for (id, json) in batch {
+                    if id > s.last {
+                        s.last = id;
+                        s.queue.push_back(to_sse(id, &json));
+                    }
+                }
+                continue;
+            }
+            match s.rx.recv().await {
+                Ok(msg) if msg.id > s.last => {
+                    s.last = msg.id;
+                    return Some((Ok(to_sse(msg.id, &msg.json)), s));
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => s.resync = true,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
+/// The events after `after` on a topic, as (id, JSON) pairs, each with its incident as it
+/// stands now.
+async fn backlog(db: &Db, topic: Topic, after: EventId) -> Result<Vec<(EventId, String)>, DbError> {
+    let mut conn = db.pool().acquire().await?;
+    let incident = match topic {
+        Topic::Incident(id) => Some(id),
+        Topic::Incidents => None,
+    };
+    let evs: Vec<IncidentEvent> = events::since(&mut conn, incident, after, REPLAY_BATCH).await?;
+    let mut snapshots: HashMap<IncidentId, app::domain::incident::Incident> = HashMap::new();
+    let mut out = Vec::with_capacity(evs.len());
+    for event in evs {
+        if !snapshots.contains_key(&event.incident_id) {
+            if let Some(i) = incidents::get(&mut conn, event.incident_id).await? {
+                snapshots.insert(i.id, i);
+            }
+        }
+        let Some(incident) = snapshots.get(&event.incident_id).cloned() else { continue };
+        let id = event.id;
+        let json = serde_json::to_string(&LiveEvent { event, incident }).unwrap_or_default();
+        out.push((id, json));
+    }
+    Ok(out)
+}
