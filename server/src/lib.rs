@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod csrf;
+pub mod errors;
 pub mod jobs;
 pub mod router;
 pub mod sse;

@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::{csrf, sse};
+use crate::{csrf, errors, sse};
 
 /// How long a session lives without use.
 const SESSION_IDLE: time::Duration = time::Duration::days(7);
@@ -42,6 +42,7 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
             move || shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(errors::server_fn_status))
         .layer(middleware::from_fn(csrf::guard))
         .layer(sessions)
         .layer(Extension(shutdown))

@@ -85,7 +85,17 @@ pub async fn live(
     };
     // Subscribe before reading the backlog, so nothing falls between the two.
     let rx = state.hub.subscribe(topic);
-    let stream = subscription(state.db.clone(), topic, rx, resume).take_until(shutdown.cancelled_owned());
+    let start = match resume {
+        Some(id) => id,
+        // a new subscriber wants what happens from now on
+        None => match newest(&state.db, topic).await {
+            Ok(id) => id,
+            Err(_) => return error(StatusCode::SERVICE_UNAVAILABLE, "The database did not answer."),
+        },
+    };
+    let hello = stream::once(async { Ok::<_, Infallible>(Event::default().retry(Duration::from_secs(2)).comment("live")) });
+    let events = subscription(state.db.clone(), topic, rx, start).map(|(id, json)| Ok::<_, Infallible>(to_sse(id, &json)));
+    let stream = hello.chain(events).take_until(shutdown.cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
 }
 
@@ -93,7 +103,7 @@ struct Sub {
     db: Db,
     topic: Topic,
     rx: Receiver<Arc<LiveMessage>>,
-    queue: VecDeque<Event>,
+    queue: VecDeque<(EventId, Arc<str>)>,
     last: EventId,
     resync: bool,
 }
@@ -102,12 +112,27 @@ fn to_sse(id: EventId, json: &str) -> Event {
     Event::default().id(id.to_string()).data(json)
 }
 
-fn subscription(db: Db, topic: Topic, rx: Receiver<Arc<LiveMessage>>, resume: Option<EventId>) -> impl Stream<Item = Result<Event, Infallible>> {
-    let sub = Sub { db, topic, rx, queue: VecDeque::new(), last: resume.unwrap_or(EventId(0)), resync: resume.is_some() };
+/// The newest event id of a topic.
+pub async fn newest(db: &Db, topic: Topic) -> Result<EventId, DbError> {
+    let mut conn = db.pool().acquire().await?;
+    events::last_id(&mut conn, incident_of(topic)).await
+}
+
+fn incident_of(topic: Topic) -> Option<IncidentId> {
+    match topic {
+        Topic::Incident(id) => Some(id),
+        Topic::Incidents => None,
+    }
+}
+
+/// The events of a topic after `after` (read from the database), then live ones, each once
+/// and in order. `rx` must have been subscribed before `after` was read.
+pub fn subscription(db: Db, topic: Topic, rx: Receiver<Arc<LiveMessage>>, after: EventId) -> impl Stream<Item = (EventId, Arc<str>)> {
+    let sub = Sub { db, topic, rx, queue: VecDeque::new(), last: after, resync: true };
     stream::unfold(sub, |mut s| async move {
         loop {
-            if let Some(ev) = s.queue.pop_front() {
-                return Some((Ok(ev), s));
+            if let Some(item) = s.queue.pop_front() {
+                return Some((item, s));
             }
             if s.resync {
                 let batch = match backlog(&s.db, s.topic, s.last).await {
@@ -121,7 +146,7 @@ fn subscription(db: Db, topic: Topic, rx: Receiver<Arc<LiveMessage>>, resume: Op
                 for (id, json) in batch {
                     if id > s.last {
                         s.last = id;
-                        s.queue.push_back(to_sse(id, &json));
+                        s.queue.push_back((id, json.into()));
                     }
                 }
                 continue;
@@ -129,7 +154,7 @@ fn subscription(db: Db, topic: Topic, rx: Receiver<Arc<LiveMessage>>, resume: Op
             match s.rx.recv().await {
                 Ok(msg) if msg.id > s.last => {
                     s.last = msg.id;
-                    return Some((Ok(to_sse(msg.id, &msg.json)), s));
+                    return Some(((msg.id, msg.json.as_str().into()), s));
                 }
                 Ok(_) => {}
                 Err(RecvError::Lagged(_)) => s.resync = true,
@@ -143,11 +168,7 @@ fn subscription(db: Db, topic: Topic, rx: Receiver<Arc<LiveMessage>>, resume: Op
 /// stands now.
 async fn backlog(db: &Db, topic: Topic, after: EventId) -> Result<Vec<(EventId, String)>, DbError> {
     let mut conn = db.pool().acquire().await?;
-    let incident = match topic {
-        Topic::Incident(id) => Some(id),
-        Topic::Incidents => None,
-    };
-    let evs: Vec<IncidentEvent> = events::since(&mut conn, incident, after, REPLAY_BATCH).await?;
+    let evs: Vec<IncidentEvent> = events::since(&mut conn, incident_of(topic), after, REPLAY_BATCH).await?;
     let mut snapshots: HashMap<IncidentId, app::domain::incident::Incident> = HashMap::new();
     let mut out = Vec::with_capacity(evs.len());
     for event in evs {
@@ -162,4 +183,39 @@ async fn backlog(db: &Db, topic: Topic, after: EventId) -> Result<Vec<(EventId, 
         out.push((id, json));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::domain::incident::{DeclareInput, NoteKind};
+    use app::domain::user::AccountRole;
+    use app::server::hub::CHANNEL_CAPACITY;
+    use app::server::services::incidents as svc;
+    use app::server::testing::{fresh_state, user};
+
+    /// A subscriber that reads nothing while more events than the hub keeps go by is
+    /// resynchronised from the database: it still gets every event once, in order.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lagging_subscriber_is_resynced_from_the_database() {
+        let state = fresh_state(app::server::db::Backend::Sqlite).await;
+        let u = user(&state.db, "Ada", AccountRole::Admin).await;
+        let input = DeclareInput { title: "Lag".into(), severity: Some(app::domain::incident::Severity::Sev3), ..Default::default() };
+        let i = svc::declare(&state, Some(&u), input).await.unwrap();
+        let topic = Topic::Incident(i.id);
+        let rx = state.hub.subscribe(topic);
+        let stream = subscription(state.db.clone(), topic, rx, newest(&state.db, topic).await.unwrap());
+        let n = CHANNEL_CAPACITY + 100;
+        for k in 0..n {
+            svc::add_note(&state, Some(&u), i.id, NoteKind::Note, &format!("n{k}")).await.unwrap();
+        }
+        let got: Vec<(EventId, Arc<str>)> = stream.take(n).collect().await;
+        let bodies: Vec<String> = got
+            .iter()
+            .map(|(_, json)| serde_json::from_str::<LiveEvent>(json).unwrap().event.kind.summary())
+            .collect();
+        let expected: Vec<String> = (0..n).map(|k| format!("n{k}")).collect();
+        assert_eq!(bodies, expected);
+        assert!(got.windows(2).all(|w| w[0].0 < w[1].0));
+    }
 }

@@ -9,7 +9,7 @@ use crate::error::AppError;
 /// to the sign-in page with an error flag on failure.
 #[server(endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<CurrentUser, AppError> {
-    use crate::api::ssr::{respond, session, state};
+    use crate::api::ssr::{session, state};
     use crate::server::authz::USER_KEY;
     use crate::server::services::auth::sign_in;
 
@@ -31,9 +31,8 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             if accepts_html() {
                 let code = if e.kind == crate::error::ErrorKind::TooManyRequests { "locked" } else { "failed" };
                 leptos_axum::redirect(&format!("/login?error={code}"));
-                return Err(e);
             }
-            respond(Err(e))
+            Err(e)
         }
     }
 }
@@ -52,8 +51,8 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user, or `None`.
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Option<CurrentUser>, AppError> {
-    use crate::api::ssr::{caller, respond};
-    respond(caller().await.map(|(_, user)| user))
+    use crate::api::ssr::caller;
+    caller().await.map(|(_, user)| user)
 }
 
 /// Only same-site paths are followed after sign-in.

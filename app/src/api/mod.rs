@@ -7,7 +7,6 @@ pub mod runbooks;
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use leptos::prelude::use_context;
-    use leptos_axum::ResponseOptions;
     use tower_sessions::Session;
 
     use crate::domain::user::CurrentUser;
@@ -35,17 +34,5 @@ pub(crate) mod ssr {
         let session = session().await?;
         let user = current_user(&state.db, &session).await?;
         Ok((state, user))
-    }
-
-    /// Sets the response status from the error, so HTTP clients and the SSR page see it.
-    pub fn respond<T>(result: AppResult<T>) -> AppResult<T> {
-        if let Err(e) = &result {
-            if let Some(res) = use_context::<ResponseOptions>() {
-                if let Ok(code) = http::StatusCode::from_u16(e.status_code()) {
-                    res.set_status(code);
-                }
-            }
-        }
-        result
     }
 }

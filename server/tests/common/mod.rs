@@ -1,0 +1,76 @@
+//! Boots the real router on a fresh database (SQLite or PostgreSQL) on a free port.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use app::domain::user::{AccountRole, CurrentUser};
+use app::server::db::Backend;
+use app::server::repo::catalog;
+use app::server::state::AppState;
+use app::server::testing::{fresh_state, user, TEST_PASSWORD};
+use tokio_util::sync::CancellationToken;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub shutdown: CancellationToken,
+    pub admin: CurrentUser,
+    pub responder: CurrentUser,
+    pub viewer: CurrentUser,
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> TestApp {
+        let state = fresh_state(backend).await;
+        let admin = user(&state.db, "Ada", AccountRole::Admin).await;
+        let responder = user(&state.db, "Ben", AccountRole::Responder).await;
+        let viewer = user(&state.db, "Vic", AccountRole::Viewer).await;
+        {
+            let mut conn = state.db.pool().acquire().await.unwrap();
+            catalog::upsert(&mut conn, "checkout", "Checkout", "").await.unwrap();
+        }
+        let shutdown = CancellationToken::new();
+        let router = server::router::build(state.clone(), false, shutdown.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await }).await.unwrap();
+        });
+        TestApp { addr, state, shutdown, admin, responder, viewer }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A client with its own cookie jar, signed in as `who` (or anonymous).
+    pub async fn client(&self, who: Option<&CurrentUser>) -> reqwest::Client {
+        let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        if let Some(u) = who {
+            let r = c
+                .post(self.url("/api/login"))
+                .form(&[("email", u.email.as_str()), ("password", TEST_PASSWORD)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "sign in as {}: {}", u.email, r.text().await.unwrap_or_default());
+        }
+        c
+    }
+}
+
+/// Runs each named async test fn (taking a `Backend`) on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(app::server::db::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(app::server::db::Backend::Postgres).await })*
+        }
+    };
+}

@@ -1,0 +1,143 @@
+//! Kills the real binary with SIGKILL during a burst of concurrent writes, restarts it on
+//! the same database, and checks that every write that was acknowledged is there and that
+//! nothing is half-written (each note is one event and one version bump, together).
+
+mod common;
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use app::domain::event::EventKind;
+use app::domain::incident::Incident;
+use app::domain::war_room::WarRoom;
+use app::server::db::Backend;
+use app::server::testing::fresh_url;
+use serde_json::json;
+use tokio::process::{Child, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_klaxon");
+const PASSWORD: &str = "crash-test-password";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn command(db_url: &str, port: u16) -> Command {
+    let mut c = Command::new(BIN);
+    c.env("DATABASE_URL", db_url)
+        .env("KLAXON_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    c
+}
+
+async fn start(db_url: &str, port: u16) -> Child {
+    let mut child = command(db_url, port).arg("serve").spawn().expect("spawn klaxon");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await {
+            if r.status() == 200 {
+                return child;
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("klaxon exited early: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("klaxon did not become ready");
+}
+
+async fn signed_in(port: u16) -> reqwest::Client {
+    let c = reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(10)).build().unwrap();
+    let r = c
+        .post(format!("http://127.0.0.1:{port}/api/login"))
+        .form(&[("email", "crash@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    c
+}
+
+async fn writes_survive_sigkill(backend: Backend) {
+    let db_url = fresh_url(backend).await;
+    // the CLI creates the account (and the schema)
+    let mut add = command(&db_url, 0)
+        .args(["user", "add", "--email", "crash@example.com", "--name", "Crash Test", "--role", "responder", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = add.stdin.take().unwrap();
+        stdin.write_all(format!("{PASSWORD}\n").as_bytes()).await.unwrap();
+    }
+    assert!(add.wait().await.unwrap().success());
+
+    let port = free_port();
+    let mut child = start(&db_url, port).await;
+    let c = signed_in(port).await;
+    let input = json!({ "input": { "title": "Crash test", "impact": "", "services": [], "answers": ["yes"] } });
+    let r = c.post(format!("http://127.0.0.1:{port}/api/incidents/declare")).json(&input).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let incident: Incident = r.json().await.unwrap();
+
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut writers = vec![];
+    for w in 0..12 {
+        let (c, acked) = (c.clone(), acked.clone());
+        let url = format!("http://127.0.0.1:{port}/api/incidents/note");
+        let id = incident.id.0.to_string();
+        writers.push(tokio::spawn(async move {
+            for n in 0.. {
+                let body = format!("w{w}-n{n}");
+                let form = [("id", id.as_str()), ("kind", "note"), ("body", body.as_str())];
+                match c.post(&url).form(&form).send().await {
+                    Ok(r) if r.status().is_success() => acked.lock().unwrap().push(body),
+                    Ok(r) => panic!("unexpected {}", r.status()),
+                    Err(_) => return, // the server is gone
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    child.start_kill().unwrap(); // SIGKILL
+    child.wait().await.unwrap();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() > 20, "the burst should have landed some writes first ({})", acked.len());
+
+    let port = free_port();
+    let _child = start(&db_url, port).await;
+    let c = signed_in(port).await;
+    let r = c.post(format!("http://127.0.0.1:{port}/api/incidents/war-room")).form(&[("id", incident.id.0.to_string())]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let room: WarRoom = r.json().await.unwrap();
+    let notes: Vec<String> = room
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::NoteAdded { body } => Some(body.clone()),
+            _ => None,
+        })
+        .collect();
+    for body in &acked {
+        assert!(notes.contains(body), "acknowledged write {body} was lost");
+    }
+    let mut unique = notes.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), notes.len(), "no note was written twice");
+    // every note bumped the version exactly once, in the same transaction as its event
+    assert_eq!(room.incident.version - incident.version, notes.len() as i64, "version and log agree");
+    // at most the writes in flight at the kill may have landed without an answer
+    assert!(notes.len() - acked.len() <= 12, "{} stored, {} acknowledged", notes.len(), acked.len());
+}
+
+on_both_backends!(writes_survive_sigkill);

@@ -1,0 +1,271 @@
+//! The real router on a fresh database: permissions, CSRF, bad input, live streams.
+
+mod common;
+
+use std::time::Duration;
+
+use app::domain::event::LiveEvent;
+use app::domain::incident::{DeclareInput, Incident};
+use app::domain::triage::Answer;
+use app::server::db::Backend;
+use common::TestApp;
+use futures::StreamExt;
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+
+fn declare_body(title: &str) -> serde_json::Value {
+    let input = DeclareInput {
+        title: title.into(),
+        impact: String::new(),
+        services: vec!["checkout".into()],
+        answers: vec![Answer::No, Answer::No, Answer::No, Answer::Yes],
+        ..Default::default()
+    };
+    json!({ "input": input })
+}
+
+async fn declare(app: &TestApp, c: &Client, title: &str) -> Incident {
+    let r = c.post(app.url("/api/incidents/declare")).json(&declare_body(title)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+async fn note(app: &TestApp, c: &Client, id: i64, body: &str) -> reqwest::Response {
+    c.post(app.url("/api/incidents/note"))
+        .form(&[("id", id.to_string().as_str()), ("kind", "note"), ("body", body)])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn permissions_matrix(b: Backend) {
+    let app = TestApp::start(b).await;
+    let anon = app.client(None).await;
+    let viewer = app.client(Some(&app.viewer)).await;
+    let responder = app.client(Some(&app.responder)).await;
+    let admin = app.client(Some(&app.admin)).await;
+    let seed = declare(&app, &responder, "Seed incident").await;
+    let runbook = json!({ "yaml": "metadata:\n  title: T\n  service: checkout\nrecovery:\n  - x\n" });
+
+    let who = [("anonymous", &anon), ("viewer", &viewer), ("responder", &responder), ("admin", &admin)];
+    // expected status for anonymous, viewer, responder, admin
+    let cases: Vec<(&str, [u16; 4])> = vec![
+        ("list incidents", [401, 200, 200, 200]),
+        ("read war room", [401, 200, 200, 200]),
+        ("declare", [401, 403, 200, 200]),
+        ("post note", [401, 403, 200, 200]),
+        ("save runbook", [401, 403, 403, 200]),
+        ("live stream", [401, 200, 200, 200]),
+        ("incident page", [302, 200, 200, 200]),
+    ];
+    for (what, expected) in cases {
+        for (i, (name, c)) in who.iter().enumerate() {
+            let r = match what {
+                "list incidents" => c.post(app.url("/api/incidents/list")).send().await.unwrap(),
+                "read war room" => c.post(app.url("/api/incidents/war-room")).form(&[("id", seed.id.0.to_string())]).send().await.unwrap(),
+                "declare" => c.post(app.url("/api/incidents/declare")).json(&declare_body(&format!("By {name}"))).send().await.unwrap(),
+                "post note" => note(&app, c, seed.id.0, "hello").await,
+                "save runbook" => c.post(app.url("/api/runbooks/save")).form(&[("yaml", runbook["yaml"].as_str().unwrap())]).send().await.unwrap(),
+                "live stream" => c.get(app.url("/live/incidents")).send().await.unwrap(),
+                "incident page" => {
+                    let nr = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+                    // the signed-in clients' cookies live in their own jars, so ask with theirs
+                    let target = app.url(&format!("/incidents/{}", seed.id));
+                    if *name == "anonymous" {
+                        nr.get(&target).header("accept", "text/html").send().await.unwrap()
+                    } else {
+                        c.get(&target).header("accept", "text/html").send().await.unwrap()
+                    }
+                }
+                _ => unreachable!(),
+            };
+            assert_eq!(r.status().as_u16(), expected[i], "{what} as {name}");
+        }
+    }
+}
+
+async fn cross_site_posts_are_refused(b: Backend) {
+    let app = TestApp::start(b).await;
+    let c = app.client(Some(&app.responder)).await;
+    let i = declare(&app, &c, "CSRF target").await;
+    let host = app.addr.to_string();
+    let cases = [
+        (Some("http://evil.example"), None, 403),
+        (None, Some("http://evil.example/page"), 403),
+        (Some("null"), None, 403),
+        (Some(format!("http://{host}").as_str()), None, 200),
+        (None, Some(format!("http://{host}/incidents/1").as_str()), 200),
+        (None, None, 200),
+    ]
+    .map(|(o, r, s)| (o.map(str::to_string), r.map(str::to_string), s));
+    for (origin, referer, expected) in cases {
+        let mut req = c.post(app.url("/api/incidents/note")).form(&[("id", i.id.0.to_string()), ("kind", "note".into()), ("body", "x".into())]);
+        if let Some(o) = &origin {
+            req = req.header("origin", o);
+        }
+        if let Some(r) = &referer {
+            req = req.header("referer", r);
+        }
+        assert_eq!(req.send().await.unwrap().status().as_u16(), expected, "origin {origin:?} referer {referer:?}");
+    }
+    let mut conn = app.state.db.pool().acquire().await.unwrap();
+    let notes = app::server::repo::events::for_incident(&mut conn, i.id).await.unwrap().len();
+    assert_eq!(notes, 1 + 3, "declared + the three accepted notes");
+}
+
+async fn bad_input_gets_clear_4xx(b: Backend) {
+    let app = TestApp::start(b).await;
+    let c = app.client(Some(&app.responder)).await;
+    let i = declare(&app, &c, "Bad input").await;
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let c = c.clone();
+        let url = app.url(path);
+        async move { c.post(url).form(&form).send().await.unwrap() }
+    };
+    let checks: Vec<(reqwest::Response, u16, &str)> = vec![
+        (c.post(app.url("/api/incidents/declare")).json(&declare_body("")).send().await.unwrap(), 400, "at least 3"),
+        (c.post(app.url("/api/incidents/declare")).json(&declare_body(&"y".repeat(500))).send().await.unwrap(), 400, "at most 120"),
+        (c.post(app.url("/api/incidents/declare")).header("content-type", "application/json").body("{not json").send().await.unwrap(), 400, "could not be read"),
+        (post("/api/incidents/status", vec![("id", "999999".into()), ("expected", "Detected".into()), ("to", "Investigating".into())]).await, 404, "no incident"),
+        (post("/api/incidents/status", vec![("id", i.id.0.to_string()), ("expected", "Detected".into()), ("to", "FollowUp".into())]).await, 409, "Follow-up"),
+        (post("/api/incidents/status", vec![("id", i.id.0.to_string()), ("expected", "Detected".into()), ("to", "Sideways".into())]).await, 400, "could not be read"),
+        (post("/api/incidents/note", vec![("id", "abc".into()), ("kind", "note".into()), ("body", "x".into())]).await, 400, "could not be read"),
+        (post("/api/incidents/note", vec![("id", i.id.0.to_string()), ("kind", "note".into()), ("body", "".into())]).await, 400, "must not be empty"),
+    ];
+    for (r, code, text) in checks {
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, code, "{body}");
+        assert!(body.contains(text), "{body:?} should mention {text:?}");
+    }
+    // an unknown or expired session is treated as signed out
+    let stranger = reqwest::Client::new();
+    let r = stranger.post(app.url("/api/incidents/list")).header("cookie", "klaxon_session=AAAAAAAAAAAAAAAAAAAAAA").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    sqlx::query("DELETE FROM sessions").execute(app.state.db.pool()).await.unwrap();
+    assert_eq!(c.post(app.url("/api/incidents/list")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Reads SSE frames as (id, data) until `n` have arrived or the time runs out.
+async fn read_events(resp: reqwest::Response, n: usize, within: Duration) -> Vec<(i64, LiveEvent)> {
+    let mut out = vec![];
+    let mut buf = String::new();
+    let mut stream = resp.bytes_stream();
+    let deadline = tokio::time::Instant::now() + within;
+    while out.len() < n {
+        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(c))) => c,
+            _ => break,
+        };
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            let mut id = None;
+            let mut data = String::new();
+            for line in frame.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().parse().ok();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim_start());
+                }
+            }
+            if let (Some(id), false) = (id, data.is_empty()) {
+                out.push((id, serde_json::from_str(&data).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+async fn live_stream_resumes_exactly(b: Backend) {
+    let app = TestApp::start(b).await;
+    let c = app.client(Some(&app.responder)).await;
+    let i = declare(&app, &c, "Resume").await;
+    let other = declare(&app, &c, "Other incident").await;
+    for n in 0..5 {
+        assert_eq!(note(&app, &c, i.id.0, &format!("note {n}")).await.status(), 200);
+        assert_eq!(note(&app, &c, other.id.0, "elsewhere").await.status(), 200);
+    }
+    let mut conn = app.state.db.pool().acquire().await.unwrap();
+    let log = app::server::repo::events::for_incident(&mut conn, i.id).await.unwrap();
+    drop(conn);
+    assert_eq!(log.len(), 6);
+    // the client saw up to the second note; it must get notes 2, 3, 4 exactly once, then live ones
+    let seen = log[2].id.0;
+    let resp = c.get(app.url(&format!("/live/incident:{}", i.id))).header("last-event-id", seen.to_string()).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let poster = {
+        let (app_url, c, id) = (app.url("/api/incidents/note"), c.clone(), i.id.0);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            for n in 5..7 {
+                c.post(&app_url).form(&[("id", id.to_string()), ("kind", "note".into()), ("body", format!("note {n}"))]).send().await.unwrap();
+            }
+        })
+    };
+    let got = read_events(resp, 5, Duration::from_secs(10)).await;
+    poster.await.unwrap();
+    let bodies: Vec<String> = got.iter().map(|(_, e)| e.event.kind.summary()).collect();
+    assert_eq!(bodies, ["note 2", "note 3", "note 4", "note 5", "note 6"]);
+    assert!(got.windows(2).all(|w| w[0].0 < w[1].0), "in order");
+    assert!(got.iter().all(|(id, e)| *id == e.event.id.0 && e.event.incident_id == i.id), "only this incident");
+    // the `?after=` form a freshly rendered page uses works the same
+    let resp = c.get(app.url(&format!("/live/incident:{}?after={}", i.id, log[4].id))).send().await.unwrap();
+    let got = read_events(resp, 1, Duration::from_secs(5)).await;
+    assert_eq!(got[0].1.event.kind.summary(), "note 4");
+}
+
+async fn live_stream_refuses_bad_requests(b: Backend) {
+    let app = TestApp::start(b).await;
+    let c = app.client(Some(&app.viewer)).await;
+    for (path, header, code) in [
+        ("/live/incidents", Some("abc"), 400),
+        ("/live/incidents", Some("-5"), 400),
+        ("/live/incidents?after=1e9", None, 400),
+        ("/live/status-page", None, 404),
+        ("/live/incident:424242", None, 404),
+    ] {
+        let mut req = c.get(app.url(path));
+        if let Some(h) = header {
+            req = req.header("last-event-id", h);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), code, "{path} {header:?}");
+        assert!(r.text().await.unwrap().contains("message"));
+    }
+}
+
+async fn shutdown_ends_live_streams(b: Backend) {
+    let app = TestApp::start(b).await;
+    let c = app.client(Some(&app.viewer)).await;
+    let resp = c.get(app.url("/live/incidents")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let mut stream = resp.bytes_stream();
+    app.shutdown.cancel();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(_)) = stream.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream must end within 5 s of shutdown");
+}
+
+async fn health_and_readiness(b: Backend) {
+    let app = TestApp::start(b).await;
+    let c = reqwest::Client::new();
+    assert_eq!(c.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(c.get(app.url("/readyz")).send().await.unwrap().status(), 200);
+    app.state.db.close().await;
+    assert_eq!(c.get(app.url("/readyz")).send().await.unwrap().status(), 503);
+    assert_eq!(c.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+}
+
+on_both_backends!(
+    permissions_matrix,
+    cross_site_posts_are_refused,
+    bad_input_gets_clear_4xx,
+    live_stream_resumes_exactly,
+    live_stream_refuses_bad_requests,
+    shutdown_ends_live_streams,
+    health_and_readiness,
+);
