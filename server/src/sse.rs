@@ -152,11 +152,13 @@ pub fn subscription(db: Db, topic: Topic, rx: Receiver<Arc<LiveMessage>>, after:
                 continue;
             }
             match s.rx.recv().await {
-                Ok(msg) if msg.id > s.last => {
+                Ok(msg) if msg.id <= s.last => {}
+                Ok(msg) if msg.prev == s.last => {
                     s.last = msg.id;
-                    return Some(((msg.id, msg.json.as_str().into()), s));
+                    return Some(((msg.id, msg.json.clone()), s));
                 }
-                Ok(_) => {}
+                // something came between (written elsewhere): the database has it all
+                Ok(_) => s.resync = true,
                 Err(RecvError::Lagged(_)) => s.resync = true,
                 Err(RecvError::Closed) => return None,
             }
@@ -217,5 +219,32 @@ mod tests {
         let expected: Vec<String> = (0..n).map(|k| format!("n{k}")).collect();
         assert_eq!(bodies, expected);
         assert!(got.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    /// An event written by another process never reaches this hub; the next local event
+    /// names it as its predecessor, so the subscriber reads it from the database first.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_event_written_elsewhere_is_not_skipped() {
+        use app::domain::event::EventKind;
+        use app::server::repo::events as repo;
+        let state = fresh_state(app::server::db::Backend::Sqlite).await;
+        let u = user(&state.db, "Ada", AccountRole::Admin).await;
+        let input = DeclareInput { title: "Gap".into(), severity: Some(app::domain::incident::Severity::Sev3), ..Default::default() };
+        let i = svc::declare(&state, Some(&u), input).await.unwrap();
+        for topic in [Topic::Incident(i.id), Topic::Incidents] {
+            let rx = state.hub.subscribe(topic);
+            let mut stream = Box::pin(subscription(state.db.clone(), topic, rx, newest(&state.db, topic).await.unwrap()));
+            // "another replica" appends an event straight to the log
+            let mut tx = state.db.begin().await.unwrap();
+            repo::append(tx.conn(), i.id, chrono::Utc::now(), None, EventKind::NoteAdded { body: format!("elsewhere {topic:?}") }).await.unwrap();
+            tx.commit_quiet().await.unwrap();
+            svc::add_note(&state, Some(&u), i.id, NoteKind::Note, &format!("here {topic:?}")).await.unwrap();
+            let got: Vec<String> = (&mut stream)
+                .take(2)
+                .map(|(_, json)| serde_json::from_str::<LiveEvent>(&json).unwrap().event.kind.summary())
+                .collect()
+                .await;
+            assert_eq!(got, [format!("elsewhere {topic:?}"), format!("here {topic:?}")]);
+        }
     }
 }

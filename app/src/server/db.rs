@@ -2,9 +2,9 @@
 //! `$1`-style queries that both accept.
 //!
 //! Every transaction that appends incident events is a *write transaction* ([`Db::begin`]):
-//! it holds this process's writer lock (and on PostgreSQL a transaction-scoped advisory
-//! lock shared by all replicas) from its first statement until its events have been
-//! published. Event ids are therefore committed, and published, in increasing order, which
+//! it holds this process's writer lock, and the database's (SQLite's write lock through
+//! `BEGIN IMMEDIATE`; on PostgreSQL a transaction-scoped advisory lock shared by all
+//! replicas), from its first statement until its events have been published. Event ids are therefore committed, and published, in increasing order, which
 //! is what lets a live subscriber resume with `Last-Event-ID` and miss nothing.
 
 use std::str::FromStr;
@@ -15,8 +15,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use crate::domain::event::LiveEvent;
-use crate::server::hub::Hub;
+use crate::server::hub::{Hub, Publication};
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -114,10 +113,16 @@ impl Db {
     /// Begins a write transaction (see the module documentation).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         let guard = self.writer.clone().lock_owned().await;
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(EVENT_LOCK_KEY).execute(&mut *tx).await?;
-        }
+        let tx = match self.backend {
+            // take SQLite's write lock up front: reads in the transaction then see every
+            // commit, also another process's, and the lock is never upgraded mid-way
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(EVENT_LOCK_KEY).execute(&mut *tx).await?;
+                tx
+            }
+        };
         Ok(Tx { tx, guard, pending: Vec::new() })
     }
 
@@ -155,7 +160,7 @@ fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
 pub struct Tx {
     tx: Transaction<'static, Any>,
     guard: OwnedMutexGuard<()>,
-    pending: Vec<LiveEvent>,
+    pending: Vec<Publication>,
 }
 
 impl Tx {
@@ -164,16 +169,16 @@ impl Tx {
     }
 
     /// Queues a live event for publication after a successful commit.
-    pub fn publish_after_commit(&mut self, event: LiveEvent) {
-        self.pending.push(event);
+    pub fn publish_after_commit(&mut self, publication: Publication) {
+        self.pending.push(publication);
     }
 
     /// Commits, then publishes the queued events; on error nothing is published.
     pub async fn commit(self, hub: &Hub) -> Result<(), sqlx::Error> {
         let Tx { tx, guard, pending } = self;
         tx.commit().await?;
-        for event in pending {
-            hub.publish(&event);
+        for publication in &pending {
+            hub.publish(publication);
         }
         drop(guard);
         Ok(())

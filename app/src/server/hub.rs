@@ -15,11 +15,25 @@ use crate::domain::ids::EventId;
 /// How many messages a topic keeps for slow readers before they must resync.
 pub const CHANNEL_CAPACITY: usize = 256;
 
-/// An event ready to send: its id and its JSON.
+/// An event ready to send on one topic: its id, the id of the event before it on the same
+/// topic, and its JSON (shared by all topics and subscribers). A subscriber whose last
+/// event is not `prev` has missed something (written by another replica, say) and reads
+/// the gap from the database.
 #[derive(Debug)]
 pub struct LiveMessage {
     pub id: EventId,
-    pub json: String,
+    pub prev: EventId,
+    pub json: Arc<str>,
+}
+
+/// An event with its predecessors on the two topics it goes to.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub event: LiveEvent,
+    /// The newest event of any incident before this one.
+    pub prev_all: EventId,
+    /// The newest event of this incident before this one.
+    pub prev_incident: EventId,
 }
 
 #[derive(Clone, Default)]
@@ -38,19 +52,19 @@ impl Hub {
     }
 
     /// Sends the event to its incident's topic and to the incident list.
-    pub fn publish(&self, event: &LiveEvent) {
-        let json = match serde_json::to_string(event) {
-            Ok(j) => j,
+    pub fn publish(&self, p: &Publication) {
+        let json: Arc<str> = match serde_json::to_string(&p.event) {
+            Ok(j) => j.into(),
             Err(e) => {
                 tracing::error!(error = %e, "cannot serialise a live event");
                 return;
             }
         };
-        let msg = Arc::new(LiveMessage { id: event.event.id, json });
+        let id = p.event.event.id;
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
-        for topic in [Topic::Incident(event.event.incident_id), Topic::Incidents] {
+        for (topic, prev) in [(Topic::Incident(p.event.event.incident_id), p.prev_incident), (Topic::Incidents, p.prev_all)] {
             if let Some(tx) = topics.get(&topic) {
-                if tx.send(msg.clone()).is_err() {
+                if tx.send(Arc::new(LiveMessage { id, prev, json: json.clone() })).is_err() {
                     // nobody listens any more
                     topics.remove(&topic);
                 }

@@ -46,6 +46,15 @@ pub async fn append(
     Ok(IncidentEvent { id: EventId(row.try_get("id")?), incident_id: incident, at, actor: actor.cloned(), kind })
 }
 
+/// The ids of the newest event of all incidents and of this one (0 when none); read
+/// inside the write transaction, just before appending, they are the new event's
+/// predecessors on the `incidents` and `incident:{id}` topics.
+pub async fn predecessors(conn: &mut AnyConnection, incident: IncidentId) -> Result<(EventId, EventId), sqlx::Error> {
+    let all = last_id(&mut *conn, None).await?;
+    let mine = last_id(conn, Some(incident)).await?;
+    Ok((all, mine))
+}
+
 const COLUMNS: &str = "id, incident_id, at_ms, actor_id, actor_name, kind, payload";
 
 /// One incident's log, oldest first.

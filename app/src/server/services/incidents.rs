@@ -13,6 +13,7 @@ use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
 use crate::server::authz::require;
 use crate::server::db::Tx;
+use crate::server::hub::Publication;
 use crate::server::repo::{catalog, events, incidents, runbooks, users};
 use crate::server::state::AppState;
 use crate::server::time::now;
@@ -38,9 +39,11 @@ fn bounded(text: &str, what: &str, max: usize) -> AppResult<String> {
 }
 
 /// Appends an event and queues it for live subscribers.
-async fn emit(tx: &mut Tx, incident: &Incident, actor: Option<&Person>, kind: EventKind) -> AppResult<IncidentEvent> {
+pub(crate) async fn emit(tx: &mut Tx, incident: &Incident, actor: Option<&Person>, kind: EventKind) -> AppResult<IncidentEvent> {
+    let (prev_all, prev_incident) = events::predecessors(tx.conn(), incident.id).await?;
     let ev = events::append(tx.conn(), incident.id, now(), actor, kind).await?;
-    tx.publish_after_commit(LiveEvent { event: ev.clone(), incident: incident.clone() });
+    let event = LiveEvent { event: ev.clone(), incident: incident.clone() };
+    tx.publish_after_commit(Publication { event, prev_all, prev_incident });
     Ok(ev)
 }
 

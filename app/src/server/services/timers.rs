@@ -1,12 +1,13 @@
 //! Fires the war-room clocks that have run out: one `TimerFired` event per clock, claimed
 //! in the database so that several replicas never fire the same one twice.
 
-use crate::domain::event::{EventKind, LiveEvent};
+use crate::domain::event::EventKind;
 use crate::domain::timers::expired;
 use crate::error::AppResult;
-use crate::server::repo::{events, incidents};
+use crate::server::repo::incidents;
+use crate::server::services::incidents::emit;
 use crate::server::state::AppState;
-use crate::server::time::{now, to_ms};
+use crate::server::time::to_ms;
 
 /// One pass over the active incidents; returns how many clocks fired.
 pub async fn fire_due(state: &AppState, at: chrono::DateTime<chrono::Utc>) -> AppResult<usize> {
@@ -27,8 +28,7 @@ pub async fn fire_due(state: &AppState, at: chrono::DateTime<chrono::Utc>) -> Ap
                 continue;
             }
             let kind = EventKind::TimerFired { timer: timer.kind, due_at: timer.due_at, text: timer.kind.fired_text(timer.minutes) };
-            let ev = events::append(tx.conn(), incident.id, now(), None, kind).await?;
-            tx.publish_after_commit(LiveEvent { event: ev, incident });
+            emit(&mut tx, &incident, None, kind).await?;
             tx.commit(&state.hub).await?;
             fired += 1;
         }
