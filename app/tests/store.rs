@@ -432,3 +432,44 @@ on_both_backends!(
     sessions_round_trip_and_expire,
     demo_loads_twice,
 );
+
+/// Two replicas on one PostgreSQL database: each one's live subscribers see the events the
+/// other writes, in order, through LISTEN/NOTIFY.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_replicas_see_each_others_events() {
+    use app::server::db::{Db, DbConfig};
+    let a = fresh_state(Backend::Postgres).await;
+    let b = AppState::new(a.leptos_options.clone(), Db::connect(&DbConfig::new(a.db.url())).await.unwrap());
+    assert_ne!(a.db.replica(), b.db.replica());
+    let ben = user(&a.db, "Ben", AccountRole::Responder).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    for s in [&a, &b] {
+        let mut stopped = stopped.clone();
+        tokio::spawn(app::server::bridge::run(s.db.clone(), s.hub.clone(), async move {
+            let _ = stopped.wait_for(|v| *v).await;
+        }));
+    }
+    let mut on_b = b.hub.subscribe(Topic::Incidents);
+    let mut on_a = a.hub.subscribe(Topic::Incidents);
+    tokio::time::sleep(StdDuration::from_millis(500)).await; // let both listen
+    let i = svc::declare(&a, Some(&ben), DeclareInput { services: vec![], ..sev2_input("Across replicas") }).await.unwrap();
+    let got = tokio::time::timeout(StdDuration::from_secs(5), on_b.recv()).await.expect("B hears A").unwrap();
+    assert!(got.json.contains("Across replicas"));
+    assert_eq!(got.prev, EventId(0), "the first event has no predecessor");
+    let mine = on_a.recv().await.unwrap();
+    assert_eq!(mine.id, got.id);
+    svc::add_note(&b, Some(&ben), i.id, NoteKind::Note, "from B").await.unwrap();
+    let back = tokio::time::timeout(StdDuration::from_secs(5), async {
+        loop {
+            let m = on_a.recv().await.unwrap();
+            if m.id > got.id {
+                return m;
+            }
+        }
+    })
+    .await
+    .expect("A hears B");
+    assert!(back.json.contains("from B"));
+    assert_eq!(back.prev, got.id);
+    stop.send(true).unwrap();
+}

@@ -23,6 +23,9 @@ static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migration
 /// The advisory lock key that serialises event-appending transactions across replicas.
 const EVENT_LOCK_KEY: i64 = 0x6b6c_6178_6f6e; // "klaxon"
 
+/// The PostgreSQL channel on which replicas announce new events.
+pub const NOTIFY_CHANNEL: &str = "klaxon_events";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -47,6 +50,9 @@ pub struct Db {
     pool: AnyPool,
     backend: Backend,
     writer: Arc<Mutex<()>>,
+    url: Arc<str>,
+    /// Tells this process's notifications from other replicas' (see `bridge`).
+    replica: u64,
 }
 
 impl Db {
@@ -87,7 +93,7 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        Ok(Db { pool, backend, writer: Arc::new(Mutex::new(())) })
+        Ok(Db { pool, backend, writer: Arc::new(Mutex::new(())), url: url.into(), replica: rand::random() })
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
@@ -103,6 +109,14 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn replica(&self) -> u64 {
+        self.replica
     }
 
     /// Whether the database answers.
@@ -123,7 +137,7 @@ impl Db {
                 tx
             }
         };
-        Ok(Tx { tx, guard, pending: Vec::new() })
+        Ok(Tx { tx, guard, pending: Vec::new(), notify: (self.backend == Backend::Postgres).then_some(self.replica) })
     }
 
     pub async fn close(&self) {
@@ -161,6 +175,8 @@ pub struct Tx {
     tx: Transaction<'static, Any>,
     guard: OwnedMutexGuard<()>,
     pending: Vec<Publication>,
+    /// On PostgreSQL: this replica's id, sent with each event id to the other replicas.
+    notify: Option<u64>,
 }
 
 impl Tx {
@@ -173,9 +189,14 @@ impl Tx {
         self.pending.push(publication);
     }
 
-    /// Commits, then publishes the queued events; on error nothing is published.
+    /// Commits, then publishes the queued events; on error nothing is published. On
+    /// PostgreSQL the other replicas are told too (NOTIFY is delivered at commit).
     pub async fn commit(self, hub: &Hub) -> Result<(), sqlx::Error> {
-        let Tx { tx, guard, pending } = self;
+        let Tx { mut tx, guard, pending, notify } = self;
+        if let (Some(replica), Some(last)) = (notify, pending.last()) {
+            let payload = format!("{replica}:{}", last.event.event.id);
+            sqlx::query("SELECT pg_notify($1, $2)").bind(NOTIFY_CHANNEL).bind(payload).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         for publication in &pending {
             hub.publish(publication);
@@ -184,7 +205,7 @@ impl Tx {
         Ok(())
     }
 
-    /// Commits without publishing (for transactions that append no events).
+    /// Commits without publishing or notifying (for transactions that append no events).
     pub async fn commit_quiet(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }

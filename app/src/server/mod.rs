@@ -1,6 +1,7 @@
 //! Server-only code: the database, repositories, services, sessions and the live hub.
 
 pub mod authz;
+pub mod bridge;
 pub mod db;
 pub mod demo;
 pub mod hub;

@@ -55,6 +55,16 @@ pub async fn predecessors(conn: &mut AnyConnection, incident: IncidentId) -> Res
     Ok((all, mine))
 }
 
+/// The newest event of `incident` before event `before`.
+pub async fn previous_in_incident(conn: &mut AnyConnection, incident: IncidentId, before: EventId) -> Result<EventId, sqlx::Error> {
+    let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM incident_events WHERE incident_id = $1 AND id < $2")
+        .bind(incident.0)
+        .bind(before.0)
+        .fetch_one(conn)
+        .await?;
+    Ok(EventId(row.try_get("m")?))
+}
+
 const COLUMNS: &str = "id, incident_id, at_ms, actor_id, actor_name, kind, payload";
 
 /// One incident's log, oldest first.
