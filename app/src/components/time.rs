@@ -19,6 +19,22 @@ pub fn local_text(t: DateTime<Utc>) -> String {
     String::from(d.to_locale_string("default", &opts))
 }
 
+/// Reads a `<input type="datetime-local">` value as the reader's local time (browser only;
+/// an empty or unreadable value gives `None`).
+pub fn local_input_to_utc(value: &str) -> Option<DateTime<Utc>> {
+    if value.trim().is_empty() {
+        return None;
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value)).get_time();
+        if ms.is_finite() {
+            return DateTime::<Utc>::from_timestamp_millis(ms as i64);
+        }
+    }
+    None
+}
+
 #[component]
 pub fn Time(t: DateTime<Utc>) -> impl IntoView {
     let text = RwSignal::new(utc_text(t));

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api::incidents::{list_services, DeclareIncident};
+use crate::components::time::local_input_to_utc;
 use crate::domain::incident::{DeclareInput, ServiceRef, Severity};
 use crate::domain::triage::{evaluate, Answer, Triage};
 use crate::domain::user::Permission;
@@ -35,6 +36,7 @@ pub fn DeclarePage() -> impl IntoView {
 fn DeclareForm(services: Vec<ServiceRef>) -> impl IntoView {
     let title = RwSignal::new(String::new());
     let impact = RwSignal::new(String::new());
+    let detected = RwSignal::new(String::new());
     let chosen_services = RwSignal::new(Vec::<String>::new());
     let answers = RwSignal::new(Vec::<Answer>::new());
     let choice = RwSignal::new(None::<Severity>);
@@ -62,7 +64,7 @@ fn DeclareForm(services: Vec<ServiceRef>) -> impl IntoView {
                 title: title.get_untracked(),
                 impact: impact.get_untracked(),
                 services: chosen_services.get_untracked(),
-                detected_at: None,
+                detected_at: local_input_to_utc(&detected.get_untracked()),
                 answers: answers.get_untracked(),
                 severity: choice.get_untracked(),
                 override_reason: Some(override_reason.get_untracked()).filter(|r| !r.trim().is_empty()),
@@ -80,6 +82,10 @@ fn DeclareForm(services: Vec<ServiceRef>) -> impl IntoView {
             <label>"Impact"
                 <textarea name="impact" rows="2" placeholder="Who is affected, and how?"
                     prop:value=move || impact.get() on:input=move |e| impact.set(event_target_value(&e))></textarea>
+            </label>
+            <label>"Detected at (your local time; leave empty for now)"
+                <input type="datetime-local" name="detected_at"
+                    prop:value=move || detected.get() on:input=move |e| detected.set(event_target_value(&e))/>
             </label>
             <fieldset class="services">
                 <legend>"Affected services"</legend>

@@ -6,23 +6,70 @@ use crate::api::runbooks::{list_runbooks, runbook_source, SaveRunbook};
 use crate::domain::ids::RunbookId;
 use crate::domain::runbook::Runbook;
 use crate::domain::user::Permission;
-use crate::pages::gate::{authenticated, action_error, ErrorPanel};
+use crate::pages::gate::{action_error, authenticated, ErrorPanel};
 
 const TEMPLATE: &str = "metadata:\n  title: \n  service: \n  severity: sev2\n  owner: \n  alert_names: []\n  impact: \n\
 diagnosis:\n  - step: \n    command: \n    expected: \nmitigation:\n  - option: \n    when: \n    command: \n    verify: \nrecovery:\n  - \n";
+
+/// The YAML editor's state; it lives above the list, so reloading the list keeps it.
+#[derive(Clone, Copy)]
+struct Editor {
+    open: RwSignal<bool>,
+    editing: RwSignal<Option<RunbookId>>,
+    yaml: RwSignal<String>,
+    save: ServerAction<SaveRunbook>,
+    saved: RwSignal<u32>,
+}
+
+impl Editor {
+    fn new() -> Self {
+        let e = Editor {
+            open: RwSignal::new(false),
+            editing: RwSignal::new(None),
+            yaml: RwSignal::new(String::new()),
+            save: ServerAction::<SaveRunbook>::new(),
+            saved: RwSignal::new(0),
+        };
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = e.save.value().get() {
+                e.open.set(false);
+                e.saved.update(|n| *n += 1);
+            }
+        });
+        e
+    }
+
+    fn start(self, id: Option<RunbookId>) {
+        self.editing.set(id);
+        self.open.set(true);
+        self.save.value().set(None);
+        match id {
+            None => self.yaml.set(TEMPLATE.to_string()),
+            Some(id) => leptos::task::spawn_local(async move {
+                if let Ok(src) = runbook_source(id).await {
+                    self.yaml.set(src);
+                }
+            }),
+        }
+    }
+}
 
 #[component]
 pub fn RunbooksPage() -> impl IntoView {
     authenticated(|user| {
         let is_admin = user.can(Permission::Administer);
-        let save = ServerAction::<SaveRunbook>::new();
-        let list = Resource::new_blocking(move || save.version().get(), |_| list_runbooks());
+        let editor = Editor::new();
+        let list = Resource::new_blocking(move || editor.saved.get(), |_| list_runbooks());
         view! {
             <h1>"Runbooks"</h1>
+            {is_admin.then(|| view! {
+                <p><button type="button" class="primary" on:click=move |_| editor.start(None)>"Import runbook (YAML)"</button></p>
+                <EditorForm editor/>
+            })}
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(rbs) => view! { <RunbookList rbs is_admin save/> }.into_any(),
+                        Ok(rbs) => view! { <RunbookList rbs is_admin editor/> }.into_any(),
                         Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                     }
                 })}
@@ -33,48 +80,31 @@ pub fn RunbooksPage() -> impl IntoView {
 }
 
 #[component]
-fn RunbookList(rbs: Vec<Runbook>, is_admin: bool, save: ServerAction<SaveRunbook>) -> impl IntoView {
-    let editing = RwSignal::new(None::<RunbookId>);
-    let yaml = RwSignal::new(String::new());
-    let open_editor = move |id: Option<RunbookId>| {
-        editing.set(id);
-        match id {
-            None => yaml.set(TEMPLATE.to_string()),
-            Some(id) => {
-                leptos::task::spawn_local(async move {
-                    if let Ok(src) = runbook_source(id).await {
-                        yaml.set(src);
-                    }
-                });
-            }
-        }
-    };
-    let show_editor = RwSignal::new(false);
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = save.value().get() {
-            show_editor.set(false);
-        }
-    });
+fn EditorForm(editor: Editor) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save.dispatch(SaveRunbook { id: editing.get_untracked(), yaml: yaml.get_untracked() });
+        editor.save.dispatch(SaveRunbook { id: editor.editing.get_untracked(), yaml: editor.yaml.get_untracked() });
     };
-    view! {
-        {is_admin.then(|| view! {
-            <p><button type="button" class="primary" on:click=move |_| { open_editor(None); show_editor.set(true); }>"Import runbook (YAML)"</button></p>
-        })}
-        {move || show_editor.get().then(|| view! {
+    move || {
+        editor.open.get().then(|| view! {
             <form class="card runbook-editor" on:submit=submit data-testid="runbook-editor">
                 <label>"Runbook YAML"
-                    <textarea name="yaml" rows="18" spellcheck="false" prop:value=move || yaml.get() on:input=move |e| yaml.set(event_target_value(&e))></textarea>
+                    <textarea name="yaml" rows="18" spellcheck="false"
+                        prop:value=move || editor.yaml.get() on:input=move |e| editor.yaml.set(event_target_value(&e))></textarea>
                 </label>
                 <div class="row">
-                    <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
-                    <button type="button" on:click=move |_| show_editor.set(false)>"Cancel"</button>
+                    <button type="submit" class="primary" disabled=move || editor.save.pending().get()>"Save"</button>
+                    <button type="button" on:click=move |_| editor.open.set(false)>"Cancel"</button>
                 </div>
-                {action_error(save.value())}
+                {action_error(editor.save.value())}
             </form>
-        })}
+        })
+    }
+}
+
+#[component]
+fn RunbookList(rbs: Vec<Runbook>, is_admin: bool, editor: Editor) -> impl IntoView {
+    view! {
         {rbs.is_empty().then(|| view! { <p class="muted">"No runbooks yet."</p> })}
         {rbs.into_iter().map(|rb| {
             let id = rb.id;
@@ -94,7 +124,7 @@ fn RunbookList(rbs: Vec<Runbook>, is_admin: bool, save: ServerAction<SaveRunbook
                                 {s.command.map(|c| view! { <pre><code>{c}</code></pre> })}</li>
                         }).collect_view()}
                     </ol>
-                    {is_admin.then(|| view! { <button type="button" on:click=move |_| { open_editor(Some(id)); show_editor.set(true); }>"Edit"</button> })}
+                    {is_admin.then(|| view! { <button type="button" on:click=move |_| editor.start(Some(id))>"Edit"</button> })}
                 </article>
             }
         }).collect_view()}
