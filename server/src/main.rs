@@ -9,6 +9,7 @@ use app::domain::user::AccountRole;
 use app::server::db::{Backend, Db, DbConfig};
 use app::server::session_store::DbSessionStore;
 use app::server::state::AppState;
+use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
@@ -135,8 +136,16 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
     let app = router::build(state, config.secure_cookies, shutdown.clone());
     let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     tracing::info!("Klaxon listening on http://{}", listener.local_addr()?);
+    // live streams write small frames: send them at once
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let signal = shutdown.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    // into_make_service() prepares the routes once; serving the Router itself rebuilds
+    // the route table for every connection (tens of KiB each, held by every live stream)
+    let server = axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
         wait_for_signal().await;
         tracing::info!("shutting down: closing live streams");
         signal.cancel();

@@ -18,8 +18,8 @@ use app::server::hub::LiveMessage;
 use app::server::repo::{events, incidents};
 use app::server::state::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use futures::stream::{self, Stream, StreamExt};
@@ -93,23 +93,29 @@ pub async fn live(
             Err(_) => return error(StatusCode::SERVICE_UNAVAILABLE, "The database did not answer."),
         },
     };
-    let hello = stream::once(async { Ok::<_, Infallible>(Event::default().retry(Duration::from_secs(2)).comment("live")) });
-    let events = subscription(state.db.clone(), topic, rx, start).map(|(id, json)| Ok::<_, Infallible>(to_sse(id, &json)));
-    let stream = hello.chain(events).take_until(shutdown.cancelled_owned());
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
+    let hello = stream::once(async { Ok::<_, Infallible>(Bytes::from_static(b"retry: 2000\n: live\n\n")) });
+    let events = subscription(state.db.clone(), topic, rx, start).map(|m| Ok::<_, Infallible>(m.frame.clone()));
+    let body = Body::from_stream(hello.chain(events).take_until(shutdown.cancelled_owned()));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header("x-accel-buffering", "no")
+        .body(body)
+        .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "Cannot start the stream."))
 }
+
+/// A comment line that keeps idle connections (and the proxies between) open.
+const PING: &[u8] = b": ping\n\n";
+const PING_EVERY: Duration = Duration::from_secs(15);
 
 struct Sub {
     db: Db,
     topic: Topic,
     rx: Receiver<Arc<LiveMessage>>,
-    queue: VecDeque<(EventId, Arc<str>)>,
+    queue: VecDeque<Arc<LiveMessage>>,
     last: EventId,
     resync: bool,
-}
-
-fn to_sse(id: EventId, json: &str) -> Event {
-    Event::default().id(id.to_string()).data(json)
+    ping_at: tokio::time::Instant,
 }
 
 /// The newest event id of a topic.
@@ -127,8 +133,10 @@ fn incident_of(topic: Topic) -> Option<IncidentId> {
 
 /// The events of a topic after `after` (read from the database), then live ones, each once
 /// and in order. `rx` must have been subscribed before `after` was read.
-pub fn subscription(db: Db, topic: Topic, rx: Receiver<Arc<LiveMessage>>, after: EventId) -> impl Stream<Item = (EventId, Arc<str>)> {
-    let sub = Sub { db, topic, rx, queue: VecDeque::new(), last: after, resync: true };
+/// Idle subscribers are sent a ping comment every 15 s.
+pub fn subscription(db: Db, topic: Topic, rx: Receiver<Arc<LiveMessage>>, after: EventId) -> impl Stream<Item = Arc<LiveMessage>> {
+    let ping_at = tokio::time::Instant::now() + PING_EVERY;
+    let sub = Sub { db, topic, rx, queue: VecDeque::new(), last: after, resync: true, ping_at };
     stream::unfold(sub, |mut s| async move {
         loop {
             if let Some(item) = s.queue.pop_front() {
@@ -146,16 +154,25 @@ pub fn subscription(db: Db, topic: Topic, rx: Receiver<Arc<LiveMessage>>, after:
                 for (id, json) in batch {
                     if id > s.last {
                         s.last = id;
-                        s.queue.push_back((id, json.into()));
+                        s.queue.push_back(Arc::new(LiveMessage::new(id, EventId(0), json.into())));
                     }
                 }
                 continue;
             }
-            match s.rx.recv().await {
+            let received = tokio::select! {
+                r = s.rx.recv() => r,
+                _ = tokio::time::sleep_until(s.ping_at) => {
+                    s.ping_at = tokio::time::Instant::now() + PING_EVERY;
+                    let ping = Arc::new(LiveMessage { id: s.last, prev: s.last, json: "".into(), frame: Bytes::from_static(PING) });
+                    return Some((ping, s));
+                }
+            };
+            match received {
                 Ok(msg) if msg.id <= s.last => {}
                 Ok(msg) if msg.prev == s.last => {
                     s.last = msg.id;
-                    return Some(((msg.id, msg.json.clone()), s));
+                    s.ping_at = tokio::time::Instant::now() + PING_EVERY;
+                    return Some((msg, s));
                 }
                 // something came between (written elsewhere): the database has it all
                 Ok(_) => s.resync = true,
@@ -211,14 +228,15 @@ mod tests {
         for k in 0..n {
             svc::add_note(&state, Some(&u), i.id, NoteKind::Note, &format!("n{k}")).await.unwrap();
         }
-        let got: Vec<(EventId, Arc<str>)> = stream.take(n).collect().await;
+        let got: Vec<Arc<LiveMessage>> = stream.take(n).collect().await;
         let bodies: Vec<String> = got
             .iter()
-            .map(|(_, json)| serde_json::from_str::<LiveEvent>(json).unwrap().event.kind.summary())
+            .map(|m| serde_json::from_str::<LiveEvent>(&m.json).unwrap().event.kind.summary())
             .collect();
         let expected: Vec<String> = (0..n).map(|k| format!("n{k}")).collect();
         assert_eq!(bodies, expected);
-        assert!(got.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(got.windows(2).all(|w| w[0].id < w[1].id));
+        assert!(std::str::from_utf8(&got[0].frame).unwrap().starts_with(&format!("id: {}\ndata: {{", got[0].id)));
     }
 
     /// An event written by another process never reaches this hub; the next local event
@@ -241,7 +259,7 @@ mod tests {
             svc::add_note(&state, Some(&u), i.id, NoteKind::Note, &format!("here {topic:?}")).await.unwrap();
             let got: Vec<String> = (&mut stream)
                 .take(2)
-                .map(|(_, json)| serde_json::from_str::<LiveEvent>(&json).unwrap().event.kind.summary())
+                .map(|m| serde_json::from_str::<LiveEvent>(&m.json).unwrap().event.kind.summary())
                 .collect()
                 .await;
             assert_eq!(got, [format!("elsewhere {topic:?}"), format!("here {topic:?}")]);

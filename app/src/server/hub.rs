@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
 use tokio::sync::broadcast;
 
 use crate::domain::event::{LiveEvent, Topic};
@@ -24,6 +25,17 @@ pub struct LiveMessage {
     pub id: EventId,
     pub prev: EventId,
     pub json: Arc<str>,
+    /// The whole SSE frame (`id: …\ndata: …\n\n`), built once and shared by every
+    /// subscriber.
+    pub frame: Bytes,
+}
+
+impl LiveMessage {
+    pub fn new(id: EventId, prev: EventId, json: Arc<str>) -> LiveMessage {
+        // JSON never holds a raw newline, so it is one `data:` line
+        let frame = Bytes::from(format!("id: {id}\ndata: {json}\n\n"));
+        LiveMessage { id, prev, json, frame }
+    }
 }
 
 /// An event with its predecessors on the two topics it goes to.
@@ -64,7 +76,7 @@ impl Hub {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
         for (topic, prev) in [(Topic::Incident(p.event.event.incident_id), p.prev_incident), (Topic::Incidents, p.prev_all)] {
             if let Some(tx) = topics.get(&topic) {
-                if tx.send(Arc::new(LiveMessage { id, prev, json: json.clone() })).is_err() {
+                if tx.send(Arc::new(LiveMessage::new(id, prev, json.clone()))).is_err() {
                     // nobody listens any more
                     topics.remove(&topic);
                 }

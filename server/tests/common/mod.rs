@@ -35,7 +35,7 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let stop = shutdown.clone();
         tokio::spawn(async move {
-            axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await }).await.unwrap();
+            axum::serve(listener, router.into_make_service()).with_graceful_shutdown(async move { stop.cancelled().await }).await.unwrap();
         });
         TestApp { addr, state, shutdown, admin, responder, viewer }
     }
