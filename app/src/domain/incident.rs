@@ -460,23 +460,10 @@ mod tests {
     }
 
     fn sample(id: i64, status: Status, minutes: i64) -> Incident {
-        let t = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap() + chrono::Duration::minutes(minutes);
-        Incident {
-            id: IncidentId(id),
-            slug: format!("inc-{id}"),
-            title: "t".into(),
-            impact: String::new(),
-            severity: Severity::Sev2,
-            status,
-            detected_at: t,
-            declared_at: t,
-            mitigated_at: None,
-            resolved_at: None,
-            last_update_at: t,
-            data_exposure: false,
-            services: vec![ServiceRef { id: ServiceId(1), slug: "api".into(), name: "API".into() }],
-            version: 1,
-        }
+        let mut i = crate::domain::fixtures::incident(id, Severity::Sev2, status);
+        i.declared_at = i.declared_at + chrono::Duration::minutes(minutes);
+        i.services = vec![ServiceRef { id: ServiceId(1), slug: "api".into(), name: "API".into() }];
+        i
     }
 
     #[test]

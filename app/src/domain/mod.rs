@@ -1,6 +1,8 @@
 //! Pure types and rules. No I/O: everything here compiles to wasm and is unit tested.
 
 pub mod event;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod ids;
 pub mod incident;
 pub mod roles;

@@ -153,28 +153,13 @@ pub fn expired(incident: &Incident, now: DateTime<Utc>) -> Vec<Timer> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ids::IncidentId;
     use crate::domain::incident::Status;
-    use chrono::TimeZone;
 
     fn incident(sev: Severity, status: Status) -> Incident {
-        let t = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
-        Incident {
-            id: IncidentId(1),
-            slug: "inc".into(),
-            title: "x".into(),
-            impact: String::new(),
-            severity: sev,
-            status,
-            detected_at: t,
-            declared_at: t + Duration::minutes(5),
-            mitigated_at: None,
-            resolved_at: None,
-            last_update_at: t + Duration::minutes(5),
-            data_exposure: false,
-            services: vec![],
-            version: 1,
-        }
+        let mut i = crate::domain::fixtures::incident(1, sev, status);
+        i.declared_at = i.detected_at + Duration::minutes(5);
+        i.last_update_at = i.declared_at;
+        i
     }
 
     #[test]

@@ -99,26 +99,11 @@ mod tests {
     use crate::domain::ids::{IncidentId, UserId};
     use crate::domain::incident::{Severity, Status};
     use crate::domain::roles::Person;
-    use chrono::TimeZone;
 
     fn incident(status: Status, version: i64) -> Incident {
-        let t = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
-        Incident {
-            id: IncidentId(7),
-            slug: "inc-20261122-x".into(),
-            title: "x".into(),
-            impact: String::new(),
-            severity: Severity::Sev2,
-            status,
-            detected_at: t,
-            declared_at: t,
-            mitigated_at: None,
-            resolved_at: None,
-            last_update_at: t,
-            data_exposure: false,
-            services: vec![],
-            version,
-        }
+        let mut i = crate::domain::fixtures::incident(7, Severity::Sev2, status);
+        i.version = version;
+        i
     }
 
     fn live(id: i64, kind: EventKind, status: Status) -> LiveEvent {

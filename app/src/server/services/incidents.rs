@@ -47,30 +47,34 @@ pub(crate) async fn emit(tx: &mut Tx, incident: &Incident, actor: Option<&Person
     Ok(ev)
 }
 
-async fn load(tx: &mut Tx, id: IncidentId) -> AppResult<Incident> {
-    incidents::get(tx.conn(), id).await?.ok_or_else(|| AppError::not_found(format!("There is no incident {id}.")))
+/// Begins a write transaction and reads the incident in it.
+async fn open(state: &AppState, id: IncidentId) -> AppResult<(Tx, Incident)> {
+    let mut tx = state.db.begin().await?;
+    let incident = incidents::get(tx.conn(), id).await?.ok_or_else(|| AppError::not_found(format!("There is no incident {id}.")))?;
+    Ok((tx, incident))
 }
 
-async fn save(tx: &mut Tx, incident: &Incident) -> AppResult<Incident> {
-    incidents::save(tx.conn(), incident)
+/// Saves the (changed) incident, bumping its version, and appends the event saying what
+/// `actor` did; the caller commits.
+async fn record(tx: &mut Tx, incident: &Incident, actor: &CurrentUser, kind: EventKind) -> AppResult<(Incident, IncidentEvent)> {
+    let saved = incidents::save(tx.conn(), incident)
         .await?
-        .ok_or_else(|| AppError::conflict("Someone else changed this incident at the same moment; reload and try again."))
+        .ok_or_else(|| AppError::conflict("Someone else changed this incident at the same moment; reload and try again."))?;
+    let ev = emit(tx, &saved, Some(&person(actor)), kind).await?;
+    Ok((saved, ev))
 }
 
-/// The audiences already told about this incident.
-async fn told(tx: &mut Tx, id: IncidentId) -> AppResult<Vec<Audience>> {
-    Ok(events::for_incident(tx.conn(), id)
+/// Tells the audiences the incident now calls for and that were not told before.
+async fn notify(tx: &mut Tx, incident: &Incident) -> AppResult<()> {
+    let already: Vec<Audience> = events::for_incident(tx.conn(), incident.id)
         .await?
         .into_iter()
         .filter_map(|e| match e.kind {
             EventKind::Notified { audience } => Some(audience),
             _ => None,
         })
-        .collect())
-}
-
-async fn notify(tx: &mut Tx, incident: &Incident, already: &[Audience]) -> AppResult<()> {
-    for audience in notifications_due(incident.severity, incident.data_exposure, already) {
+        .collect();
+    for audience in notifications_due(incident.severity, incident.data_exposure, &already) {
         emit(tx, incident, None, EventKind::Notified { audience }).await?;
     }
     Ok(())
@@ -174,7 +178,7 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
     if data_exposure {
         emit(&mut tx, &incident, Some(&me), EventKind::DataExposureFlagged).await?;
     }
-    notify(&mut tx, &incident, &[]).await?;
+    notify(&mut tx, &incident).await?;
     tx.commit(&state.hub).await?;
     Ok(incident)
 }
@@ -189,8 +193,7 @@ pub async fn change_status(
     to: Status,
 ) -> AppResult<Incident> {
     let actor = require(actor, Permission::WorkIncidents)?;
-    let mut tx = state.db.begin().await?;
-    let mut incident = load(&mut tx, id).await?;
+    let (mut tx, mut incident) = open(state, id).await?;
     if incident.status != expected {
         return Err(AppError::conflict(format!(
             "The status was changed to {} meanwhile; nothing was changed. Look at the timeline and try again.",
@@ -213,8 +216,7 @@ pub async fn change_status(
         }
         Status::FollowUp | Status::Detected => {}
     }
-    let saved = save(&mut tx, &incident).await?;
-    emit(&mut tx, &saved, Some(&person(actor)), EventKind::StatusChanged { from, to }).await?;
+    let (saved, _) = record(&mut tx, &incident, actor, EventKind::StatusChanged { from, to }).await?;
     tx.commit(&state.hub).await?;
     Ok(saved)
 }
@@ -236,17 +238,14 @@ pub async fn change_severity(
 ) -> AppResult<Incident> {
     let actor = require(actor, Permission::WorkIncidents)?;
     let reason = bounded(reason, "The reason for the change", REASON_MAX)?;
-    let mut tx = state.db.begin().await?;
-    let mut incident = load(&mut tx, id).await?;
+    let (mut tx, mut incident) = open(state, id).await?;
     if incident.severity == to {
         return Err(AppError::conflict(format!("The incident is already {to}.")));
     }
     let from = incident.severity;
     incident.severity = to;
-    let saved = save(&mut tx, &incident).await?;
-    emit(&mut tx, &saved, Some(&person(actor)), EventKind::SeverityChanged { from, to, reason }).await?;
-    let already = told(&mut tx, id).await?;
-    notify(&mut tx, &saved, &already).await?;
+    let (saved, _) = record(&mut tx, &incident, actor, EventKind::SeverityChanged { from, to, reason }).await?;
+    notify(&mut tx, &saved).await?;
     tx.commit(&state.hub).await?;
     Ok(saved)
 }
@@ -259,8 +258,7 @@ pub async fn assign_role(
     user: UserId,
 ) -> AppResult<Incident> {
     let actor = require(actor, Permission::WorkIncidents)?;
-    let mut tx = state.db.begin().await?;
-    let incident = load(&mut tx, id).await?;
+    let (mut tx, incident) = open(state, id).await?;
     let target = users::by_id(tx.conn(), user)
         .await?
         .filter(|u| u.active)
@@ -278,8 +276,7 @@ pub async fn assign_role(
         AssignOutcome::Assigned => None,
     };
     incidents::add_role(tx.conn(), id, role, target.id).await?;
-    let saved = save(&mut tx, &incident).await?;
-    emit(&mut tx, &saved, Some(&person(actor)), EventKind::RoleAssigned { role, person: target, from }).await?;
+    let (saved, _) = record(&mut tx, &incident, actor, EventKind::RoleAssigned { role, person: target, from }).await?;
     tx.commit(&state.hub).await?;
     Ok(saved)
 }
@@ -292,16 +289,14 @@ pub async fn release_role(
     user: UserId,
 ) -> AppResult<Incident> {
     let actor = require(actor, Permission::WorkIncidents)?;
-    let mut tx = state.db.begin().await?;
-    let incident = load(&mut tx, id).await?;
+    let (mut tx, incident) = open(state, id).await?;
     let holder = incidents::roles(tx.conn(), id)
         .await?
         .into_iter()
         .find(|a| a.role == role && a.person.id == user)
         .ok_or_else(|| AppError::conflict(format!("User {user} is not {} of this incident.", role.label())))?;
     incidents::remove_role(tx.conn(), id, role, user).await?;
-    let saved = save(&mut tx, &incident).await?;
-    emit(&mut tx, &saved, Some(&person(actor)), EventKind::RoleReleased { role, person: holder.person }).await?;
+    let (saved, _) = record(&mut tx, &incident, actor, EventKind::RoleReleased { role, person: holder.person }).await?;
     tx.commit(&state.hub).await?;
     Ok(saved)
 }
@@ -315,22 +310,15 @@ pub async fn add_note(
 ) -> AppResult<IncidentEvent> {
     let actor = require(actor, Permission::WorkIncidents)?;
     let body = bounded(body, "The note", NOTE_MAX)?;
-    let mut tx = state.db.begin().await?;
-    let mut incident = load(&mut tx, id).await?;
+    let (mut tx, mut incident) = open(state, id).await?;
     if kind == NoteKind::Update {
         incident.last_update_at = now();
     }
-    let saved = save(&mut tx, &incident).await?;
-    let ev = emit(
-        &mut tx,
-        &saved,
-        Some(&person(actor)),
-        match kind {
-            NoteKind::Note => EventKind::NoteAdded { body },
-            NoteKind::Update => EventKind::UpdatePosted { body },
-        },
-    )
-    .await?;
+    let event = match kind {
+        NoteKind::Note => EventKind::NoteAdded { body },
+        NoteKind::Update => EventKind::UpdatePosted { body },
+    };
+    let (_, ev) = record(&mut tx, &incident, actor, event).await?;
     tx.commit(&state.hub).await?;
     Ok(ev)
 }
@@ -346,10 +334,8 @@ pub async fn record_change(
     let actor = require(actor, Permission::WorkIncidents)?;
     let description = bounded(description, "The description of the change", REASON_MAX)?;
     let link = if link.trim().is_empty() { None } else { Some(parse_link(link).map_err(AppError::bad_request)?) };
-    let mut tx = state.db.begin().await?;
-    let incident = load(&mut tx, id).await?;
-    let saved = save(&mut tx, &incident).await?;
-    let ev = emit(&mut tx, &saved, Some(&person(actor)), EventKind::ChangeRecorded { change, description, link }).await?;
+    let (mut tx, incident) = open(state, id).await?;
+    let (_, ev) = record(&mut tx, &incident, actor, EventKind::ChangeRecorded { change, description, link }).await?;
     tx.commit(&state.hub).await?;
     Ok(ev)
 }
@@ -358,26 +344,21 @@ pub async fn add_link(state: &AppState, actor: Option<&CurrentUser>, id: Inciden
     let actor = require(actor, Permission::WorkIncidents)?;
     let label = bounded(label, "The link label", 100)?;
     let url = parse_link(url).map_err(AppError::bad_request)?;
-    let mut tx = state.db.begin().await?;
-    let incident = load(&mut tx, id).await?;
-    let saved = save(&mut tx, &incident).await?;
-    let ev = emit(&mut tx, &saved, Some(&person(actor)), EventKind::LinkAdded { label, url }).await?;
+    let (mut tx, incident) = open(state, id).await?;
+    let (_, ev) = record(&mut tx, &incident, actor, EventKind::LinkAdded { label, url }).await?;
     tx.commit(&state.hub).await?;
     Ok(ev)
 }
 
 pub async fn flag_data_exposure(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId) -> AppResult<Incident> {
     let actor = require(actor, Permission::WorkIncidents)?;
-    let mut tx = state.db.begin().await?;
-    let mut incident = load(&mut tx, id).await?;
+    let (mut tx, mut incident) = open(state, id).await?;
     if incident.data_exposure {
         return Err(AppError::conflict("Data exposure is already flagged on this incident."));
     }
     incident.data_exposure = true;
-    let saved = save(&mut tx, &incident).await?;
-    emit(&mut tx, &saved, Some(&person(actor)), EventKind::DataExposureFlagged).await?;
-    let already = told(&mut tx, id).await?;
-    notify(&mut tx, &saved, &already).await?;
+    let (saved, _) = record(&mut tx, &incident, actor, EventKind::DataExposureFlagged).await?;
+    notify(&mut tx, &saved).await?;
     tx.commit(&state.hub).await?;
     Ok(saved)
 }
@@ -390,8 +371,7 @@ pub async fn tick_runbook_step(
     step: &str,
 ) -> AppResult<IncidentEvent> {
     let actor = require(actor, Permission::WorkIncidents)?;
-    let mut tx = state.db.begin().await?;
-    let incident = load(&mut tx, id).await?;
+    let (mut tx, incident) = open(state, id).await?;
     let rb = runbooks::get(tx.conn(), runbook)
         .await?
         .ok_or_else(|| AppError::bad_request(format!("There is no runbook {runbook}.")))?;
@@ -402,14 +382,8 @@ pub async fn tick_runbook_step(
     if done {
         return Err(AppError::conflict(format!("\"{}\" is already ticked.", step_ref.title)));
     }
-    let saved = save(&mut tx, &incident).await?;
-    let ev = emit(
-        &mut tx,
-        &saved,
-        Some(&person(actor)),
-        EventKind::RunbookStepDone { runbook, step: step_ref.key, title: step_ref.title },
-    )
-    .await?;
+    let event = EventKind::RunbookStepDone { runbook, step: step_ref.key, title: step_ref.title };
+    let (_, ev) = record(&mut tx, &incident, actor, event).await?;
     tx.commit(&state.hub).await?;
     Ok(ev)
 }

@@ -1,0 +1,31 @@
+//! Test fixtures shared by the domain's unit tests.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::ids::IncidentId;
+use super::incident::{Incident, Severity, Status};
+
+/// 2026-11-22 09:00 UTC: when every fixture incident was detected and declared.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap()
+}
+
+/// An incident detected, declared and last updated at [`t0`], affecting no service.
+pub fn incident(id: i64, severity: Severity, status: Status) -> Incident {
+    Incident {
+        id: IncidentId(id),
+        slug: format!("inc-20261122-{id}"),
+        title: format!("Incident {id}"),
+        impact: String::new(),
+        severity,
+        status,
+        detected_at: t0(),
+        declared_at: t0(),
+        mitigated_at: None,
+        resolved_at: None,
+        last_update_at: t0(),
+        data_exposure: false,
+        services: vec![],
+        version: 1,
+    }
+}
