@@ -354,21 +354,36 @@ async fn runbooks_import_and_tick(b: Backend) {
     assert_eq!(svc::tick_runbook_step(&f.state, Some(&f.ben), i.id, id, "mitigation.7").await.unwrap_err().kind, ErrorKind::BadRequest);
     let w = war_room::load(&f.state, Some(&f.vic), i.id).await.unwrap();
     assert_eq!(app::domain::war_room::ticked(&w.events), vec![(id, "mitigation.0".to_string())]);
+    // a runbook for a service the incident does not affect cannot be ticked on it
+    let other = svc::declare(&f.state, Some(&f.ben), DeclareInput { services: vec!["api".into()], ..sev2_input("API only") }).await.unwrap();
+    let e = svc::tick_runbook_step(&f.state, Some(&f.ben), other.id, id, "mitigation.0").await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::BadRequest);
+    assert!(e.message.contains("not for a service"));
 }
 
 async fn sign_in_is_uniform_and_slowed(b: Backend) {
     let f = fixture(b).await;
-    let ok = auth::sign_in(&f.state, "BEN@example.com", TEST_PASSWORD).await.unwrap();
+    let here = std::net::IpAddr::from([192, 0, 2, 1]);
+    let elsewhere = std::net::IpAddr::from([192, 0, 2, 2]);
+    let ok = auth::sign_in(&f.state, "BEN@example.com", TEST_PASSWORD, here).await.unwrap();
     assert_eq!(ok.id, f.ben.id);
-    let wrong = auth::sign_in(&f.state, "ben@example.com", "not it").await.unwrap_err();
-    let unknown = auth::sign_in(&f.state, "nobody@example.com", "not it").await.unwrap_err();
+    let wrong = auth::sign_in(&f.state, "ben@example.com", "not it", here).await.unwrap_err();
+    let unknown = auth::sign_in(&f.state, "nobody@example.com", "not it", here).await.unwrap_err();
     assert_eq!(wrong, unknown, "the same answer for a wrong password and an unknown email");
     assert_eq!(wrong.message, auth::BAD_CREDENTIALS);
-    for _ in 0..12 {
-        f.state.limiter.failed("ada@example.com", std::time::Instant::now());
+    // attempts sent all at once are counted as they start: the later ones wait
+    let started = std::time::Instant::now();
+    let attempts = (0..5).map(|_| auth::sign_in(&f.state, "ada@example.com", "guess", here));
+    let results = futures::future::join_all(attempts).await;
+    assert!(results.iter().all(|r| r.as_ref().unwrap_err().kind == ErrorKind::Unauthorized));
+    assert!(started.elapsed() >= StdDuration::from_millis(1000), "the 5th attempt waited ({:?})", started.elapsed());
+    for _ in 0..10 {
+        f.state.limiter.begin("ada@example.com", here, std::time::Instant::now());
     }
-    let locked = auth::sign_in(&f.state, "ada@example.com", TEST_PASSWORD).await.unwrap_err();
+    let locked = auth::sign_in(&f.state, "ada@example.com", TEST_PASSWORD, here).await.unwrap_err();
     assert_eq!(locked.kind, ErrorKind::TooManyRequests);
+    // nobody can lock Ada out from another address
+    assert_eq!(auth::sign_in(&f.state, "ada@example.com", TEST_PASSWORD, elsewhere).await.unwrap().id, f.ada.id);
 }
 
 async fn sessions_round_trip_and_expire(b: Backend) {

@@ -2,7 +2,7 @@
 //! incident topic, plus a few that stop reading, publishes events, and prints how long each
 //! event took to reach every reading subscriber, and the server's memory per subscriber.
 //!
-//! usage: sse_fanout BASE_URL INCIDENT_ID SUBSCRIBERS SERVER_PID [ROUNDS]
+//! usage: sse_fanout BASE_URL INCIDENT_ID SUBSCRIBERS SERVER_PID [ROUNDS] [NOTE_BYTES]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -81,7 +81,7 @@ async fn subscriber(addr: String, path: String, cookie: String, shared: Arc<Shar
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 5 {
-        eprintln!("usage: sse_fanout BASE_URL INCIDENT_ID SUBSCRIBERS SERVER_PID [ROUNDS]");
+        eprintln!("usage: sse_fanout BASE_URL INCIDENT_ID SUBSCRIBERS SERVER_PID [ROUNDS] [NOTE_BYTES]");
         std::process::exit(2);
     }
     let base = args[1].trim_end_matches('/').to_string();
@@ -89,6 +89,7 @@ async fn main() {
     let n: usize = args[3].parse().unwrap();
     let pid: u32 = args[4].parse().unwrap();
     let rounds: usize = args.get(5).map(|r| r.parse().unwrap()).unwrap_or(5);
+    let note_bytes: usize = args.get(6).map(|r| r.parse().unwrap()).unwrap_or(200);
     let stalled = (n / 100).max(1);
     let addr = base.trim_start_matches("http://").to_string();
 
@@ -125,9 +126,8 @@ async fn main() {
 
     let mut all = vec![];
     for round in 0..rounds {
-        // a body large enough to fill the stalled subscribers' buffers over the rounds
         let marker = format!("bench-{round}-{}", started.elapsed().as_nanos());
-        let body = format!("{marker} {}", "x".repeat(2000));
+        let body = format!("{marker} {}", "x".repeat(note_bytes.saturating_sub(marker.len() + 1)));
         shared.delays.lock().unwrap().clear();
         *shared.sent.lock().unwrap() = Some((marker.clone(), Instant::now()));
         let r = http
@@ -164,7 +164,8 @@ async fn main() {
         per_sub
     );
     println!(
-        "delivery over {} rounds: received {}/{}  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
+        "delivery of {}-byte notes over {} rounds: received {}/{}  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
+        note_bytes,
         rounds,
         all.len(),
         n * rounds,

@@ -13,7 +13,13 @@ pub async fn guard(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let headers = req.headers();
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
+    // HTTP/1.1 names the host in `Host`; HTTP/2 in the request's authority
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .map(|h| h.to_ascii_lowercase());
     let source = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))

@@ -143,9 +143,9 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
         }
     });
     let signal = shutdown.clone();
-    // into_make_service() prepares the routes once; serving the Router itself rebuilds
+    // into_make_service*() prepares the routes once; serving the Router itself rebuilds
     // the route table for every connection (tens of KiB each, held by every live stream)
-    let server = axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(async move {
         wait_for_signal().await;
         tracing::info!("shutting down: closing live streams");
         signal.cancel();

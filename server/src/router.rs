@@ -27,7 +27,9 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(secure_cookies)
-        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE))
+        // save on every request, so the inactivity window really slides
+        .with_always_save(true);
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();

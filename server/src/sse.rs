@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::domain::event::{parse_last_event_id, IncidentEvent, LiveEvent, Topic};
-use app::domain::ids::{EventId, IncidentId};
+use app::domain::ids::{EventId, IncidentId, UserId};
 use app::domain::user::Permission;
-use app::server::authz::{current_user, require};
+use app::server::authz::{current_user, require, session_live};
 use app::server::db::{Db, DbError};
 use app::server::hub::LiveMessage;
 use app::server::repo::{events, incidents};
@@ -60,9 +60,13 @@ pub async fn live(
         Ok(u) => u,
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "Cannot read the session."),
     };
-    if let Err(e) = require(user.as_ref(), Permission::ReadInternal) {
-        return error(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::FORBIDDEN), e.message);
-    }
+    let user = match require(user.as_ref(), Permission::ReadInternal) {
+        Ok(u) => u.id,
+        Err(e) => return error(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::FORBIDDEN), e.message),
+    };
+    let Some(session_id) = session.id().map(|id| id.to_string()) else {
+        return error(StatusCode::UNAUTHORIZED, "Please sign in.");
+    };
     let Some(topic) = Topic::parse(&topic) else {
         return error(StatusCode::NOT_FOUND, format!("There is no live topic {topic:?}."));
     };
@@ -95,13 +99,28 @@ pub async fn live(
     };
     let hello = stream::once(async { Ok::<_, Infallible>(Bytes::from_static(b"retry: 2000\n: live\n\n")) });
     let events = subscription(state.db.clone(), topic, rx, start).map(|m| Ok::<_, Infallible>(m.frame.clone()));
-    let body = Body::from_stream(hello.chain(events).take_until(shutdown.cancelled_owned()));
+    let ended = futures::future::select(Box::pin(shutdown.cancelled_owned()), Box::pin(revoked(state.clone(), session_id, user)));
+    let body = Body::from_stream(hello.chain(events).take_until(ended));
     Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream")
         .header(header::CACHE_CONTROL, "no-cache")
         .header("x-accel-buffering", "no")
         .body(body)
         .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "Cannot start the stream."))
+}
+
+/// Resolves when the stream's session ends (signed out, expired) or its account is
+/// deactivated; checked every `state.live_reauth`.
+async fn revoked(state: AppState, session_id: String, user: UserId) {
+    loop {
+        tokio::time::sleep(state.live_reauth).await;
+        match session_live(&state.db, &session_id, user).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            // the database is away: keep streaming what the hub has, ask again later
+            Err(_) => {}
+        }
+    }
 }
 
 /// A comment line that keeps idle connections (and the proxies between) open.

@@ -250,6 +250,20 @@ async fn shutdown_ends_live_streams(b: Backend) {
     assert!(ended.is_ok(), "the stream must end within 5 s of shutdown");
 }
 
+async fn signing_out_ends_open_live_streams(b: Backend) {
+    let app = TestApp::start(b).await;
+    let c = app.client(Some(&app.viewer)).await;
+    let resp = c.get(app.url("/live/incidents")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let mut stream = resp.bytes_stream();
+    assert_eq!(c.post(app.url("/api/logout")).send().await.unwrap().status(), 200);
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(_)) = stream.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream must end once its session is gone");
+}
+
 async fn health_and_readiness(b: Backend) {
     let app = TestApp::start(b).await;
     let c = reqwest::Client::new();
@@ -267,5 +281,6 @@ on_both_backends!(
     live_stream_resumes_exactly,
     live_stream_refuses_bad_requests,
     shutdown_ends_live_streams,
+    signing_out_ends_open_live_streams,
     health_and_readiness,
 );

@@ -14,7 +14,11 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     use crate::server::services::auth::sign_in;
 
     let state = state()?;
-    let result = sign_in(&state, &email, &password).await;
+    let client = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .map(|c| c.0.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let result = sign_in(&state, &email, &password, client).await;
     let target = safe_next(next.as_deref());
     match result {
         Ok(user) => {
@@ -55,10 +59,19 @@ pub async fn me() -> Result<Option<CurrentUser>, AppError> {
     caller().await.map(|(_, user)| user)
 }
 
-/// Only same-site paths are followed after sign-in.
+/// Only a path on this site is followed after sign-in: `/` then visible ASCII, never a
+/// second `/` or `\\` right after it (browsers read `//host`, `/\\host` and `/\t/host` as
+/// another site) and no control or non-ASCII characters at all.
 pub fn safe_next(next: Option<&str>) -> String {
+    let ok = |n: &str| {
+        let b = n.as_bytes();
+        n.len() < 500
+            && b.first() == Some(&b'/')
+            && !matches!(b.get(1), Some(b'/') | Some(b'\\'))
+            && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\')
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 => n.to_string(),
+        Some(n) if ok(n) => n.to_string(),
         _ => "/incidents".to_string(),
     }
 }
@@ -77,8 +90,10 @@ mod tests {
     #[test]
     fn next_is_same_site_only() {
         assert_eq!(safe_next(Some("/incidents/3")), "/incidents/3");
-        assert_eq!(safe_next(Some("//evil.example")), "/incidents");
-        assert_eq!(safe_next(Some("https://evil.example")), "/incidents");
+        assert_eq!(safe_next(Some("/incidents?status=resolved&x=%2F")), "/incidents?status=resolved&x=%2F");
+        for bad in ["//evil.example", "/\\evil.example", "/\t/evil.example", "/ /evil.example", "https://evil.example", "/é", "/a\nb", "", "incidents"] {
+            assert_eq!(safe_next(Some(bad)), "/incidents", "{bad:?}");
+        }
         assert_eq!(safe_next(None), "/incidents");
     }
 }

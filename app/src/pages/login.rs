@@ -10,7 +10,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || safe_next(query.read().get("next").as_deref());
     let flagged = move || match query.read().get("error").as_deref() {
-        Some("locked") => Some("Too many failed sign-ins for this email. Try again in 15 minutes."),
+        Some("locked") => Some("Too many sign-in attempts for this email. Try again in 15 minutes."),
         Some(_) => Some("Wrong email or password."),
         None => None,
     };

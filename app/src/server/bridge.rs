@@ -39,21 +39,28 @@ pub async fn run(db: Db, hub: Hub, shutdown: impl std::future::Future<Output = (
             }
         };
         // anything committed while we were not listening
-        seen = catch_up(&db, &hub, seen).await;
+        let mut behind = !catch_up(&db, &hub, &mut seen).await;
         loop {
             let next = tokio::select! {
                 _ = &mut shutdown => return,
-                n = listener.try_recv() => n,
+                n = listener.try_recv() => Some(n),
+                // a failed catch-up is retried until it succeeds
+                _ = tokio::time::sleep(Duration::from_secs(1)), if behind => None,
+            };
+            let Some(next) = next else {
+                behind = !catch_up(&db, &hub, &mut seen).await;
+                continue;
             };
             match next {
                 Ok(Some(n)) => match parse(n.payload()) {
-                    Some((replica, id)) if replica == db.replica() => seen = seen.max(id),
-                    Some(_) => seen = catch_up(&db, &hub, seen).await,
+                    // our own event, all earlier ones seen: nothing to publish
+                    Some((replica, id)) if replica == db.replica() && !behind => seen = seen.max(id),
+                    Some(_) => behind = !catch_up(&db, &hub, &mut seen).await,
                     None => tracing::warn!(payload = n.payload(), "bridge: unreadable notification"),
                 },
                 Ok(None) => {
                     // the connection dropped and has been re-established: catch up
-                    seen = catch_up(&db, &hub, seen).await;
+                    behind = !catch_up(&db, &hub, &mut seen).await;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "bridge: listener failed; reconnecting");
@@ -80,24 +87,25 @@ async fn newest(db: &Db) -> Result<EventId, sqlx::Error> {
     events::last_id(&mut conn, None).await
 }
 
-/// Publishes every event after `seen`; returns the newest id published. Events this replica
-/// published itself go out again and are ignored by subscribers that already have them.
-pub async fn catch_up(db: &Db, hub: &Hub, seen: EventId) -> EventId {
+/// Publishes every event after `seen`, advancing it; false when the database failed (the
+/// caller retries). Events this replica published itself go out again and are ignored by
+/// subscribers that already have them.
+pub async fn catch_up(db: &Db, hub: &Hub, seen: &mut EventId) -> bool {
     match publish_since(db, hub, seen).await {
-        Ok(id) => id,
+        Ok(()) => true,
         Err(e) => {
-            tracing::warn!(error = %e, "bridge: catch-up failed; subscribers will heal from the database");
-            seen
+            tracing::warn!(error = %e, "bridge: catch-up failed; retrying");
+            false
         }
     }
 }
 
-async fn publish_since(db: &Db, hub: &Hub, mut seen: EventId) -> Result<EventId, sqlx::Error> {
+async fn publish_since(db: &Db, hub: &Hub, seen: &mut EventId) -> Result<(), sqlx::Error> {
     let mut conn = db.pool().acquire().await?;
     loop {
-        let batch = events::since(&mut conn, None, seen, 500).await?;
+        let batch = events::since(&mut conn, None, *seen, 500).await?;
         if batch.is_empty() {
-            return Ok(seen);
+            return Ok(());
         }
         let mut snapshots: HashMap<IncidentId, Incident> = HashMap::new();
         for event in batch {
@@ -107,11 +115,11 @@ async fn publish_since(db: &Db, hub: &Hub, mut seen: EventId) -> Result<EventId,
                 }
             }
             let prev_incident = events::previous_in_incident(&mut conn, event.incident_id, event.id).await?;
-            let (prev_all, id) = (seen, event.id);
+            let (prev_all, id) = (*seen, event.id);
             if let Some(incident) = snapshots.get(&event.incident_id).cloned() {
                 hub.publish(&Publication { event: LiveEvent { event, incident }, prev_all, prev_incident });
             }
-            seen = id;
+            *seen = id;
         }
     }
 }

@@ -132,12 +132,24 @@ impl Db {
             // commit, also another process's, and the lock is never upgraded mid-way
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
+                // READ COMMITTED whatever the server's default: each statement after the
+                // lock must see everything committed before the lock was granted
+                let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(EVENT_LOCK_KEY).execute(&mut *tx).await?;
                 tx
             }
         };
         Ok(Tx { tx, guard, pending: Vec::new(), notify: (self.backend == Backend::Postgres).then_some(self.replica) })
+    }
+
+    /// Begins a read-only transaction whose reads all see one snapshot (SQLite's deferred
+    /// transaction in WAL mode; REPEATABLE READ on PostgreSQL), so that, say, an incident and
+    /// its log are read as of the same moment.
+    pub async fn begin_read(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin().await,
+            Backend::Postgres => self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await,
+        }
     }
 
     pub async fn close(&self) {
@@ -197,12 +209,18 @@ impl Tx {
             let payload = format!("{replica}:{}", last.event.event.id);
             sqlx::query("SELECT pg_notify($1, $2)").bind(NOTIFY_CHANNEL).bind(payload).execute(&mut *tx).await?;
         }
-        tx.commit().await?;
-        for publication in &pending {
-            hub.publish(publication);
-        }
-        drop(guard);
-        Ok(())
+        // Commit and publish in a task of their own: if the request that made the change
+        // is dropped (its client went away) mid-commit, the change is still published.
+        let hub = hub.clone();
+        let finish = tokio::spawn(async move {
+            tx.commit().await?;
+            for publication in &pending {
+                hub.publish(publication);
+            }
+            drop(guard);
+            Ok::<_, sqlx::Error>(())
+        });
+        finish.await.map_err(|e| sqlx::Error::Protocol(format!("commit task failed: {e}")))?
     }
 
     /// Commits without publishing or notifying (for transactions that append no events).

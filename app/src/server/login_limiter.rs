@@ -1,15 +1,18 @@
-//! Slows down repeated failed sign-ins for one email: after a few failures each further
-//! attempt waits longer (up to a cap), and after many the email is locked for a while.
+//! Slows down repeated sign-in attempts for one email from one client address: each attempt
+//! is counted when it starts (so attempts sent in parallel see each other), later ones wait
+//! longer (up to a cap), and past a limit that address is refused for the email until the
+//! window passes. Keyed by address too, so nobody can lock another person out from afar.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Failures allowed before attempts are slowed down.
-pub const FREE_FAILURES: u32 = 3;
-/// Failures after which the email is refused until the window passes.
+/// Attempts allowed before the next ones are slowed down.
+pub const FREE_ATTEMPTS: u32 = 3;
+/// Attempts after which the address is refused for that email until the window passes.
 pub const LOCK_AFTER: u32 = 10;
-/// How long failures are remembered.
+/// How long attempts are remembered.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 const MAX_DELAY: Duration = Duration::from_secs(8);
 
@@ -17,54 +20,52 @@ const MAX_DELAY: Duration = Duration::from_secs(8);
 pub enum Verdict {
     /// Go ahead, after waiting this long.
     Proceed(Duration),
-    /// Too many failures: refuse without checking the password.
+    /// Too many attempts: refuse without checking the password.
     Locked,
 }
 
+type Key = (String, IpAddr);
+
 #[derive(Clone, Default)]
 pub struct LoginLimiter {
-    failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+    attempts: Arc<Mutex<HashMap<Key, (u32, Instant)>>>,
 }
 
 impl LoginLimiter {
-    fn key(email: &str) -> String {
-        email.trim().to_lowercase()
+    fn key(email: &str, client: IpAddr) -> Key {
+        (email.trim().to_lowercase(), client)
     }
 
-    pub fn check(&self, email: &str, now: Instant) -> Verdict {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(&Self::key(email)) {
-            Some((n, last)) if now.duration_since(*last) < WINDOW => delay_for(*n),
-            _ => Verdict::Proceed(Duration::ZERO),
-        }
-    }
-
-    pub fn failed(&self, email: &str, now: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+    /// Counts an attempt that starts now and says whether, and after how long, it may run.
+    pub fn begin(&self, email: &str, client: IpAddr, now: Instant) -> Verdict {
+        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() > 100_000 {
             map.retain(|_, (_, last)| now.duration_since(*last) < WINDOW);
         }
-        let entry = map.entry(Self::key(email)).or_insert((0, now));
+        let entry = map.entry(Self::key(email, client)).or_insert((0, now));
         if now.duration_since(entry.1) >= WINDOW {
             entry.0 = 0;
         }
+        let before = entry.0;
         entry.0 += 1;
         entry.1 = now;
+        delay_for(before)
     }
 
-    pub fn succeeded(&self, email: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&Self::key(email));
+    /// A successful sign-in forgets the attempts.
+    pub fn succeeded(&self, email: &str, client: IpAddr) {
+        self.attempts.lock().unwrap_or_else(|e| e.into_inner()).remove(&Self::key(email, client));
     }
 }
 
-fn delay_for(failures: u32) -> Verdict {
-    if failures >= LOCK_AFTER {
+fn delay_for(earlier_attempts: u32) -> Verdict {
+    if earlier_attempts >= LOCK_AFTER {
         return Verdict::Locked;
     }
-    if failures < FREE_FAILURES {
+    if earlier_attempts < FREE_ATTEMPTS {
         return Verdict::Proceed(Duration::ZERO);
     }
-    let exp = (failures - FREE_FAILURES).min(4);
+    let exp = (earlier_attempts - FREE_ATTEMPTS).min(4);
     Verdict::Proceed((Duration::from_millis(500) * 2u32.pow(exp)).min(MAX_DELAY))
 }
 
@@ -72,25 +73,38 @@ fn delay_for(failures: u32) -> Verdict {
 mod tests {
     use super::*;
 
+    const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
+    const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
+
     #[test]
-    fn slows_down_then_locks() {
+    fn every_attempt_counts_at_once_then_slows_then_locks() {
         let l = LoginLimiter::default();
         let t = Instant::now();
-        for _ in 0..FREE_FAILURES {
-            assert_eq!(l.check("A@x.io", t), Verdict::Proceed(Duration::ZERO));
-            l.failed("a@x.io ", t);
+        // attempts in flight at the same time each see the ones before them
+        for _ in 0..FREE_ATTEMPTS {
+            assert_eq!(l.begin("A@x.io", A, t), Verdict::Proceed(Duration::ZERO));
         }
-        assert_eq!(l.check("a@x.io", t), Verdict::Proceed(Duration::from_millis(500)));
-        l.failed("a@x.io", t);
-        assert_eq!(l.check("a@x.io", t), Verdict::Proceed(Duration::from_millis(1000)));
-        for _ in 0..10 {
-            l.failed("a@x.io", t);
+        assert_eq!(l.begin("a@x.io ", A, t), Verdict::Proceed(Duration::from_millis(500)));
+        assert_eq!(l.begin("a@x.io", A, t), Verdict::Proceed(Duration::from_millis(1000)));
+        for _ in 0..5 {
+            l.begin("a@x.io", A, t);
         }
-        assert_eq!(l.check("a@x.io", t), Verdict::Locked);
-        // other emails are unaffected; the window passes
-        assert_eq!(l.check("b@x.io", t), Verdict::Proceed(Duration::ZERO));
-        assert_eq!(l.check("a@x.io", t + WINDOW), Verdict::Proceed(Duration::ZERO));
-        l.succeeded("a@x.io");
-        assert_eq!(l.check("a@x.io", t), Verdict::Proceed(Duration::ZERO));
+        assert_eq!(l.begin("a@x.io", A, t), Verdict::Locked);
+        // another address, or another email, is not affected
+        assert_eq!(l.begin("a@x.io", B, t), Verdict::Proceed(Duration::ZERO));
+        assert_eq!(l.begin("b@x.io", A, t), Verdict::Proceed(Duration::ZERO));
+        // the window passes
+        assert_eq!(l.begin("a@x.io", A, t + WINDOW), Verdict::Proceed(Duration::ZERO));
+    }
+
+    #[test]
+    fn success_forgets() {
+        let l = LoginLimiter::default();
+        let t = Instant::now();
+        for _ in 0..8 {
+            l.begin("a@x.io", A, t);
+        }
+        l.succeeded("a@x.io", A);
+        assert_eq!(l.begin("a@x.io", A, t), Verdict::Proceed(Duration::ZERO));
     }
 }

@@ -34,9 +34,29 @@ pub fn verify(password: &str, hash: &str) -> bool {
 }
 
 /// A hash to verify against when the email is unknown, so both cases take the same time.
+/// Computed once, at start-up (`AppState::new`).
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| hash("klaxon-no-such-user").unwrap_or_default())
+}
+
+/// Argon2 takes ~19 MiB and tens of milliseconds per check: at most one check per core runs
+/// at a time, the rest wait their turn, so a flood of sign-ins cannot exhaust memory.
+fn permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
+}
+
+/// [`verify`] off the async workers, within the concurrency bound.
+pub async fn verify_bounded(password: String, hash: String) -> bool {
+    let Ok(_permit) = permits().acquire().await else { return false };
+    tokio::task::spawn_blocking(move || verify(&password, &hash)).await.unwrap_or(false)
+}
+
+/// [`hash`] off the async workers, within the concurrency bound.
+pub async fn hash_bounded(password: String) -> Result<String, String> {
+    let _permit = permits().acquire().await.map_err(|e| e.to_string())?;
+    tokio::task::spawn_blocking(move || hash(&password)).await.map_err(|e| e.to_string())?
 }
 
 #[cfg(test)]

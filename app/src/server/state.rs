@@ -13,10 +13,14 @@ pub struct AppState {
     pub db: Db,
     pub hub: Hub,
     pub limiter: LoginLimiter,
+    /// How often an open live stream checks that its session is still valid.
+    pub live_reauth: std::time::Duration,
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: Db) -> Self {
-        AppState { leptos_options, db, hub: Hub::new(), limiter: LoginLimiter::default() }
+        // pay for the unknown-email hash now, not during someone's first sign-in
+        let _ = crate::server::password::dummy_hash();
+        AppState { leptos_options, db, hub: Hub::new(), limiter: LoginLimiter::default(), live_reauth: std::time::Duration::from_secs(60) }
     }
 }

@@ -29,13 +29,16 @@ impl TestApp {
             let mut conn = state.db.pool().acquire().await.unwrap();
             catalog::upsert(&mut conn, "checkout", "Checkout", "").await.unwrap();
         }
+        // open live streams re-check their session every second here (a minute in production)
+        let mut state = state;
+        state.live_reauth = std::time::Duration::from_secs(1);
         let shutdown = CancellationToken::new();
         let router = server::router::build(state.clone(), false, shutdown.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = shutdown.clone();
         tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service()).with_graceful_shutdown(async move { stop.cancelled().await }).await.unwrap();
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async move { stop.cancelled().await }).await.unwrap();
         });
         TestApp { addr, state, shutdown, admin, responder, viewer }
     }

@@ -207,6 +207,17 @@ pub async fn remove_role(conn: &mut AnyConnection, id: IncidentId, role: Inciden
     Ok(r.rows_affected() > 0)
 }
 
+/// Whether a timer firing was recorded already.
+pub async fn timer_claimed(conn: &mut AnyConnection, id: IncidentId, kind: &str, due_at_ms: i64) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT 1 AS one FROM timer_firings WHERE incident_id = $1 AND kind = $2 AND due_at_ms = $3")
+        .bind(id.0)
+        .bind(kind.to_string())
+        .bind(due_at_ms)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
 /// Records that a timer fired; false when it was recorded already (by this or another replica).
 pub async fn claim_timer(conn: &mut AnyConnection, id: IncidentId, kind: &str, due_at_ms: i64) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(

@@ -1,5 +1,6 @@
 //! Signing in and managing accounts.
 
+use std::net::IpAddr;
 use std::time::Instant;
 
 use crate::domain::ids::UserId;
@@ -13,7 +14,8 @@ use crate::server::state::AppState;
 /// The one message for a wrong password and an unknown email alike.
 pub const BAD_CREDENTIALS: &str = "Wrong email or password.";
 
-pub async fn sign_in(state: &AppState, email: &str, pass: &str) -> AppResult<CurrentUser> {
+/// Signs in from `client` (the caller's address, for the attempt limiter).
+pub async fn sign_in(state: &AppState, email: &str, pass: &str, client: IpAddr) -> AppResult<CurrentUser> {
     let email = email.trim();
     if email.is_empty() || pass.is_empty() {
         return Err(AppError::bad_request("Enter your email and password."));
@@ -21,11 +23,11 @@ pub async fn sign_in(state: &AppState, email: &str, pass: &str) -> AppResult<Cur
     if email.len() > 320 || pass.len() > password::MAX_LEN * 4 {
         return Err(AppError::new(ErrorKind::Unauthorized, BAD_CREDENTIALS));
     }
-    match state.limiter.check(email, Instant::now()) {
+    match state.limiter.begin(email, client, Instant::now()) {
         Verdict::Locked => {
             return Err(AppError::new(
                 ErrorKind::TooManyRequests,
-                "Too many failed sign-ins for this email. Try again in 15 minutes.",
+                "Too many sign-in attempts for this email. Try again in 15 minutes.",
             ))
         }
         Verdict::Proceed(wait) if !wait.is_zero() => tokio::time::sleep(wait).await,
@@ -36,18 +38,13 @@ pub async fn sign_in(state: &AppState, email: &str, pass: &str) -> AppResult<Cur
         users::by_email(&mut conn, email).await?
     };
     let hash = stored.as_ref().map(|s| s.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_string());
-    let pass_owned = pass.to_string();
-    // Argon2 is deliberately slow: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pass_owned, &hash)).await.unwrap_or(false);
+    let ok = password::verify_bounded(pass.to_string(), hash).await;
     match stored {
         Some(s) if ok && s.active => {
-            state.limiter.succeeded(email);
+            state.limiter.succeeded(email, client);
             Ok(s.user)
         }
-        _ => {
-            state.limiter.failed(email, Instant::now());
-            Err(AppError::new(ErrorKind::Unauthorized, BAD_CREDENTIALS))
-        }
+        _ => Err(AppError::new(ErrorKind::Unauthorized, BAD_CREDENTIALS)),
     }
 }
 
@@ -74,14 +71,10 @@ pub async fn add_user(state_db: &crate::server::db::Db, email: &str, name: &str,
         return Err(AppError::bad_request("The name must have 1 to 100 characters."));
     }
     password::check_strength(pass).map_err(AppError::bad_request)?;
-    let pass = pass.to_string();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pass))
-        .await
-        .map_err(|_| AppError::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e);
-            AppError::internal()
-        })?;
+    let hash = password::hash_bounded(pass.to_string()).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot hash a password");
+        AppError::internal()
+    })?;
     let mut conn = state_db.pool().acquire().await?;
     Ok(users::upsert(&mut conn, &email, name, role, &hash).await?)
 }

@@ -375,6 +375,9 @@ pub async fn tick_runbook_step(
     let rb = runbooks::get(tx.conn(), runbook)
         .await?
         .ok_or_else(|| AppError::bad_request(format!("There is no runbook {runbook}.")))?;
+    if !incident.services.iter().any(|s| s.id == rb.service_id) {
+        return Err(AppError::bad_request("That runbook is not for a service this incident affects."));
+    }
     let step_ref = rb.doc.step(step).ok_or_else(|| AppError::bad_request(format!("The runbook has no step {step:?}.")))?;
     let done = events::for_incident(tx.conn(), id).await?.into_iter().any(|e| {
         matches!(&e.kind, EventKind::RunbookStepDone { runbook: r, step: s, .. } if *r == runbook && s == step)
@@ -398,11 +401,12 @@ pub async fn services(state: &AppState, actor: Option<&CurrentUser>) -> AppResul
 /// The incident list, with the services to filter by and the newest event id.
 pub async fn list(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<IncidentList> {
     require(actor, Permission::ReadInternal)?;
-    let mut conn = state.db.pool().acquire().await?;
-    // read the event id first: anything newer reaches the page live
-    let last_event_id = events::last_id(&mut conn, None).await?;
-    let incidents = incidents::list(&mut conn, 500).await?;
-    let services = catalog::list(&mut conn).await?;
+    // one snapshot, so the list is exactly as of `last_event_id` and live updates resume there
+    let mut tx = state.db.begin_read().await?;
+    let last_event_id = events::last_id(&mut tx, None).await?;
+    let incidents = incidents::list(&mut tx, 500).await?;
+    let services = catalog::list(&mut tx).await?;
+    tx.commit().await?;
     Ok(IncidentList { incidents, services, last_event_id, now: now() })
 }
 

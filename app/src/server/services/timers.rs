@@ -18,6 +18,13 @@ pub async fn fire_due(state: &AppState, at: chrono::DateTime<chrono::Utc>) -> Ap
     let mut fired = 0;
     for candidate in active {
         for timer in expired(&candidate, at) {
+            // most expired clocks fired long ago: look before taking the write lock
+            {
+                let mut conn = state.db.pool().acquire().await?;
+                if incidents::timer_claimed(&mut conn, candidate.id, timer.kind.as_str(), to_ms(timer.due_at)).await? {
+                    continue;
+                }
+            }
             let mut tx = state.db.begin().await?;
             // re-read inside the lock: the incident may have moved on
             let Some(incident) = incidents::get(tx.conn(), candidate.id).await? else { continue };

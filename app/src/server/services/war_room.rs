@@ -13,11 +13,14 @@ use crate::server::time::now;
 
 pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId) -> AppResult<WarRoom> {
     require(actor, Permission::ReadInternal)?;
-    let mut conn = state.db.pool().acquire().await?;
-    let incident = incidents::get(&mut conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no incident {id}.")))?;
-    let events = events::for_incident(&mut conn, id).await?;
-    let roles = incidents::roles(&mut conn, id).await?;
-    let runbooks = runbooks::for_services(&mut conn, &service_ids(&incident)).await?;
-    let people = users::list(&mut conn).await?;
+    // one snapshot: the live stream resumes after the last event read, so the incident and
+    // its roles must be exactly as of that event
+    let mut tx = state.db.begin_read().await?;
+    let incident = incidents::get(&mut tx, id).await?.ok_or_else(|| AppError::not_found(format!("There is no incident {id}.")))?;
+    let events = events::for_incident(&mut tx, id).await?;
+    let roles = incidents::roles(&mut tx, id).await?;
+    let runbooks = runbooks::for_services(&mut tx, &service_ids(&incident)).await?;
+    let people = users::list(&mut tx).await?;
+    tx.commit().await?;
     Ok(WarRoom { incident, events, roles, runbooks, people, now: now() })
 }
