@@ -33,10 +33,12 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
+    // Live streams carry only the session: the tracing and compression layers would wrap
+    // every frame of every stream (and an event stream is never compressed anyway).
+    let live = Router::new().route("/live/{topic}", get(sse::live)).layer(Extension(shutdown)).layer(sessions.clone());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .route("/live/{topic}", get(sse::live))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -47,9 +49,9 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
         .layer(middleware::from_fn(errors::server_fn_status))
         .layer(middleware::from_fn(csrf::guard))
         .layer(sessions)
-        .layer(Extension(shutdown))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+        .merge(live)
         .with_state(state)
 }
 
