@@ -7,7 +7,7 @@ use app::{shell, App};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::{middleware, Extension, Router};
+use axum::{middleware, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio_util::sync::CancellationToken;
@@ -35,7 +35,13 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
     let shell_options = state.leptos_options.clone();
     // Live streams carry only the session: the tracing and compression layers would wrap
     // every frame of every stream (and an event stream is never compressed anyway).
-    let live = Router::new().route("/live/{topic}", get(sse::live)).layer(Extension(shutdown)).layer(sessions.clone());
+    let live = Router::new().route("/live/{topic}", get(sse::live)).layer(sessions.clone());
+    // shutting down ends every live stream
+    let hub = state.hub.clone();
+    tokio::spawn(async move {
+        shutdown.cancelled().await;
+        hub.close();
+    });
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))

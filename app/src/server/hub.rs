@@ -51,6 +51,7 @@ pub struct Publication {
 #[derive(Clone, Default)]
 pub struct Hub {
     topics: Arc<Mutex<HashMap<Topic, broadcast::Sender<Arc<LiveMessage>>>>>,
+    closed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Hub {
@@ -60,6 +61,10 @@ impl Hub {
 
     pub fn subscribe(&self, topic: Topic) -> broadcast::Receiver<Arc<LiveMessage>> {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            // shutting down: a receiver whose sender is already gone ends at once
+            return broadcast::channel(1).1;
+        }
         topics.entry(topic).or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0).subscribe()
     }
 
@@ -82,6 +87,13 @@ impl Hub {
                 }
             }
         }
+    }
+
+    /// Ends every subscription (at shutdown): their receivers see the channel closed.
+    pub fn close(&self) {
+        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        topics.clear();
     }
 
     /// How many subscribers a topic has (for tests and metrics).
