@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod errors;
 pub mod jobs;
 pub mod router;
+pub mod secure_cookies;
 pub mod sse;
 
 pub use config::Config;

@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::{csrf, errors, sse};
+use crate::{csrf, errors, secure_cookies, sse};
 
 /// How long a session lives without use.
 const SESSION_IDLE: time::Duration = time::Duration::days(7);
@@ -55,6 +55,7 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
         .layer(middleware::from_fn(errors::server_fn_status))
         .layer(middleware::from_fn(csrf::guard))
         .layer(sessions)
+        .layer(middleware::from_fn(secure_cookies::mark))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .merge(live)

@@ -264,6 +264,26 @@ async fn signing_out_ends_open_live_streams(b: Backend) {
     assert!(ended.is_ok(), "the stream must end once its session is gone");
 }
 
+async fn session_cookie_is_http_only_lax_and_secure_over_https(b: Backend) {
+    let app = TestApp::start(b).await;
+    let sign_in = |proto: Option<&'static str>| {
+        let c = reqwest::Client::new();
+        let mut req = c.post(app.url("/api/login")).form(&[("email", app.responder.email.as_str()), ("password", app::server::testing::TEST_PASSWORD)]);
+        if let Some(p) = proto {
+            req = req.header("x-forwarded-proto", p);
+        }
+        req.send()
+    };
+    let plain = sign_in(None).await.unwrap();
+    let cookie = plain.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("klaxon_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    let tls = sign_in(Some("https")).await.unwrap();
+    let cookie = tls.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
 async fn health_and_readiness(b: Backend) {
     let app = TestApp::start(b).await;
     let c = reqwest::Client::new();
@@ -282,5 +302,6 @@ on_both_backends!(
     live_stream_refuses_bad_requests,
     shutdown_ends_live_streams,
     signing_out_ends_open_live_streams,
+    session_cookie_is_http_only_lax_and_secure_over_https,
     health_and_readiness,
 );
