@@ -7,6 +7,7 @@ pub mod ids;
 pub mod incident;
 pub mod roles;
 pub mod runbook;
+pub mod status_page;
 pub mod timers;
 pub mod triage;
 pub mod user;

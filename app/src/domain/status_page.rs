@@ -1,0 +1,411 @@
+//! The public status page's rules: component statuses and their rollup into the overall
+//! indicator, uptime per day from a component's status history, maintenance phases by the
+//! clock, and the public update templates. Names and values follow Atlassian Statuspage's
+//! public API v2, so existing clients read Klaxon unchanged.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A component's state, worst last (`Ord` compares severity; maintenance is not an outage
+/// and sorts between operational and degraded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComponentStatus {
+    Operational,
+    UnderMaintenance,
+    DegradedPerformance,
+    PartialOutage,
+    MajorOutage,
+}
+
+impl ComponentStatus {
+    pub const ALL: [ComponentStatus; 5] = [
+        ComponentStatus::Operational,
+        ComponentStatus::UnderMaintenance,
+        ComponentStatus::DegradedPerformance,
+        ComponentStatus::PartialOutage,
+        ComponentStatus::MajorOutage,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComponentStatus::Operational => "operational",
+            ComponentStatus::UnderMaintenance => "under_maintenance",
+            ComponentStatus::DegradedPerformance => "degraded_performance",
+            ComponentStatus::PartialOutage => "partial_outage",
+            ComponentStatus::MajorOutage => "major_outage",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ComponentStatus::Operational => "Operational",
+            ComponentStatus::UnderMaintenance => "Under maintenance",
+            ComponentStatus::DegradedPerformance => "Degraded performance",
+            ComponentStatus::PartialOutage => "Partial outage",
+            ComponentStatus::MajorOutage => "Major outage",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// The share of the time in this state that counts as downtime (as Statuspage counts
+    /// it: a major outage fully, a partial outage at 30%, anything else not at all).
+    pub fn downtime_weight(self) -> f64 {
+        match self {
+            ComponentStatus::MajorOutage => 1.0,
+            ComponentStatus::PartialOutage => 0.3,
+            _ => 0.0,
+        }
+    }
+}
+
+/// The page's overall indicator (Statuspage's `status.indicator`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Indicator {
+    None,
+    Minor,
+    Major,
+    Critical,
+    Maintenance,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overall {
+    pub indicator: Indicator,
+    pub description: &'static str,
+}
+
+/// The overall status from the components' statuses: the worst one decides.
+pub fn rollup(statuses: &[ComponentStatus]) -> Overall {
+    let worst = statuses.iter().copied().max().unwrap_or(ComponentStatus::Operational);
+    let (indicator, description) = match worst {
+        ComponentStatus::Operational => (Indicator::None, "All Systems Operational"),
+        ComponentStatus::UnderMaintenance => (Indicator::Maintenance, "Service Under Maintenance"),
+        ComponentStatus::DegradedPerformance => (Indicator::Minor, "Partially Degraded Service"),
+        ComponentStatus::PartialOutage => (Indicator::Major, "Partial System Outage"),
+        ComponentStatus::MajorOutage => (Indicator::Critical, "Major System Outage"),
+    };
+    Overall { indicator, description }
+}
+
+/// A component entered `status` at `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub at: DateTime<Utc>,
+    pub status: ComponentStatus,
+}
+
+/// One day of one component's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayBar {
+    pub date: NaiveDate,
+    /// The worst state the component was in that day.
+    pub worst: ComponentStatus,
+    pub major_outage_minutes: i64,
+    pub partial_outage_minutes: i64,
+    /// 0–100; `None` for days before the component existed or still to come.
+    pub uptime: Option<f64>,
+}
+
+/// The component's days from `days` days ago up to today (the page's time zone decides
+/// where days begin), from its status history (oldest first). Before the first change
+/// the component did not exist; the last change lasts until `now`.
+pub fn day_bars<Tz: TimeZone>(history: &[StatusChange], now: DateTime<Utc>, tz: &Tz, days: u32) -> Vec<DayBar> {
+    let today = now.with_timezone(tz).date_naive();
+    let mut bars = Vec::with_capacity(days as usize);
+    for back in (0..days).rev() {
+        let date = today - Duration::days(back as i64);
+        let start = day_start(date, tz);
+        let end = day_start(date + Duration::days(1), tz).min(now);
+        bars.push(day(history, date, start, end));
+    }
+    bars
+}
+
+fn day_start<Tz: TimeZone>(date: NaiveDate, tz: &Tz) -> DateTime<Utc> {
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    // a day that begins in a DST gap begins at the earliest valid instant
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| tz.from_local_datetime(&(midnight + Duration::hours(1))).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+}
+
+fn day(history: &[StatusChange], date: NaiveDate, start: DateTime<Utc>, end: DateTime<Utc>) -> DayBar {
+    let mut bar = DayBar { date, worst: ComponentStatus::Operational, major_outage_minutes: 0, partial_outage_minutes: 0, uptime: None };
+    if end <= start || history.first().is_none_or(|first| first.at >= end) {
+        return bar;
+    }
+    // the state at the start of the day, then each change within it
+    let mut observed = Duration::zero();
+    let mut down = 0.0;
+    for (i, change) in history.iter().enumerate() {
+        let from = change.at.max(start);
+        let to = history.get(i + 1).map(|n| n.at).unwrap_or(end).min(end);
+        if to <= from {
+            continue;
+        }
+        let span = to - from;
+        observed += span;
+        bar.worst = bar.worst.max(change.status);
+        down += span.num_milliseconds() as f64 * change.status.downtime_weight();
+        match change.status {
+            ComponentStatus::MajorOutage => bar.major_outage_minutes += span.num_minutes(),
+            ComponentStatus::PartialOutage => bar.partial_outage_minutes += span.num_minutes(),
+            _ => {}
+        }
+    }
+    if observed > Duration::zero() {
+        let total = observed.num_milliseconds() as f64;
+        bar.uptime = Some(((total - down) / total * 100.0).clamp(0.0, 100.0));
+    }
+    bar
+}
+
+/// Uptime over a run of days: the mean of the days with data.
+pub fn overall_uptime(bars: &[DayBar]) -> Option<f64> {
+    let known: Vec<f64> = bars.iter().filter_map(|b| b.uptime).collect();
+    (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
+}
+
+/// Where a scheduled maintenance is, by the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenancePhase {
+    Scheduled,
+    InProgress,
+    Verifying,
+    Completed,
+}
+
+/// How long after its window a maintenance is being verified before it counts as done.
+pub const VERIFY_FOR: Duration = Duration::minutes(15);
+
+pub fn maintenance_phase(starts: DateTime<Utc>, ends: DateTime<Utc>, now: DateTime<Utc>) -> MaintenancePhase {
+    if now < starts {
+        MaintenancePhase::Scheduled
+    } else if now < ends {
+        MaintenancePhase::InProgress
+    } else if now < ends + VERIFY_FOR {
+        MaintenancePhase::Verifying
+    } else {
+        MaintenancePhase::Completed
+    }
+}
+
+/// A public incident's status (Statuspage's incident `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicStatus {
+    Investigating,
+    Identified,
+    Monitoring,
+    Resolved,
+    Postmortem,
+}
+
+impl PublicStatus {
+    pub const ALL: [PublicStatus; 5] =
+        [PublicStatus::Investigating, PublicStatus::Identified, PublicStatus::Monitoring, PublicStatus::Resolved, PublicStatus::Postmortem];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PublicStatus::Investigating => "investigating",
+            PublicStatus::Identified => "identified",
+            PublicStatus::Monitoring => "monitoring",
+            PublicStatus::Resolved => "resolved",
+            PublicStatus::Postmortem => "postmortem",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PublicStatus::Investigating => "Investigating",
+            PublicStatus::Identified => "Identified",
+            PublicStatus::Monitoring => "Monitoring",
+            PublicStatus::Resolved => "Resolved",
+            PublicStatus::Postmortem => "Postmortem",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn is_resolved(self) -> bool {
+        matches!(self, PublicStatus::Resolved | PublicStatus::Postmortem)
+    }
+
+    /// The text a responder starts from (edited before sending).
+    pub fn template(self, component_names: &[String]) -> String {
+        let what = if component_names.is_empty() { "some of our services".to_string() } else { component_names.join(", ") };
+        match self {
+            PublicStatus::Investigating => {
+                format!("We are investigating reports of problems with {what}. We will post an update within 30 minutes.")
+            }
+            PublicStatus::Identified => {
+                format!("We have identified the cause of the problems with {what} and are working on a fix.")
+            }
+            PublicStatus::Monitoring => format!("A fix has been applied to {what}. We are monitoring the results."),
+            PublicStatus::Resolved => format!("This incident has been resolved. {what} are operating normally."),
+            PublicStatus::Postmortem => "We have published a postmortem for this incident.".to_string(),
+        }
+    }
+}
+
+/// A public incident's impact (Statuspage's incident `impact`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Impact {
+    None,
+    Minor,
+    Major,
+    Critical,
+}
+
+impl Impact {
+    pub const ALL: [Impact; 4] = [Impact::None, Impact::Minor, Impact::Major, Impact::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Impact::None => "none",
+            Impact::Minor => "minor",
+            Impact::Major => "major",
+            Impact::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ComponentStatus::*;
+    use super::*;
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn rollup_takes_the_worst() {
+        assert_eq!(rollup(&[]).description, "All Systems Operational");
+        assert_eq!(rollup(&[Operational, Operational]).indicator, Indicator::None);
+        assert_eq!(rollup(&[Operational, UnderMaintenance]).description, "Service Under Maintenance");
+        assert_eq!(rollup(&[UnderMaintenance, DegradedPerformance]).indicator, Indicator::Minor);
+        assert_eq!(rollup(&[Operational, PartialOutage, DegradedPerformance]).description, "Partial System Outage");
+        assert_eq!(rollup(&[MajorOutage, PartialOutage]), Overall { indicator: Indicator::Critical, description: "Major System Outage" });
+    }
+
+    #[test]
+    fn rollup_is_order_independent_and_monotone() {
+        // every pair: the rollup of the pair equals the rollup of its worst member
+        for a in ComponentStatus::ALL {
+            for b in ComponentStatus::ALL {
+                assert_eq!(rollup(&[a, b]), rollup(&[b, a]));
+                assert_eq!(rollup(&[a, b]), rollup(&[a.max(b)]));
+            }
+        }
+    }
+
+    #[test]
+    fn a_day_with_a_two_hour_major_outage() {
+        let history = [
+            StatusChange { at: at(0, 0) - Duration::days(2), status: Operational },
+            StatusChange { at: at(10, 0), status: MajorOutage },
+            StatusChange { at: at(12, 0), status: Operational },
+        ];
+        let now = at(23, 59) + Duration::minutes(1); // the 20th is complete; the 21st begins
+        let bars = day_bars(&history, now, &Utc, 5); // the 17th to the 21st
+        let day = bars.iter().find(|b| b.date == at(0, 0).date_naive()).unwrap();
+        assert_eq!(day.worst, MajorOutage);
+        assert_eq!(day.major_outage_minutes, 120);
+        let expected = (24.0 - 2.0) / 24.0 * 100.0;
+        assert!((day.uptime.unwrap() - expected).abs() < 1e-9, "{:?}", day.uptime);
+        // the days before were fully up; the component did not exist before its first change
+        assert_eq!(bars[1].uptime, Some(100.0), "the 18th");
+        assert_eq!(bars[0].uptime, None, "the 17th");
+        assert_eq!(bars[4].uptime, None, "the 21st has not begun to pass");
+    }
+
+    #[test]
+    fn partial_outages_count_at_thirty_percent() {
+        let history = [StatusChange { at: at(0, 0), status: PartialOutage }];
+        let bars = day_bars(&history, at(10, 0), &Utc, 1);
+        assert_eq!(bars[0].worst, PartialOutage);
+        assert_eq!(bars[0].partial_outage_minutes, 600);
+        assert!((bars[0].uptime.unwrap() - 70.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn maintenance_and_degradation_are_not_downtime() {
+        let history = [
+            StatusChange { at: at(0, 0), status: UnderMaintenance },
+            StatusChange { at: at(6, 0), status: DegradedPerformance },
+        ];
+        let bars = day_bars(&history, at(12, 0), &Utc, 1);
+        assert_eq!(bars[0].uptime, Some(100.0));
+        assert_eq!(bars[0].worst, DegradedPerformance);
+    }
+
+    #[test]
+    fn days_follow_the_page_time_zone() {
+        // 23:30 UTC on the 19th is already the 20th in UTC+1
+        let plus_one = chrono::FixedOffset::east_opt(3600).unwrap();
+        let history = [
+            StatusChange { at: at(0, 0) - Duration::days(2), status: Operational },
+            StatusChange { at: at(0, 0) - Duration::minutes(30), status: MajorOutage },
+            StatusChange { at: at(0, 0), status: Operational },
+        ];
+        let now = at(12, 0);
+        let utc_bars = day_bars(&history, now, &Utc, 2);
+        let local_bars = day_bars(&history, now, &plus_one, 2);
+        assert_eq!(utc_bars[0].worst, MajorOutage, "UTC: on the 19th");
+        assert_eq!(utc_bars[1].worst, Operational);
+        assert_eq!(local_bars[1].worst, MajorOutage, "UTC+1: on the 20th");
+        assert_eq!(local_bars[1].major_outage_minutes, 30);
+    }
+
+    #[test]
+    fn bars_cover_exactly_the_days_asked() {
+        let history = [StatusChange { at: at(0, 0) - Duration::days(200), status: Operational }];
+        let bars = day_bars(&history, at(8, 0), &Utc, 90);
+        assert_eq!(bars.len(), 90);
+        assert_eq!(bars.last().unwrap().date, at(0, 0).date_naive());
+        assert_eq!(bars[0].date, at(0, 0).date_naive() - Duration::days(89));
+        assert_eq!(overall_uptime(&bars), Some(100.0));
+    }
+
+    #[test]
+    fn maintenance_moves_on_by_the_clock() {
+        let (s, e) = (at(2, 0), at(4, 0));
+        assert_eq!(maintenance_phase(s, e, at(1, 0)), MaintenancePhase::Scheduled);
+        assert_eq!(maintenance_phase(s, e, at(2, 0)), MaintenancePhase::InProgress);
+        assert_eq!(maintenance_phase(s, e, at(4, 0)), MaintenancePhase::Verifying);
+        assert_eq!(maintenance_phase(s, e, at(4, 15)), MaintenancePhase::Completed);
+    }
+
+    #[test]
+    fn names_and_templates() {
+        for s in ComponentStatus::ALL {
+            assert_eq!(ComponentStatus::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        for s in PublicStatus::ALL {
+            assert_eq!(PublicStatus::parse(s.as_str()), Some(s));
+        }
+        for i in Impact::ALL {
+            assert_eq!(Impact::parse(i.as_str()), Some(i));
+        }
+        let t = PublicStatus::Investigating.template(&["Checkout".into()]);
+        assert!(t.starts_with("We are investigating") && t.contains("Checkout") && t.contains("30 minutes"));
+        assert!(PublicStatus::Resolved.is_resolved() && !PublicStatus::Monitoring.is_resolved());
+    }
+}
