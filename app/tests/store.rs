@@ -11,6 +11,7 @@ use app::domain::timers::{Audience, TimerKind};
 use app::domain::triage::Answer;
 use app::domain::user::{AccountRole, CurrentUser};
 use app::error::ErrorKind;
+use app::on_both_backends;
 use app::server::db::Backend;
 use app::server::repo::{catalog, events, incidents};
 use app::server::services::{auth, incidents as svc, runbooks, timers, war_room};
@@ -416,18 +417,6 @@ async fn demo_loads_twice(b: Backend) {
     assert!(runbooks::list(&state, Some(&admin)).await.unwrap().len() >= 2);
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
-}
 
 on_both_backends!(
     declare_records_triage_and_one_event,

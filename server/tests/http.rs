@@ -2,6 +2,8 @@
 
 mod common;
 
+use app::on_both_backends;
+
 use std::time::Duration;
 
 use app::domain::event::LiveEvent;

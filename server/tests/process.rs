@@ -4,6 +4,8 @@
 
 mod common;
 
+use app::on_both_backends;
+
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

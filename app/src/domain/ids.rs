@@ -45,3 +45,11 @@ id_type!(
     /// One entry of an incident's event log; increases monotonically across all incidents.
     EventId
 );
+id_type!(
+    /// A component on the public status page.
+    ComponentId
+);
+id_type!(
+    /// A group of components on the public status page.
+    GroupId
+);

@@ -6,6 +6,96 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::ids::{ComponentId, GroupId, ServiceId};
+
+/// The page's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageSettings {
+    pub name: String,
+    pub public_url: String,
+    pub logo_url: String,
+    /// An IANA time zone (days on the uptime bars begin at midnight there).
+    pub time_zone: String,
+    pub support_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentGroup {
+    pub id: GroupId,
+    pub name: String,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Component {
+    pub id: ComponentId,
+    pub group_id: Option<GroupId>,
+    pub name: String,
+    pub description: String,
+    pub position: i64,
+    pub status: ComponentStatus,
+    /// The internal service this component shows, so a war room knows what it may touch.
+    pub service_id: Option<ServiceId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What an admin fills in for a component.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentInput {
+    pub name: String,
+    pub description: String,
+    /// A group name; created when new. Empty for none.
+    pub group: String,
+    pub position: i64,
+    /// A service slug, or empty.
+    pub service: String,
+}
+
+/// A component as the public page shows it, with its days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentView {
+    pub component: Component,
+    pub days: Vec<DayBar>,
+    pub uptime: Option<f64>,
+}
+
+/// A group of components on the public page (`name` is `None` for ungrouped ones).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub name: Option<String>,
+    pub components: Vec<ComponentView>,
+}
+
+/// Everything the public page shows, as of `generated_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicPage {
+    pub settings: PageSettings,
+    pub overall: Overall,
+    pub groups: Vec<GroupView>,
+    pub generated_at: DateTime<Utc>,
+}
+
+/// Arranges components into their groups (by group position, then component position and
+/// name); ungrouped components come first.
+pub fn arrange(groups: &[ComponentGroup], mut components: Vec<ComponentView>) -> Vec<GroupView> {
+    components.sort_by(|a, b| a.component.position.cmp(&b.component.position).then(a.component.name.cmp(&b.component.name)));
+    let mut ordered: Vec<&ComponentGroup> = groups.iter().collect();
+    ordered.sort_by(|a, b| a.position.cmp(&b.position).then(a.name.cmp(&b.name)));
+    let mut out = vec![];
+    let loose: Vec<ComponentView> = components.iter().filter(|c| c.component.group_id.is_none()).cloned().collect();
+    if !loose.is_empty() {
+        out.push(GroupView { name: None, components: loose });
+    }
+    for g in ordered {
+        let members: Vec<ComponentView> = components.iter().filter(|c| c.component.group_id == Some(g.id)).cloned().collect();
+        if !members.is_empty() {
+            out.push(GroupView { name: Some(g.name.clone()), components: members });
+        }
+    }
+    out
+}
+
 /// A component's state, worst last (`Ord` compares severity; maintenance is not an outage
 /// and sorts between operational and degraded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -76,7 +166,7 @@ pub enum Indicator {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overall {
     pub indicator: Indicator,
-    pub description: &'static str,
+    pub description: String,
 }
 
 /// The overall status from the components' statuses: the worst one decides.
@@ -89,7 +179,7 @@ pub fn rollup(statuses: &[ComponentStatus]) -> Overall {
         ComponentStatus::PartialOutage => (Indicator::Major, "Partial System Outage"),
         ComponentStatus::MajorOutage => (Indicator::Critical, "Major System Outage"),
     };
-    Overall { indicator, description }
+    Overall { indicator, description: description.to_string() }
 }
 
 /// A component entered `status` at `at`.
@@ -301,7 +391,7 @@ mod tests {
         assert_eq!(rollup(&[Operational, UnderMaintenance]).description, "Service Under Maintenance");
         assert_eq!(rollup(&[UnderMaintenance, DegradedPerformance]).indicator, Indicator::Minor);
         assert_eq!(rollup(&[Operational, PartialOutage, DegradedPerformance]).description, "Partial System Outage");
-        assert_eq!(rollup(&[MajorOutage, PartialOutage]), Overall { indicator: Indicator::Critical, description: "Major System Outage" });
+        assert_eq!(rollup(&[MajorOutage, PartialOutage]), Overall { indicator: Indicator::Critical, description: "Major System Outage".into() });
     }
 
     #[test]

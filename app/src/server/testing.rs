@@ -77,3 +77,19 @@ pub async fn user(db: &Db, name: &str, role: AccountRole) -> CurrentUser {
     let id = users::upsert(&mut conn, &email, name, role, test_hash()).await.expect("user");
     CurrentUser { id, email, name: name.into(), role }
 }
+
+/// Runs each named async test function (taking a [`Backend`]) on SQLite and on PostgreSQL:
+/// `on_both_backends!(test_a, test_b);` makes `sqlite::test_a`, `postgres::test_a`, …
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::server::db::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::server::db::Backend::Postgres).await })*
+        }
+    };
+}

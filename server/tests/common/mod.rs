@@ -63,17 +63,3 @@ impl TestApp {
     }
 }
 
-/// Runs each named async test fn (taking a `Backend`) on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(app::server::db::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(app::server::db::Backend::Postgres).await })*
-        }
-    };
-}

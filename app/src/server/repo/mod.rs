@@ -5,4 +5,5 @@ pub mod catalog;
 pub mod events;
 pub mod incidents;
 pub mod runbooks;
+pub mod status;
 pub mod users;

@@ -4,5 +4,6 @@
 pub mod auth;
 pub mod incidents;
 pub mod runbooks;
+pub mod status_page;
 pub mod timers;
 pub mod war_room;

@@ -1,0 +1,139 @@
+//! The status page: admins define it and its components; responders set component
+//! statuses; anyone reads the public snapshot.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::domain::ids::{ComponentId, ServiceId};
+use crate::domain::incident::parse_link;
+use crate::domain::status_page::{
+    arrange, day_bars, overall_uptime, rollup, Component, ComponentInput, ComponentStatus, ComponentView, PageSettings, PublicPage,
+};
+use crate::domain::user::{CurrentUser, Permission};
+use crate::error::{AppError, AppResult};
+use crate::server::authz::require;
+use crate::server::repo::{catalog, status};
+use crate::server::state::AppState;
+use crate::server::time::now;
+
+/// Days of history on the public page.
+pub const DAYS: u32 = 90;
+
+fn text(value: &str, what: &str, min: usize, max: usize) -> AppResult<String> {
+    let t = value.trim();
+    let n = t.chars().count();
+    if n < min || n > max || t.chars().any(|c| c.is_control()) {
+        return Err(AppError::bad_request(format!("{what} must have {min} to {max} characters.")));
+    }
+    Ok(t.to_string())
+}
+
+fn optional_link(value: &str, what: &str) -> AppResult<String> {
+    if value.trim().is_empty() {
+        return Ok(String::new());
+    }
+    parse_link(value).map_err(|e| AppError::bad_request(format!("{what}: {e}")))
+}
+
+pub async fn save_settings(state: &AppState, actor: Option<&CurrentUser>, input: PageSettings) -> AppResult<PageSettings> {
+    require(actor, Permission::Administer)?;
+    let settings = PageSettings {
+        name: text(&input.name, "The page name", 1, 100)?,
+        public_url: optional_link(&input.public_url, "The public address")?,
+        logo_url: optional_link(&input.logo_url, "The logo address")?,
+        time_zone: chrono_tz::Tz::from_str(input.time_zone.trim())
+            .map(|tz| tz.name().to_string())
+            .map_err(|_| AppError::bad_request(format!("{:?} is not a time zone (use an IANA name such as Europe/Berlin).", input.time_zone)))?,
+        support_url: optional_link(&input.support_url, "The support address")?,
+    };
+    let mut conn = state.db.pool().acquire().await?;
+    status::save_settings(&mut conn, &settings).await?;
+    Ok(settings)
+}
+
+async fn resolve(conn: &mut sqlx::AnyConnection, input: &ComponentInput) -> AppResult<(Option<crate::domain::ids::GroupId>, Option<ServiceId>)> {
+    let group = match input.group.trim() {
+        "" => None,
+        g => Some(status::group_named(conn, &text(g, "The group name", 1, 100)?).await?),
+    };
+    let service = match input.service.trim() {
+        "" => None,
+        slug => Some(catalog::by_slug(conn, slug).await?.ok_or_else(|| AppError::bad_request(format!("Unknown service: {slug:?}.")))?.id),
+    };
+    Ok((group, service))
+}
+
+pub async fn create_component(state: &AppState, actor: Option<&CurrentUser>, input: ComponentInput) -> AppResult<Component> {
+    require(actor, Permission::Administer)?;
+    let name = text(&input.name, "The component name", 1, 100)?;
+    let description = text(&input.description, "The description", 0, 500)?;
+    let mut tx = state.db.begin().await?;
+    if status::name_taken(tx.conn(), &name, None).await? {
+        return Err(AppError::conflict(format!("There is a component named {name:?} already.")));
+    }
+    let (group, service) = resolve(tx.conn(), &input).await?;
+    let new = status::NewComponent { name: &name, description: &description, group, position: input.position, service, status: ComponentStatus::Operational, at: now() };
+    let id = status::insert(tx.conn(), &new).await?;
+    let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
+    tx.commit_quiet().await?;
+    Ok(c)
+}
+
+pub async fn update_component(state: &AppState, actor: Option<&CurrentUser>, id: ComponentId, input: ComponentInput) -> AppResult<Component> {
+    require(actor, Permission::Administer)?;
+    let name = text(&input.name, "The component name", 1, 100)?;
+    let description = text(&input.description, "The description", 0, 500)?;
+    let mut tx = state.db.begin().await?;
+    if status::name_taken(tx.conn(), &name, Some(id)).await? {
+        return Err(AppError::conflict(format!("There is a component named {name:?} already.")));
+    }
+    let (group, service) = resolve(tx.conn(), &input).await?;
+    if !status::update(tx.conn(), id, &name, &description, group, input.position, service, now()).await? {
+        return Err(AppError::not_found(format!("There is no component {id}.")));
+    }
+    let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
+    tx.commit_quiet().await?;
+    Ok(c)
+}
+
+/// Sets a component's status (responders do this while working an incident).
+pub async fn set_component_status(state: &AppState, actor: Option<&CurrentUser>, id: ComponentId, to: ComponentStatus) -> AppResult<Component> {
+    require(actor, Permission::WorkIncidents)?;
+    let mut tx = state.db.begin().await?;
+    let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(|| AppError::not_found(format!("There is no component {id}.")))?;
+    if c.status != to {
+        status::set_status(tx.conn(), id, to, now()).await?;
+    }
+    let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
+    tx.commit_quiet().await?;
+    Ok(c)
+}
+
+/// Components for admins and responders.
+pub async fn components(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<Vec<Component>> {
+    require(actor, Permission::ReadInternal)?;
+    let mut conn = state.db.pool().acquire().await?;
+    Ok(status::components(&mut conn).await?)
+}
+
+/// What the public page shows at `at`. Needs no sign-in and shows nothing internal.
+pub async fn public_page(state: &AppState, at: DateTime<Utc>) -> AppResult<PublicPage> {
+    let mut tx = state.db.begin_read().await?;
+    let settings = status::settings(&mut tx).await?;
+    let groups = status::groups(&mut tx).await?;
+    let components = status::components(&mut tx).await?;
+    let history = status::history_since(&mut tx, at - Duration::days(DAYS as i64 + 1)).await?;
+    tx.commit().await?;
+    let tz = chrono_tz::Tz::from_str(&settings.time_zone).unwrap_or(chrono_tz::UTC);
+    let views: Vec<ComponentView> = components
+        .into_iter()
+        .map(|component| {
+            let days = day_bars(history.get(&component.id).map(Vec::as_slice).unwrap_or(&[]), at, &tz, DAYS);
+            let uptime = overall_uptime(&days);
+            ComponentView { component, days, uptime }
+        })
+        .collect();
+    let overall = rollup(&views.iter().map(|v| v.component.status).collect::<Vec<_>>());
+    Ok(PublicPage { settings, overall, groups: arrange(&groups, views), generated_at: at })
+}

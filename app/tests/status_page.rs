@@ -1,0 +1,105 @@
+//! Status page store and service tests, on SQLite and PostgreSQL.
+#![cfg(feature = "ssr")]
+
+use app::domain::incident::ServiceRef;
+use app::domain::status_page::{ComponentInput, ComponentStatus, Indicator, PageSettings};
+use app::domain::user::AccountRole;
+use app::error::ErrorKind;
+use app::on_both_backends;
+use app::server::db::Backend;
+use app::server::repo::{catalog, status};
+use app::server::services::status_page as svc;
+use app::server::testing::{fresh_state, user};
+use chrono::{Duration, TimeZone, Utc};
+
+fn input(name: &str, group: &str) -> ComponentInput {
+    ComponentInput { name: name.into(), description: format!("{name} things"), group: group.into(), position: 0, service: String::new() }
+}
+
+async fn admins_define_the_page_and_components(b: Backend) {
+    let state = fresh_state(b).await;
+    let ada = user(&state.db, "Ada", AccountRole::Admin).await;
+    let ben = user(&state.db, "Ben", AccountRole::Responder).await;
+    let checkout: ServiceRef = {
+        let mut conn = state.db.pool().acquire().await.unwrap();
+        let id = catalog::upsert(&mut conn, "checkout", "Checkout", "").await.unwrap();
+        ServiceRef { id, slug: "checkout".into(), name: "Checkout".into() }
+    };
+    let settings = PageSettings {
+        name: "Example Status".into(),
+        public_url: "https://status.example.com".into(),
+        logo_url: String::new(),
+        time_zone: "Europe/Berlin".into(),
+        support_url: "https://example.com/support".into(),
+    };
+    assert_eq!(svc::save_settings(&state, Some(&ben), settings.clone()).await.unwrap_err().kind, ErrorKind::Forbidden);
+    assert_eq!(svc::save_settings(&state, Some(&ada), PageSettings { time_zone: "Mars/Olympus".into(), ..settings.clone() }).await.unwrap_err().kind, ErrorKind::BadRequest);
+    assert_eq!(svc::save_settings(&state, Some(&ada), PageSettings { public_url: "javascript:x".into(), ..settings.clone() }).await.unwrap_err().kind, ErrorKind::BadRequest);
+    svc::save_settings(&state, Some(&ada), settings.clone()).await.unwrap();
+
+    let mut web = input("Web shop", "Shop");
+    web.service = "checkout".into();
+    let web = svc::create_component(&state, Some(&ada), web).await.unwrap();
+    assert_eq!(web.service_id, Some(checkout.id));
+    assert_eq!(web.status, ComponentStatus::Operational);
+    let api = svc::create_component(&state, Some(&ada), input("API", "")).await.unwrap();
+    assert_eq!(svc::create_component(&state, Some(&ada), input("API", "")).await.unwrap_err().kind, ErrorKind::Conflict);
+    assert_eq!(svc::create_component(&state, Some(&ben), input("Nope", "")).await.unwrap_err().kind, ErrorKind::Forbidden);
+    let mut bad = input("Bad", "");
+    bad.service = "nowhere".into();
+    assert_eq!(svc::create_component(&state, Some(&ada), bad).await.unwrap_err().kind, ErrorKind::BadRequest);
+    let mut renamed = input("Public API", "Platform");
+    renamed.position = 2;
+    let api = svc::update_component(&state, Some(&ada), api.id, renamed).await.unwrap();
+    assert_eq!(api.name, "Public API");
+    assert!(api.group_id.is_some());
+
+    // a responder moves a component; the page rolls up
+    svc::set_component_status(&state, Some(&ben), web.id, ComponentStatus::PartialOutage).await.unwrap();
+    let page = svc::public_page(&state, Utc::now()).await.unwrap();
+    assert_eq!(page.settings.name, "Example Status");
+    assert_eq!(page.overall.indicator, Indicator::Major);
+    assert_eq!(page.overall.description, "Partial System Outage");
+    let names: Vec<(Option<String>, Vec<String>)> =
+        page.groups.iter().map(|g| (g.name.clone(), g.components.iter().map(|c| c.component.name.clone()).collect())).collect();
+    assert_eq!(names, vec![(Some("Shop".into()), vec!["Web shop".into()]), (Some("Platform".into()), vec!["Public API".into()])]);
+    let web_view = &page.groups[0].components[0];
+    assert_eq!(web_view.days.len(), 90);
+    assert_eq!(web_view.days.last().unwrap().worst, ComponentStatus::PartialOutage);
+    assert!(web_view.days.iter().rev().skip(1).all(|d| d.uptime.is_none()), "no data before the component existed");
+}
+
+async fn history_gives_the_uptime_bars(b: Backend) {
+    let state = fresh_state(b).await;
+    let ada = user(&state.db, "Ada", AccountRole::Admin).await;
+    let c = svc::create_component(&state, Some(&ada), input("Search", "")).await.unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+    {
+        // a past: created 100 days ago; a 3-hour major outage 10 days ago
+        let mut conn = state.db.pool().acquire().await.unwrap();
+        sqlx::query("DELETE FROM component_status_history").execute(&mut *conn).await.unwrap();
+        let day10 = Utc.with_ymd_and_hms(2026, 11, 12, 6, 0, 0).unwrap();
+        status::record_past(&mut conn, c.id, ComponentStatus::Operational, now - Duration::days(100)).await.unwrap();
+        status::record_past(&mut conn, c.id, ComponentStatus::MajorOutage, day10).await.unwrap();
+        status::record_past(&mut conn, c.id, ComponentStatus::Operational, day10 + Duration::hours(3)).await.unwrap();
+    }
+    let page = svc::public_page(&state, now).await.unwrap();
+    let view = &page.groups[0].components[0];
+    assert!(view.days.iter().all(|d| d.uptime.is_some()), "the component existed all 90 days");
+    let bad = view.days.iter().find(|d| d.date == Utc.with_ymd_and_hms(2026, 11, 12, 0, 0, 0).unwrap().date_naive()).unwrap();
+    assert_eq!(bad.worst, ComponentStatus::MajorOutage);
+    assert_eq!(bad.major_outage_minutes, 180);
+    assert!((bad.uptime.unwrap() - 87.5).abs() < 1e-9);
+    assert_eq!(view.days.iter().filter(|d| d.worst != ComponentStatus::Operational).count(), 1);
+    let overall = view.uptime.unwrap();
+    assert!((overall - (100.0 - 12.5 / 90.0)).abs() < 1e-6, "{overall}");
+    // setting the same status again records nothing
+    let ben = user(&state.db, "Ben", AccountRole::Responder).await;
+    svc::set_component_status(&state, Some(&ben), c.id, ComponentStatus::Operational).await.unwrap();
+    let mut conn = state.db.pool().acquire().await.unwrap();
+    let rows = status::history_since(&mut conn, now - Duration::days(200)).await.unwrap();
+    assert_eq!(rows[&c.id].len(), 3);
+}
+
+
+on_both_backends!(admins_define_the_page_and_components, history_gives_the_uptime_bars);
