@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod incidents;
 pub mod runbooks;
+pub mod status;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -5,4 +5,5 @@ pub mod gate;
 pub mod incidents;
 pub mod login;
 pub mod runbooks;
+pub mod status;
 pub mod war_room;

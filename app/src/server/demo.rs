@@ -100,6 +100,7 @@ pub async fn load(state: &AppState) -> AppResult<()> {
             crate::server::services::runbooks::save_yaml(state, Some(&admin), None, API_RUNBOOK).await?;
         }
     }
+    status_page(state, &admin).await?;
     let existing = {
         let mut conn = state.db.pool().acquire().await?;
         incident_repo::list(&mut conn, 10).await?
@@ -155,5 +156,66 @@ pub async fn load(state: &AppState) -> AppResult<()> {
     incidents::change_status(state, Some(&cleo), active.id, Status::Detected, Status::Investigating).await?;
     incidents::add_note(state, Some(&ben), active.id, NoteKind::Note, "502s come from the payments upstream; checking the provider.").await?;
     incidents::add_note(state, Some(&cleo), active.id, NoteKind::Update, "We are investigating failed checkouts. Next update within 60 minutes.").await?;
+    Ok(())
+}
+
+/// Components (linked to the services), in two groups, with 90 days of history: a few
+/// past outages, and checkout degraded now (the active incident).
+async fn status_page(state: &AppState, admin: &CurrentUser) -> AppResult<()> {
+    use crate::domain::status_page::{ComponentInput, ComponentStatus, PageSettings};
+    use crate::server::repo::status;
+    use crate::server::services::status_page as svc;
+
+    let existing = {
+        let mut conn = state.db.pool().acquire().await?;
+        status::components(&mut conn).await?
+    };
+    if !existing.is_empty() {
+        return Ok(());
+    }
+    let settings = PageSettings {
+        name: "Example Status".into(),
+        public_url: "https://status.example.com".into(),
+        logo_url: String::new(),
+        time_zone: "Europe/London".into(),
+        support_url: "https://example.com/support".into(),
+    };
+    svc::save_settings(state, Some(admin), settings).await?;
+    let components = [
+        ("Web shop", "Browsing, cart and checkout", "Shop", "checkout"),
+        ("Search", "Product search and suggestions", "Shop", "search"),
+        ("Public API", "api.example.com", "Platform", "api"),
+        ("Sign-in", "Accounts and sessions", "Platform", "auth"),
+    ];
+    let start = now() - Duration::days(95);
+    // (component, days ago, hour, minutes, status) — past trouble that the bars show
+    let past: [(usize, i64, u32, i64, ComponentStatus); 5] = [
+        (0, 12, 14, 95, ComponentStatus::PartialOutage),
+        (2, 40, 3, 45, ComponentStatus::MajorOutage),
+        (1, 63, 9, 180, ComponentStatus::DegradedPerformance),
+        (3, 71, 22, 30, ComponentStatus::MajorOutage),
+        (2, 85, 1, 120, ComponentStatus::UnderMaintenance),
+    ];
+    for (i, (name, description, group, service)) in components.into_iter().enumerate() {
+        let c = svc::create_component(
+            state,
+            Some(admin),
+            ComponentInput { name: name.into(), description: description.into(), group: group.into(), position: i as i64, service: service.into() },
+        )
+        .await?;
+        let mut conn = state.db.pool().acquire().await?;
+        sqlx::query("DELETE FROM component_status_history WHERE component_id = $1").bind(c.id.0).execute(&mut *conn).await?;
+        status::record_past(&mut conn, c.id, ComponentStatus::Operational, start).await?;
+        for (_, days_ago, hour, minutes, what) in past.iter().filter(|p| p.0 == i) {
+            let day = (now() - Duration::days(*days_ago)).date_naive();
+            let from = day.and_hms_opt(*hour, 0, 0).map(|t| t.and_utc()).unwrap_or_else(now);
+            status::record_past(&mut conn, c.id, *what, from).await?;
+            status::record_past(&mut conn, c.id, ComponentStatus::Operational, from + Duration::minutes(*minutes)).await?;
+        }
+        drop(conn);
+        if service == "checkout" {
+            svc::set_component_status(state, Some(admin), c.id, ComponentStatus::PartialOutage).await?;
+        }
+    }
     Ok(())
 }

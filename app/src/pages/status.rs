@@ -1,0 +1,109 @@
+//! `/status`: what customers see. Public, server-rendered, readable without JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::status::public_status;
+use crate::components::time::Time;
+use crate::domain::status_page::{ComponentView, DayBar, Indicator, PublicPage};
+use crate::pages::gate::ErrorPanel;
+
+#[component]
+pub fn StatusPage() -> impl IntoView {
+    let page = Resource::new_blocking(|| (), |_| public_status());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(p) => view! { <Public page=p/> }.into_any(),
+                    Err(e) => view! { <main class="page"><ErrorPanel error=e/></main> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn indicator_class(i: Indicator) -> &'static str {
+    match i {
+        Indicator::None => "overall none",
+        Indicator::Minor => "overall minor",
+        Indicator::Major => "overall major",
+        Indicator::Critical => "overall critical",
+        Indicator::Maintenance => "overall maintenance",
+    }
+}
+
+#[component]
+fn Public(page: PublicPage) -> impl IntoView {
+    let settings = page.settings.clone();
+    view! {
+        <Title text=settings.name.clone()/>
+        <main class="status-page">
+            <header class="status-head">
+                {(!settings.logo_url.is_empty()).then(|| view! { <img class="logo" src=settings.logo_url.clone() alt=""/> })}
+                <h1>{settings.name.clone()}</h1>
+            </header>
+            <section class=indicator_class(page.overall.indicator) data-testid="overall" data-indicator=format!("{:?}", page.overall.indicator).to_lowercase()>
+                {page.overall.description.clone()}
+            </section>
+            {page.groups.into_iter().map(|g| {
+                let label = g.name.clone().unwrap_or_default();
+                view! {
+                <section class="component-group" data-group=label>
+                    {g.name.map(|n| view! { <h2>{n}</h2> })}
+                    {g.components.into_iter().map(|c| view! { <ComponentRow view=c/> }).collect_view()}
+                </section>
+                }
+            }).collect_view()}
+            <footer class="status-foot muted small">
+                "Updated " <Time t=page.generated_at/>
+                {(!settings.support_url.is_empty()).then(|| view! { " · " <a href=settings.support_url.clone()>"Support"</a> })}
+            </footer>
+        </main>
+    }
+}
+
+fn day_title(d: &DayBar) -> String {
+    let date = d.date.format("%-d %b %Y");
+    match d.uptime {
+        None => format!("{date}: no data"),
+        Some(u) => {
+            let mut parts = vec![];
+            if d.major_outage_minutes > 0 {
+                parts.push(format!("major outage {} min", d.major_outage_minutes));
+            }
+            if d.partial_outage_minutes > 0 {
+                parts.push(format!("partial outage {} min", d.partial_outage_minutes));
+            }
+            if parts.is_empty() && d.worst != crate::domain::status_page::ComponentStatus::Operational {
+                parts.push(d.worst.label().to_lowercase());
+            }
+            let what = if parts.is_empty() { "no incidents".to_string() } else { parts.join(", ") };
+            format!("{date}: {what}; uptime {u:.2}%")
+        }
+    }
+}
+
+#[component]
+fn ComponentRow(view: ComponentView) -> impl IntoView {
+    let c = view.component;
+    view! {
+        <div class="component" data-component=c.name.clone()>
+            <div class="component-head">
+                <span class="component-name" title=c.description.clone()>{c.name.clone()}</span>
+                <span class=format!("component-status {}", c.status.as_str()) data-testid="component-status">{c.status.label()}</span>
+            </div>
+            <div class="bars" aria-label=format!("{} over the last {} days", c.name, view.days.len())>
+                {view.days.iter().map(|d| {
+                    let class = if d.uptime.is_none() { "bar none".to_string() } else { format!("bar {}", d.worst.as_str()) };
+                    view! { <span class=class title=day_title(d)></span> }
+                }).collect_view()}
+            </div>
+            <div class="bars-legend muted small">
+                <span>{format!("{} days ago", view.days.len())}</span>
+                <span>{view.uptime.map(|u| format!("{u:.2} % uptime")).unwrap_or_default()}</span>
+                <span>"Today"</span>
+            </div>
+        </div>
+    }
+}
