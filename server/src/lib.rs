@@ -6,6 +6,7 @@ pub mod config;
 pub mod csrf;
 pub mod errors;
 pub mod jobs;
+pub mod rest;
 pub mod router;
 pub mod secure_cookies;
 pub mod sse;

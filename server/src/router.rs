@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::{csrf, errors, secure_cookies, sse};
+use crate::{csrf, errors, rest, secure_cookies, sse};
 
 /// How long a session lives without use.
 const SESSION_IDLE: time::Duration = time::Duration::days(7);
@@ -45,6 +45,8 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/api/v2/status.json", get(rest::statuspage::status))
+        .route("/api/v2/components.json", get(rest::statuspage::components))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -1,0 +1,3 @@
+//! Stable JSON interfaces others already speak.
+
+pub mod statuspage;

@@ -1,0 +1,94 @@
+//! The Statuspage v2 JSON: the same field names, types, enums and nesting as Atlassian's.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use app::domain::status_page::{ComponentInput, ComponentStatus};
+use app::on_both_backends;
+use app::server::db::Backend;
+use app::server::services::status_page as svc;
+use common::TestApp;
+use serde_json::Value;
+
+fn keys(v: &Value) -> BTreeSet<String> {
+    v.as_object().expect("an object").keys().cloned().collect()
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+const PAGE_KEYS: &[&str] = &["id", "name", "url", "time_zone", "updated_at"];
+const COMPONENT_KEYS: &[&str] = &[
+    "id", "name", "status", "created_at", "updated_at", "position", "description", "showcase", "start_date", "group_id", "page_id",
+    "group", "only_show_if_degraded",
+];
+
+fn is_time(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok())
+}
+
+async fn statuspage_json_shapes(b: Backend) {
+    let app = TestApp::start(b).await;
+    let anon = reqwest::Client::new();
+    // an empty page is operational
+    let s: Value = anon.get(app.url("/api/v2/status.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(s["status"], serde_json::json!({ "indicator": "none", "description": "All Systems Operational" }));
+
+    let c = |name: &str, group: &str| ComponentInput { name: name.into(), description: String::new(), group: group.into(), position: 0, service: String::new() };
+    let web = svc::create_component(&app.state, Some(&app.admin), ComponentInput { description: "Shop front".into(), ..c("Web", "Shop") }).await.unwrap();
+    svc::create_component(&app.state, Some(&app.admin), c("Cart", "Shop")).await.unwrap();
+    let api = svc::create_component(&app.state, Some(&app.admin), c("API", "")).await.unwrap();
+    svc::set_component_status(&app.state, Some(&app.responder), web.id, ComponentStatus::MajorOutage).await.unwrap();
+
+    let r = anon.get(app.url("/api/v2/status.json")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    let s: Value = r.json().await.unwrap();
+    assert_eq!(keys(&s), set(&["page", "status"]));
+    assert_eq!(keys(&s["page"]), set(PAGE_KEYS));
+    assert_eq!(s["page"]["id"], "klaxon");
+    assert!(is_time(&s["page"]["updated_at"]));
+    assert_eq!(keys(&s["status"]), set(&["indicator", "description"]));
+    assert_eq!(s["status"]["indicator"], "critical");
+    assert_eq!(s["status"]["description"], "Major System Outage");
+
+    let body: Value = anon.get(app.url("/api/v2/components.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(keys(&body), set(&["page", "components"]));
+    let list = body["components"].as_array().unwrap();
+    assert_eq!(list.len(), 4, "two in a group, the group, one alone: {body:#}");
+    for item in list {
+        let mut expected = set(COMPONENT_KEYS);
+        if item["group"] == true {
+            expected.insert("components".into());
+        }
+        assert_eq!(keys(item), expected, "{item:#}");
+        assert!(item["id"].is_string() && item["page_id"] == "klaxon");
+        assert!(is_time(&item["created_at"]) && is_time(&item["updated_at"]));
+        assert!(item["position"].is_i64() && item["showcase"].is_boolean() && item["only_show_if_degraded"].is_boolean());
+        let status = item["status"].as_str().unwrap();
+        assert!(["operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"].contains(&status));
+    }
+    let find = |name: &str| list.iter().find(|i| i["name"] == name).unwrap().clone();
+    let group = find("Shop");
+    assert_eq!(group["group"], true);
+    assert_eq!(group["group_id"], Value::Null);
+    assert_eq!(group["status"], "major_outage", "a group shows its worst member");
+    let web_json = find("Web");
+    assert_eq!(web_json["id"], format!("c{}", web.id));
+    assert_eq!(web_json["group_id"], group["id"]);
+    assert_eq!(web_json["status"], "major_outage");
+    assert_eq!(web_json["description"], "Shop front");
+    assert_eq!(group["components"].as_array().unwrap().iter().filter(|id| **id == web_json["id"]).count(), 1);
+    let api_json = find("API");
+    assert_eq!(api_json["id"], format!("c{}", api.id));
+    assert_eq!(api_json["group_id"], Value::Null);
+    assert_eq!(api_json["description"], Value::Null);
+    // nothing internal: no service ids or links in any component
+    let text = body.to_string();
+    assert!(!text.contains("service"), "{text}");
+}
+
+on_both_backends!(statuspage_json_shapes);
