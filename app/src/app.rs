@@ -10,6 +10,7 @@ use crate::pages::incidents::IncidentsPage;
 use crate::pages::login::LoginPage;
 use crate::pages::runbooks::RunbooksPage;
 use crate::pages::status::StatusPage;
+use crate::pages::status_admin::StatusAdminPage;
 use crate::pages::war_room::WarRoomPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/incidents/:id") view=WarRoomPage ssr=SsrMode::Async/>
                 <Route path=path!("/runbooks") view=RunbooksPage ssr=SsrMode::Async/>
                 <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
+                <Route path=path!("/status-page") view=StatusAdminPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { hydrated } from './helpers';
+import { ADA, BEN, VIC, hydrated, signIn } from './helpers';
 
 test.describe('without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
@@ -38,4 +38,54 @@ test('the status page hydrates and shows times in the reader\'s zone', async ({ 
   await hydrated(page);
   await expect(page.getByTestId('overall')).toHaveText('Partial System Outage');
   await expect(page.locator('footer time')).not.toContainText('UTC');
+});
+
+// Runs after the public-page tests above: it changes the demo page.
+test('an admin defines the page and a component; a responder sets a status; customers see both', async ({ browser }) => {
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, ADA, '/status-page');
+  const form = admin.getByTestId('component-form');
+  await form.getByLabel('Name', { exact: true }).fill('Payments');
+  await form.getByLabel('Description').fill('Card and wallet payments');
+  await form.getByLabel(/^Group/).fill('Shop');
+  await form.getByLabel('Service').selectOption('checkout');
+  await form.getByRole('button', { name: 'Add component' }).click();
+  await expect(admin.getByTestId('components').locator('[data-component="Payments"]')).toContainText('Shop');
+  // a duplicate name is refused with the reason
+  await form.getByLabel('Name', { exact: true }).fill('Payments');
+  await form.getByRole('button', { name: 'Add component' }).click();
+  await expect(form.getByRole('alert')).toContainText('already');
+
+  const settings = admin.getByTestId('page-settings');
+  await settings.getByLabel('Time zone (IANA)').fill('Nowhere/Special');
+  await settings.getByRole('button', { name: 'Save page' }).click();
+  await expect(settings.getByRole('alert')).toContainText('not a time zone');
+  await settings.getByLabel('Time zone (IANA)').fill('America/New_York');
+  await settings.getByLabel('Name', { exact: true }).fill('Acme Status');
+  await settings.getByRole('button', { name: 'Save page' }).click();
+  await expect(admin.getByTestId('page-settings').getByLabel('Name', { exact: true })).toHaveValue('Acme Status');
+
+  const responder = await (await browser.newContext()).newPage();
+  await signIn(responder, BEN, '/status-page');
+  await expect(responder.getByTestId('component-form')).toHaveCount(0);
+  const search = responder.getByTestId('components').locator('[data-component="Search"]');
+  await search.getByLabel('Status of Search').selectOption('major_outage');
+  await search.getByRole('button', { name: 'Set' }).click();
+  await expect(responder.getByTestId('components').locator('[data-component="Search"] select')).toHaveValue('major_outage');
+
+  const viewer = await (await browser.newContext()).newPage();
+  await signIn(viewer, VIC, '/status-page');
+  await expect(viewer.getByLabel('Status of Search')).toBeDisabled();
+  await expect(viewer.getByRole('button', { name: 'Set' })).toHaveCount(0);
+
+  const customer = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  await customer.goto('/status');
+  await expect(customer.getByRole('heading', { level: 1 })).toHaveText('Acme Status');
+  await expect(customer.getByTestId('overall')).toHaveText('Major System Outage');
+  await expect(customer.locator('[data-group="Shop"] [data-component="Payments"]')).toBeVisible();
+  await expect(customer.locator('[data-component="Search"]').getByTestId('component-status')).toHaveText('Major outage');
+  const json = await (await customer.request.get('/api/v2/status.json')).json();
+  expect(json.status).toEqual({ indicator: 'critical', description: 'Major System Outage' });
+  expect(json.page.name).toBe('Acme Status');
+  expect(json.page.time_zone).toBe('America/New_York');
 });

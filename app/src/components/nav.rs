@@ -19,6 +19,7 @@ pub fn Nav(user: CurrentUser) -> impl IntoView {
             <nav>
                 <a href="/incidents">"Incidents"</a>
                 <a href="/runbooks">"Runbooks"</a>
+                <a href="/status-page">"Status page"</a>
             </nav>
             <div class="me">
                 <span class="who" data-testid="me">{user.name.clone()} " · " {user.role.as_str()}</span>

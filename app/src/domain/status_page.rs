@@ -52,6 +52,15 @@ pub struct ComponentInput {
     pub service: String,
 }
 
+/// What the internal status-page screen shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusAdmin {
+    pub settings: PageSettings,
+    pub groups: Vec<ComponentGroup>,
+    pub components: Vec<Component>,
+    pub services: Vec<super::incident::ServiceRef>,
+}
+
 /// A component as the public page shows it, with its days.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComponentView {

@@ -6,4 +6,5 @@ pub mod incidents;
 pub mod login;
 pub mod runbooks;
 pub mod status;
+pub mod status_admin;
 pub mod war_room;

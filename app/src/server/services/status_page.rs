@@ -9,6 +9,7 @@ use crate::domain::ids::{ComponentId, ServiceId};
 use crate::domain::incident::parse_link;
 use crate::domain::status_page::{
     arrange, day_bars, overall_uptime, rollup, Component, ComponentInput, ComponentStatus, ComponentView, PageSettings, PublicPage,
+    StatusAdmin,
 };
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
@@ -110,11 +111,18 @@ pub async fn set_component_status(state: &AppState, actor: Option<&CurrentUser>,
     Ok(c)
 }
 
-/// Components for admins and responders.
-pub async fn components(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<Vec<Component>> {
+/// The internal screen: settings, groups, components and the services they may show.
+pub async fn admin_view(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<StatusAdmin> {
     require(actor, Permission::ReadInternal)?;
-    let mut conn = state.db.pool().acquire().await?;
-    Ok(status::components(&mut conn).await?)
+    let mut tx = state.db.begin_read().await?;
+    let view = StatusAdmin {
+        settings: status::settings(&mut tx).await?,
+        groups: status::groups(&mut tx).await?,
+        components: status::components(&mut tx).await?,
+        services: catalog::list(&mut tx).await?,
+    };
+    tx.commit().await?;
+    Ok(view)
 }
 
 /// What the public page shows at `at`. Needs no sign-in and shows nothing internal.
