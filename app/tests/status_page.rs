@@ -102,4 +102,67 @@ async fn history_gives_the_uptime_bars(b: Backend) {
 }
 
 
-on_both_backends!(admins_define_the_page_and_components, history_gives_the_uptime_bars);
+async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
+    use app::domain::incident::{DeclareInput, NoteKind, Severity};
+    use app::domain::status_page::{Impact, PublicStatus, PublicUpdate};
+    use app::server::services::incidents as incidents_svc;
+    let state = fresh_state(b).await;
+    let ada = user(&state.db, "Ada", AccountRole::Admin).await;
+    let ben = user(&state.db, "Ben", AccountRole::Responder).await;
+    let vic = user(&state.db, "Vic", AccountRole::Viewer).await;
+    let web = svc::create_component(&state, Some(&ada), input("Web shop", "Shop")).await.unwrap();
+    let declare = DeclareInput { title: "DB primary out of disk on db-7".into(), severity: Some(Severity::Sev2), ..Default::default() };
+    let i = incidents_svc::declare(&state, Some(&ben), declare).await.unwrap();
+    incidents_svc::add_note(&state, Some(&ben), i.id, NoteKind::Note, "internal: the root password is in vault path x").await.unwrap();
+    let quiet = DeclareInput { title: "Internal only incident".into(), severity: Some(Severity::Sev4), ..Default::default() };
+    incidents_svc::declare(&state, Some(&ben), quiet).await.unwrap();
+    let page = svc::public_page(&state, Utc::now()).await.unwrap();
+    assert!(page.active_incidents.is_empty(), "no incident is public before its first public update");
+
+    let update = PublicUpdate {
+        title: "Checkout problems".into(),
+        status: PublicStatus::Investigating,
+        body: "We are investigating failed checkouts.".into(),
+        impact: Impact::Major,
+        components: vec![(web.id, ComponentStatus::MajorOutage)],
+    };
+    assert_eq!(incidents_svc::post_public_update(&state, Some(&vic), i.id, update.clone()).await.unwrap_err().kind, ErrorKind::Forbidden);
+    let bad = PublicUpdate { components: vec![(app::domain::ids::ComponentId(999), ComponentStatus::MajorOutage)], ..update.clone() };
+    assert_eq!(incidents_svc::post_public_update(&state, Some(&ben), i.id, bad).await.unwrap_err().kind, ErrorKind::BadRequest);
+    assert_eq!(svc::public_page(&state, Utc::now()).await.unwrap().overall.indicator, Indicator::None, "a refused update changed nothing");
+    let before = app::server::services::war_room::load(&state, Some(&ben), i.id).await.unwrap().incident.last_update_at;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    incidents_svc::post_public_update(&state, Some(&ben), i.id, update).await.unwrap();
+    let room = app::server::services::war_room::load(&state, Some(&ben), i.id).await.unwrap();
+    assert!(room.incident.last_update_at > before, "a public update resets the update clock");
+
+    let page = svc::public_page(&state, Utc::now()).await.unwrap();
+    assert_eq!(page.overall.indicator, Indicator::Critical);
+    assert_eq!(page.active_incidents.len(), 1);
+    let public = &page.active_incidents[0];
+    assert_eq!(public.title, "Checkout problems");
+    assert_eq!(public.updates[0].body, "We are investigating failed checkouts.");
+    // nothing internal anywhere in what the public page is built from
+    let everything = serde_json::to_string(&page).unwrap();
+    for secret in ["db-7", "root password", "Internal only incident", "Ben", "ben@example.com"] {
+        assert!(!everything.contains(secret), "{secret:?} leaked into the public page");
+    }
+    // resolved incidents leave the active list
+    let resolved = PublicUpdate {
+        title: "Checkout problems".into(),
+        status: PublicStatus::Resolved,
+        body: "Resolved.".into(),
+        impact: Impact::Major,
+        components: vec![(web.id, ComponentStatus::Operational)],
+    };
+    incidents_svc::post_public_update(&state, Some(&ben), i.id, resolved).await.unwrap();
+    let page = svc::public_page(&state, Utc::now()).await.unwrap();
+    assert!(page.active_incidents.is_empty());
+    assert_eq!(page.overall.indicator, Indicator::None);
+}
+
+on_both_backends!(
+    admins_define_the_page_and_components,
+    history_gives_the_uptime_bars,
+    public_updates_reach_the_page_and_nothing_internal_does
+);

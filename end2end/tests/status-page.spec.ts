@@ -89,3 +89,35 @@ test('an admin defines the page and a component; a responder sets a status; cust
   expect(json.page.name).toBe('Acme Status');
   expect(json.page.time_zone).toBe('America/New_York');
 });
+
+test('a responder posts a public update from the war room; customers see it, never the internal notes', async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, BEN, '/incidents');
+  await page.getByTestId('incident-list').getByRole('link', { name: 'Checkout errors' }).click();
+  await hydrated(page);
+  const panel = page.getByTestId('public-update');
+  await expect(panel.getByTestId('public-now')).toContainText('Not on the public page');
+  // the template names the components of the affected services, ticked already
+  await expect(panel.getByLabel('Message')).toHaveValue(/We are investigating reports of problems with .*Web shop/);
+  await panel.getByLabel('Public title').fill('Checkout problems');
+  await panel.getByLabel('Impact').selectOption('major');
+  await panel.getByLabel('Public status of Web shop').selectOption('major_outage');
+  await panel.getByLabel('Message').fill('We are investigating failed checkouts. Next update within 30 minutes.');
+  await panel.getByRole('button', { name: 'Post public update' }).click();
+  await expect(panel.getByTestId('public-now')).toContainText('Checkout problems — Investigating');
+  await expect(page.getByTestId('timeline')).toContainText('Public update (Investigating): We are investigating failed checkouts.');
+  // switching the status offers that status's template
+  await panel.getByLabel('Update status').selectOption('identified');
+  await expect(panel.getByLabel('Message')).toHaveValue(/We have identified the cause/);
+
+  const customer = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  await customer.goto('/status');
+  const incident = customer.getByTestId('active-incidents');
+  await expect(incident).toContainText('Checkout problems');
+  await expect(incident).toContainText('Investigating — We are investigating failed checkouts.');
+  await expect(customer.locator('[data-component="Web shop"]').getByTestId('component-status')).toHaveText('Major outage');
+  const text = await customer.locator('body').innerText();
+  for (const secret of ['Checkout errors', '502s come from the payments upstream', 'Ben Okafor', 'Cleo Park']) {
+    expect(text).not.toContain(secret);
+  }
+});

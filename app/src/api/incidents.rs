@@ -92,3 +92,9 @@ pub async fn tick_runbook_step(id: IncidentId, runbook: RunbookId, step: String)
     let (state, user) = caller().await?;
     svc::tick_runbook_step(&state, user.as_ref(), id, runbook, &step).await
 }
+
+#[server(endpoint = "incidents/public-update", input = Json)]
+pub async fn post_public_update(id: IncidentId, update: crate::domain::status_page::PublicUpdate) -> Result<IncidentEvent, AppError> {
+    let (state, user) = caller().await?;
+    svc::post_public_update(&state, user.as_ref(), id, update).await
+}

@@ -8,6 +8,7 @@ use super::ids::{EventId, IncidentId, RunbookId, ServiceId};
 use super::incident::{ChangeKind, Incident, Severity, Status};
 use super::roles::{IncidentRole, Person};
 use super::timers::{Audience, TimerKind};
+use super::status_page::PublicUpdate;
 use super::triage::{Answer, Question};
 
 /// The triage as recorded at declaration.
@@ -57,6 +58,11 @@ pub enum EventKind {
     UpdatePosted {
         body: String,
     },
+    /// An update on the public status page (also resets the update clock). The only kind of
+    /// event the public ever sees.
+    PublicUpdatePosted {
+        update: PublicUpdate,
+    },
     ChangeRecorded {
         change: ChangeKind,
         description: String,
@@ -93,6 +99,7 @@ impl EventKind {
             EventKind::RoleReleased { .. } => "role_released",
             EventKind::NoteAdded { .. } => "note_added",
             EventKind::UpdatePosted { .. } => "update_posted",
+            EventKind::PublicUpdatePosted { .. } => "public_update_posted",
             EventKind::ChangeRecorded { .. } => "change_recorded",
             EventKind::LinkAdded { .. } => "link_added",
             EventKind::DataExposureFlagged => "data_exposure_flagged",
@@ -126,6 +133,7 @@ impl EventKind {
             EventKind::RoleReleased { role, person } => format!("{} is no longer {}", person.name, role.label()),
             EventKind::NoteAdded { body } => body.clone(),
             EventKind::UpdatePosted { body } => format!("Update: {body}"),
+            EventKind::PublicUpdatePosted { update } => format!("Public update ({}): {}", update.status.label(), update.body),
             EventKind::ChangeRecorded { change, description, .. } => {
                 format!("Possible cause recorded ({}): {description}", change.label())
             }

@@ -82,6 +82,8 @@ pub struct PublicPage {
     pub settings: PageSettings,
     pub overall: Overall,
     pub groups: Vec<GroupView>,
+    /// Incidents not yet resolved, newest first.
+    pub active_incidents: Vec<PublicIncident>,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -357,6 +359,94 @@ impl PublicStatus {
     }
 }
 
+/// An update posted to the public page from the war room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicUpdate {
+    /// The incident's public name (the internal title may say more than customers should read).
+    pub title: String,
+    pub status: PublicStatus,
+    pub body: String,
+    pub impact: Impact,
+    /// The components it touches, and the status each was set to.
+    pub components: Vec<(ComponentId, ComponentStatus)>,
+}
+
+pub const PUBLIC_TITLE_MAX: usize = 120;
+pub const PUBLIC_BODY_MAX: usize = 5000;
+
+impl PublicUpdate {
+    /// Checks lengths and characters, and that no component is named twice.
+    pub fn validate(&self) -> Result<(), String> {
+        let title = self.title.trim().chars().count();
+        if title == 0 || title > PUBLIC_TITLE_MAX {
+            return Err(format!("The public title must have 1 to {PUBLIC_TITLE_MAX} characters."));
+        }
+        let body = self.body.trim().chars().count();
+        if body == 0 || body > PUBLIC_BODY_MAX {
+            return Err(format!("The update must have 1 to {PUBLIC_BODY_MAX} characters."));
+        }
+        let mut ids: Vec<ComponentId> = self.components.iter().map(|(id, _)| *id).collect();
+        ids.sort();
+        ids.dedup();
+        if ids.len() != self.components.len() {
+            return Err("A component is named twice.".into());
+        }
+        Ok(())
+    }
+}
+
+/// A public incident as customers see it: its updates, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicIncident {
+    /// The incident's slug (stable, and says nothing internal beyond the date and title words).
+    pub id: String,
+    pub title: String,
+    pub status: PublicStatus,
+    pub impact: Impact,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub updates: Vec<PublicUpdateView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicUpdateView {
+    pub status: PublicStatus,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Builds the public incidents from the public updates alone, as `(incident slug, at,
+/// update)` oldest first: the latest update gives the title, status and impact.
+pub fn public_incidents(updates: &[(String, DateTime<Utc>, PublicUpdate)]) -> Vec<PublicIncident> {
+    let mut out: Vec<PublicIncident> = vec![];
+    for (slug, at, u) in updates {
+        let view = PublicUpdateView { status: u.status, body: u.body.clone(), at: *at };
+        match out.iter_mut().find(|i| &i.id == slug) {
+            Some(i) => {
+                i.title = u.title.clone();
+                i.status = u.status;
+                i.impact = u.impact;
+                i.updated_at = *at;
+                i.resolved_at = if u.status.is_resolved() { i.resolved_at.or(Some(*at)) } else { None };
+                i.updates.insert(0, view);
+            }
+            None => out.push(PublicIncident {
+                id: slug.clone(),
+                title: u.title.clone(),
+                status: u.status,
+                impact: u.impact,
+                created_at: *at,
+                updated_at: *at,
+                resolved_at: u.status.is_resolved().then_some(*at),
+                updates: vec![view],
+            }),
+        }
+    }
+    out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+    out
+}
+
 /// A public incident's impact (Statuspage's incident `impact`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -489,6 +579,40 @@ mod tests {
         assert_eq!(maintenance_phase(s, e, at(2, 0)), MaintenancePhase::InProgress);
         assert_eq!(maintenance_phase(s, e, at(4, 0)), MaintenancePhase::Verifying);
         assert_eq!(maintenance_phase(s, e, at(4, 15)), MaintenancePhase::Completed);
+    }
+
+    fn update(status: PublicStatus, body: &str) -> PublicUpdate {
+        PublicUpdate { title: "Checkout problems".into(), status, body: body.into(), impact: Impact::Major, components: vec![] }
+    }
+
+    #[test]
+    fn public_incidents_come_from_public_updates() {
+        let u = vec![
+            ("inc-a".to_string(), at(9, 0), update(PublicStatus::Investigating, "looking")),
+            ("inc-b".to_string(), at(9, 30), update(PublicStatus::Investigating, "other")),
+            ("inc-a".to_string(), at(10, 0), PublicUpdate { title: "Checkout errors".into(), ..update(PublicStatus::Monitoring, "fixed") }),
+            ("inc-a".to_string(), at(11, 0), update(PublicStatus::Resolved, "all good")),
+        ];
+        let incidents = public_incidents(&u);
+        assert_eq!(incidents.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["inc-a", "inc-b"]);
+        let a = &incidents[0];
+        assert_eq!(a.status, PublicStatus::Resolved);
+        assert_eq!(a.resolved_at, Some(at(11, 0)));
+        assert_eq!(a.created_at, at(9, 0));
+        assert_eq!(a.updates.iter().map(|v| v.body.as_str()).collect::<Vec<_>>(), ["all good", "fixed", "looking"]);
+        assert_eq!(incidents[1].resolved_at, None);
+    }
+
+    #[test]
+    fn public_updates_are_checked() {
+        assert!(update(PublicStatus::Investigating, "x").validate().is_ok());
+        assert!(update(PublicStatus::Investigating, " ").validate().is_err());
+        assert!(PublicUpdate { title: "".into(), ..update(PublicStatus::Investigating, "x") }.validate().is_err());
+        let twice = PublicUpdate {
+            components: vec![(ComponentId(1), MajorOutage), (ComponentId(1), Operational)],
+            ..update(PublicStatus::Investigating, "x")
+        };
+        assert!(twice.validate().unwrap_err().contains("twice"));
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub struct WarRoom {
     pub roles: Vec<Assignment>,
     pub runbooks: Vec<Runbook>,
     pub people: Vec<UserSummary>,
+    /// The status page's components (a public update may set their statuses).
+    pub components: Vec<super::status_page::Component>,
     /// The server's clock when this was read, for "how long ago" without hydration mismatches.
     pub now: DateTime<Utc>,
 }
@@ -82,6 +84,14 @@ pub fn links(events: &[IncidentEvent]) -> Vec<Link> {
         .collect()
 }
 
+/// The latest public update, if the incident has been made public.
+pub fn latest_public(events: &[IncidentEvent]) -> Option<(DateTime<Utc>, super::status_page::PublicUpdate)> {
+    events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::PublicUpdatePosted { update } => Some((e.at, update.clone())),
+        _ => None,
+    })
+}
+
 /// The runbook steps already ticked on this incident.
 pub fn ticked(events: &[IncidentEvent]) -> Vec<(RunbookId, String)> {
     events
@@ -112,7 +122,7 @@ mod tests {
     }
 
     fn room() -> WarRoom {
-        WarRoom { incident: incident(Status::Detected, 1), events: vec![], roles: vec![], runbooks: vec![], people: vec![], now: Utc::now() }
+        WarRoom { incident: incident(Status::Detected, 1), events: vec![], roles: vec![], runbooks: vec![], people: vec![], components: vec![], now: Utc::now() }
     }
 
     #[test]

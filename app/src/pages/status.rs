@@ -46,6 +46,21 @@ fn Public(page: PublicPage) -> impl IntoView {
             <section class=indicator_class(page.overall.indicator) data-testid="overall" data-indicator=format!("{:?}", page.overall.indicator).to_lowercase()>
                 {page.overall.description.clone()}
             </section>
+            {(!page.active_incidents.is_empty()).then(|| view! {
+                <section class="public-incidents" data-testid="active-incidents">
+                    {page.active_incidents.into_iter().map(|i| view! {
+                        <article class=format!("public-incident impact-{}", i.impact.as_str()) data-public-incident=i.id.clone()>
+                            <h2>{i.title.clone()}</h2>
+                            {i.updates.into_iter().map(|u| view! {
+                                <div class="public-update">
+                                    <strong>{u.status.label()}</strong> " — " {u.body}
+                                    <div class="muted small"><Time t=u.at/></div>
+                                </div>
+                            }).collect_view()}
+                        </article>
+                    }).collect_view()}
+                </section>
+            })}
             {page.groups.into_iter().map(|g| {
                 let label = g.name.clone().unwrap_or_default();
                 view! {

@@ -2,6 +2,7 @@
 
 mod actions;
 mod composer;
+mod public_update;
 mod roles;
 mod runbooks;
 
@@ -94,6 +95,7 @@ fn Room(w: WarRoom, user: CurrentUser) -> impl IntoView {
                 </section>
                 <aside class="side-col">
                     {can_work.then(|| view! { <actions::StatusActions incident/> })}
+                    <public_update::PublicUpdatePanel room can_work/>
                     <roles::RolesPanel room can_work/>
                     <section class="panel">
                         <h2>"Facts"</h2>

@@ -391,6 +391,32 @@ pub async fn tick_runbook_step(
     Ok(ev)
 }
 
+/// Posts an update to the public status page: sets the statuses of the components it names,
+/// resets the update clock and logs the update, all in one transaction.
+pub async fn post_public_update(
+    state: &AppState,
+    actor: Option<&CurrentUser>,
+    id: IncidentId,
+    mut update: crate::domain::status_page::PublicUpdate,
+) -> AppResult<IncidentEvent> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    update.validate().map_err(AppError::bad_request)?;
+    update.title = update.title.trim().to_string();
+    update.body = update.body.trim().to_string();
+    let (mut tx, mut incident) = open(state, id).await?;
+    let at = now();
+    for (component, to) in &update.components {
+        if crate::server::repo::status::component_by_id(tx.conn(), *component).await?.is_none() {
+            return Err(AppError::bad_request(format!("There is no component {component}.")));
+        }
+        crate::server::repo::status::set_status(tx.conn(), *component, *to, at).await?;
+    }
+    incident.last_update_at = at;
+    let (_, ev) = record(&mut tx, &incident, actor, EventKind::PublicUpdatePosted { update }).await?;
+    tx.commit(&state.hub).await?;
+    Ok(ev)
+}
+
 /// Services an incident may name, for the declare form.
 pub async fn services(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<Vec<crate::domain::incident::ServiceRef>> {
     require(actor, Permission::ReadInternal)?;

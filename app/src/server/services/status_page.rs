@@ -9,7 +9,7 @@ use crate::domain::ids::{ComponentId, ServiceId};
 use crate::domain::incident::parse_link;
 use crate::domain::status_page::{
     arrange, day_bars, overall_uptime, rollup, Component, ComponentInput, ComponentStatus, ComponentView, PageSettings, PublicPage,
-    StatusAdmin,
+    public_incidents, StatusAdmin,
 };
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
@@ -132,7 +132,9 @@ pub async fn public_page(state: &AppState, at: DateTime<Utc>) -> AppResult<Publi
     let groups = status::groups(&mut tx).await?;
     let components = status::components(&mut tx).await?;
     let history = status::history_since(&mut tx, at - Duration::days(DAYS as i64 + 1)).await?;
+    let updates = crate::server::repo::events::public_updates(&mut tx).await?;
     tx.commit().await?;
+    let active_incidents = public_incidents(&updates).into_iter().filter(|i| !i.status.is_resolved()).collect();
     let tz = chrono_tz::Tz::from_str(&settings.time_zone).unwrap_or(chrono_tz::UTC);
     let views: Vec<ComponentView> = components
         .into_iter()
@@ -143,5 +145,5 @@ pub async fn public_page(state: &AppState, at: DateTime<Utc>) -> AppResult<Publi
         })
         .collect();
     let overall = rollup(&views.iter().map(|v| v.component.status).collect::<Vec<_>>());
-    Ok(PublicPage { settings, overall, groups: arrange(&groups, views), generated_at: at })
+    Ok(PublicPage { settings, overall, groups: arrange(&groups, views), active_incidents, generated_at: at })
 }

@@ -21,6 +21,7 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId)
     let roles = incidents::roles(&mut tx, id).await?;
     let runbooks = runbooks::for_services(&mut tx, &service_ids(&incident)).await?;
     let people = users::list(&mut tx).await?;
+    let components = crate::server::repo::status::components(&mut tx).await?;
     tx.commit().await?;
-    Ok(WarRoom { incident, events, roles, runbooks, people, now: now() })
+    Ok(WarRoom { incident, events, roles, runbooks, people, components, now: now() })
 }
