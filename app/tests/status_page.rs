@@ -117,7 +117,7 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
     let quiet = DeclareInput { title: "Internal only incident".into(), severity: Some(Severity::Sev4), ..Default::default() };
     incidents_svc::declare(&state, Some(&ben), quiet).await.unwrap();
     let page = svc::public_page(&state, Utc::now()).await.unwrap();
-    assert!(page.active_incidents.is_empty(), "no incident is public before its first public update");
+    assert!(page.incidents.is_empty(), "no incident is public before its first public update");
 
     let update = PublicUpdate {
         title: "Checkout problems".into(),
@@ -125,6 +125,7 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
         body: "We are investigating failed checkouts.".into(),
         impact: Impact::Major,
         components: vec![(web.id, ComponentStatus::MajorOutage)],
+        previous: vec![],
     };
     assert_eq!(incidents_svc::post_public_update(&state, Some(&vic), i.id, update.clone()).await.unwrap_err().kind, ErrorKind::Forbidden);
     let bad = PublicUpdate { components: vec![(app::domain::ids::ComponentId(999), ComponentStatus::MajorOutage)], ..update.clone() };
@@ -138,13 +139,14 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
 
     let page = svc::public_page(&state, Utc::now()).await.unwrap();
     assert_eq!(page.overall.indicator, Indicator::Critical);
-    assert_eq!(page.active_incidents.len(), 1);
-    let public = &page.active_incidents[0];
+    assert_eq!(page.unresolved().count(), 1);
+    let public = page.unresolved().next().unwrap();
+    assert_eq!(public.updates[0].affected, vec![(web.id, ComponentStatus::Operational, ComponentStatus::MajorOutage)]);
     assert_eq!(public.title, "Checkout problems");
     assert_eq!(public.updates[0].body, "We are investigating failed checkouts.");
     // nothing internal anywhere in what the public page is built from
     let everything = serde_json::to_string(&page).unwrap();
-    for secret in ["db-7", "root password", "Internal only incident", "Ben", "ben@example.com"] {
+    for secret in ["db-7", "db-primary", "inc-", "root password", "Internal only incident", "Ben", "ben@example.com"] {
         assert!(!everything.contains(secret), "{secret:?} leaked into the public page");
     }
     // resolved incidents leave the active list
@@ -154,10 +156,13 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
         body: "Resolved.".into(),
         impact: Impact::Major,
         components: vec![(web.id, ComponentStatus::Operational)],
+        previous: vec![],
     };
     incidents_svc::post_public_update(&state, Some(&ben), i.id, resolved).await.unwrap();
     let page = svc::public_page(&state, Utc::now()).await.unwrap();
-    assert!(page.active_incidents.is_empty());
+    assert_eq!(page.unresolved().count(), 0);
+    assert_eq!(page.incidents.len(), 1, "resolved incidents stay in the recent list");
+    assert_eq!(page.incidents[0].updates[0].affected, vec![(web.id, ComponentStatus::MajorOutage, ComponentStatus::Operational)]);
     assert_eq!(page.overall.indicator, Indicator::None);
 }
 

@@ -47,6 +47,9 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
         .route("/readyz", get(readyz))
         .route("/api/v2/status.json", get(rest::statuspage::status))
         .route("/api/v2/components.json", get(rest::statuspage::components))
+        .route("/api/v2/summary.json", get(rest::statuspage::summary))
+        .route("/api/v2/incidents.json", get(rest::statuspage::incidents))
+        .route("/api/v2/incidents/unresolved.json", get(rest::statuspage::unresolved))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -91,4 +91,87 @@ async fn statuspage_json_shapes(b: Backend) {
     assert!(!text.contains("service"), "{text}");
 }
 
-on_both_backends!(statuspage_json_shapes);
+const INCIDENT_KEYS: &[&str] = &[
+    "id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at", "impact", "shortlink", "started_at", "page_id",
+    "incident_updates", "components",
+];
+const UPDATE_KEYS: &[&str] = &[
+    "id", "status", "body", "incident_id", "created_at", "updated_at", "display_at", "affected_components", "deliver_notifications",
+    "custom_tweet", "tweet_id",
+];
+
+async fn statuspage_incident_shapes(b: Backend) {
+    use app::domain::incident::{DeclareInput, Severity};
+    use app::domain::status_page::{Impact, PublicStatus, PublicUpdate};
+    use app::server::services::incidents as incidents_svc;
+    let app = TestApp::start(b).await;
+    let anon = reqwest::Client::new();
+    let get = |path: &'static str| {
+        let (anon, url) = (anon.clone(), app.url(path));
+        async move { anon.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let none = get("/api/v2/incidents/unresolved.json").await;
+    assert_eq!(none["incidents"], serde_json::json!([]));
+
+    let web = svc::create_component(&app.state, Some(&app.admin), ComponentInput { name: "Web".into(), group: "Shop".into(), ..Default::default() }).await.unwrap();
+    let i = incidents_svc::declare(&app.state, Some(&app.responder), DeclareInput { title: "db-7 disk full".into(), severity: Some(Severity::Sev2), ..Default::default() })
+        .await
+        .unwrap();
+    let post = |status: PublicStatus, to: ComponentStatus, body: &str| PublicUpdate {
+        title: "Checkout problems".into(),
+        status,
+        body: body.into(),
+        impact: Impact::Major,
+        components: vec![(web.id, to)],
+        previous: vec![],
+    };
+    incidents_svc::post_public_update(&app.state, Some(&app.responder), i.id, post(PublicStatus::Investigating, ComponentStatus::MajorOutage, "Looking."))
+        .await
+        .unwrap();
+
+    let summary = get("/api/v2/summary.json").await;
+    assert_eq!(keys(&summary), set(&["page", "components", "incidents", "scheduled_maintenances", "status"]));
+    assert_eq!(summary["status"]["indicator"], "critical");
+    assert_eq!(summary["scheduled_maintenances"], serde_json::json!([]));
+    let inc = &summary["incidents"][0];
+    assert_eq!(keys(inc), set(INCIDENT_KEYS));
+    assert_eq!(inc["name"], "Checkout problems");
+    assert_eq!(inc["status"], "investigating");
+    assert_eq!(inc["impact"], "major");
+    assert_eq!(inc["resolved_at"], Value::Null);
+    assert_eq!(inc["page_id"], "klaxon");
+    assert!(is_time(&inc["created_at"]) && is_time(&inc["started_at"]));
+    let upd = &inc["incident_updates"][0];
+    assert_eq!(keys(upd), set(UPDATE_KEYS));
+    assert_eq!(upd["body"], "Looking.");
+    assert_eq!(upd["incident_id"], inc["id"]);
+    assert_eq!(
+        upd["affected_components"],
+        serde_json::json!([{ "code": format!("c{}", web.id), "name": "Web", "old_status": "operational", "new_status": "major_outage" }])
+    );
+    assert_eq!(keys(&inc["components"][0]), set(COMPONENT_KEYS));
+    assert_eq!(inc["components"][0]["status"], "major_outage");
+
+    incidents_svc::post_public_update(&app.state, Some(&app.responder), i.id, post(PublicStatus::Monitoring, ComponentStatus::DegradedPerformance, "Fixed, watching."))
+        .await
+        .unwrap();
+    incidents_svc::post_public_update(&app.state, Some(&app.responder), i.id, post(PublicStatus::Resolved, ComponentStatus::Operational, "Resolved."))
+        .await
+        .unwrap();
+    assert_eq!(get("/api/v2/incidents/unresolved.json").await["incidents"], serde_json::json!([]));
+    let all = get("/api/v2/incidents.json").await;
+    assert_eq!(keys(&all), set(&["page", "incidents"]));
+    let inc = &all["incidents"][0];
+    assert_eq!(inc["status"], "resolved");
+    assert!(is_time(&inc["resolved_at"]) && is_time(&inc["monitoring_at"]));
+    let bodies: Vec<&str> = inc["incident_updates"].as_array().unwrap().iter().map(|u| u["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, ["Resolved.", "Fixed, watching.", "Looking."], "newest first");
+    assert_eq!(inc["incident_updates"][0]["affected_components"][0]["old_status"], "degraded_performance");
+    // nothing internal in any of it
+    let text = format!("{all}{summary}");
+    for secret in ["db-7", "sev2", "Ben", "responder"] {
+        assert!(!text.contains(secret), "{secret:?} leaked");
+    }
+}
+
+on_both_backends!(statuspage_json_shapes, statuspage_incident_shapes);

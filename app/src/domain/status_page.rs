@@ -76,14 +76,21 @@ pub struct GroupView {
     pub components: Vec<ComponentView>,
 }
 
+impl PublicPage {
+    /// Incidents not yet resolved, newest first.
+    pub fn unresolved(&self) -> impl Iterator<Item = &PublicIncident> {
+        self.incidents.iter().filter(|i| !i.status.is_resolved())
+    }
+}
+
 /// Everything the public page shows, as of `generated_at`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicPage {
     pub settings: PageSettings,
     pub overall: Overall,
     pub groups: Vec<GroupView>,
-    /// Incidents not yet resolved, newest first.
-    pub active_incidents: Vec<PublicIncident>,
+    /// The most recent public incidents (up to 50), newest first, resolved ones included.
+    pub incidents: Vec<PublicIncident>,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -369,6 +376,9 @@ pub struct PublicUpdate {
     pub impact: Impact,
     /// The components it touches, and the status each was set to.
     pub components: Vec<(ComponentId, ComponentStatus)>,
+    /// What those components' statuses were just before (filled in by the server).
+    #[serde(default)]
+    pub previous: Vec<(ComponentId, ComponentStatus)>,
 }
 
 pub const PUBLIC_TITLE_MAX: usize = 120;
@@ -398,8 +408,13 @@ impl PublicUpdate {
 /// A public incident as customers see it: its updates, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicIncident {
-    /// The incident's slug (stable, and says nothing internal beyond the date and title words).
+    /// Opaque and stable: `p` and the id of its first public update. Never the internal slug,
+    /// which carries words of the internal title.
     pub id: String,
+    /// When the first Monitoring update was posted, if one was.
+    pub monitoring_at: Option<DateTime<Utc>>,
+    /// Every component any update touched.
+    pub components: Vec<ComponentId>,
     pub title: String,
     pub status: PublicStatus,
     pub impact: Impact,
@@ -411,37 +426,67 @@ pub struct PublicIncident {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicUpdateView {
+    /// The event id of the update (stable).
+    pub id: i64,
     pub status: PublicStatus,
     pub body: String,
     pub at: DateTime<Utc>,
+    /// (component, status before, status after)
+    pub affected: Vec<(ComponentId, ComponentStatus, ComponentStatus)>,
 }
 
-/// Builds the public incidents from the public updates alone, as `(incident slug, at,
-/// update)` oldest first: the latest update gives the title, status and impact.
-pub fn public_incidents(updates: &[(String, DateTime<Utc>, PublicUpdate)]) -> Vec<PublicIncident> {
+/// One public update as read from the log: (event id, internal incident id, when, update).
+/// The internal id only groups updates; it is never shown.
+pub type PublicUpdateRecord = (i64, i64, DateTime<Utc>, PublicUpdate);
+
+/// Builds the public incidents from the public updates alone (oldest first): the latest
+/// update gives the title, status and impact. Newest incident first.
+pub fn public_incidents(updates: &[PublicUpdateRecord]) -> Vec<PublicIncident> {
     let mut out: Vec<PublicIncident> = vec![];
-    for (slug, at, u) in updates {
-        let view = PublicUpdateView { status: u.status, body: u.body.clone(), at: *at };
-        match out.iter_mut().find(|i| &i.id == slug) {
-            Some(i) => {
-                i.title = u.title.clone();
-                i.status = u.status;
-                i.impact = u.impact;
-                i.updated_at = *at;
-                i.resolved_at = if u.status.is_resolved() { i.resolved_at.or(Some(*at)) } else { None };
-                i.updates.insert(0, view);
+    let mut index: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    for (event_id, incident, at, u) in updates {
+        let affected = u
+            .components
+            .iter()
+            .map(|(id, to)| {
+                let from = u.previous.iter().find(|(p, _)| p == id).map(|(_, s)| *s).unwrap_or(ComponentStatus::Operational);
+                (*id, from, *to)
+            })
+            .collect();
+        let view = PublicUpdateView { id: *event_id, status: u.status, body: u.body.clone(), at: *at, affected };
+        let i = match index.get(incident) {
+            Some(pos) => &mut out[*pos],
+            None => {
+                index.insert(*incident, out.len());
+                out.push(PublicIncident {
+                    id: format!("p{event_id}"),
+                    monitoring_at: None,
+                    components: vec![],
+                    title: u.title.clone(),
+                    status: u.status,
+                    impact: u.impact,
+                    created_at: *at,
+                    updated_at: *at,
+                    resolved_at: None,
+                    updates: vec![],
+                });
+                out.last_mut().expect("just pushed")
             }
-            None => out.push(PublicIncident {
-                id: slug.clone(),
-                title: u.title.clone(),
-                status: u.status,
-                impact: u.impact,
-                created_at: *at,
-                updated_at: *at,
-                resolved_at: u.status.is_resolved().then_some(*at),
-                updates: vec![view],
-            }),
+        };
+        i.title = u.title.clone();
+        i.status = u.status;
+        i.impact = u.impact;
+        i.updated_at = *at;
+        i.resolved_at = if u.status.is_resolved() { i.resolved_at.or(Some(*at)) } else { None };
+        if u.status == PublicStatus::Monitoring && i.monitoring_at.is_none() {
+            i.monitoring_at = Some(*at);
         }
+        for (c, _) in &u.components {
+            if !i.components.contains(c) {
+                i.components.push(*c);
+            }
+        }
+        i.updates.insert(0, view);
     }
     out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
     out
@@ -582,24 +627,33 @@ mod tests {
     }
 
     fn update(status: PublicStatus, body: &str) -> PublicUpdate {
-        PublicUpdate { title: "Checkout problems".into(), status, body: body.into(), impact: Impact::Major, components: vec![] }
+        PublicUpdate { title: "Checkout problems".into(), status, body: body.into(), impact: Impact::Major, components: vec![], previous: vec![] }
     }
 
     #[test]
     fn public_incidents_come_from_public_updates() {
+        let hit = PublicUpdate {
+            components: vec![(ComponentId(3), MajorOutage)],
+            previous: vec![(ComponentId(3), DegradedPerformance)],
+            ..update(PublicStatus::Investigating, "looking")
+        };
         let u = vec![
-            ("inc-a".to_string(), at(9, 0), update(PublicStatus::Investigating, "looking")),
-            ("inc-b".to_string(), at(9, 30), update(PublicStatus::Investigating, "other")),
-            ("inc-a".to_string(), at(10, 0), PublicUpdate { title: "Checkout errors".into(), ..update(PublicStatus::Monitoring, "fixed") }),
-            ("inc-a".to_string(), at(11, 0), update(PublicStatus::Resolved, "all good")),
+            (1, 70, at(9, 0), hit),
+            (2, 71, at(9, 30), update(PublicStatus::Investigating, "other")),
+            (3, 70, at(10, 0), PublicUpdate { title: "Checkout errors".into(), ..update(PublicStatus::Monitoring, "fixed") }),
+            (4, 70, at(11, 0), update(PublicStatus::Resolved, "all good")),
         ];
         let incidents = public_incidents(&u);
-        assert_eq!(incidents.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["inc-a", "inc-b"]);
+        assert_eq!(incidents.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["p1", "p2"], "opaque ids, never internal ones");
         let a = &incidents[0];
         assert_eq!(a.status, PublicStatus::Resolved);
         assert_eq!(a.resolved_at, Some(at(11, 0)));
         assert_eq!(a.created_at, at(9, 0));
         assert_eq!(a.updates.iter().map(|v| v.body.as_str()).collect::<Vec<_>>(), ["all good", "fixed", "looking"]);
+        assert_eq!(a.updates.iter().map(|v| v.id).collect::<Vec<_>>(), [4, 3, 1]);
+        assert_eq!(a.updates[2].affected, vec![(ComponentId(3), DegradedPerformance, MajorOutage)]);
+        assert_eq!(a.monitoring_at, Some(at(10, 0)));
+        assert_eq!(a.components, vec![ComponentId(3)]);
         assert_eq!(incidents[1].resolved_at, None);
     }
 

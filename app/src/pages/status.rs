@@ -36,6 +36,7 @@ fn indicator_class(i: Indicator) -> &'static str {
 #[component]
 fn Public(page: PublicPage) -> impl IntoView {
     let settings = page.settings.clone();
+    let unresolved: Vec<_> = page.unresolved().cloned().collect();
     view! {
         <Title text=settings.name.clone()/>
         <main class="status-page">
@@ -46,9 +47,9 @@ fn Public(page: PublicPage) -> impl IntoView {
             <section class=indicator_class(page.overall.indicator) data-testid="overall" data-indicator=format!("{:?}", page.overall.indicator).to_lowercase()>
                 {page.overall.description.clone()}
             </section>
-            {(!page.active_incidents.is_empty()).then(|| view! {
+            {(!unresolved.is_empty()).then(|| view! {
                 <section class="public-incidents" data-testid="active-incidents">
-                    {page.active_incidents.into_iter().map(|i| view! {
+                    {unresolved.into_iter().map(|i| view! {
                         <article class=format!("public-incident impact-{}", i.impact.as_str()) data-public-incident=i.id.clone()>
                             <h2>{i.title.clone()}</h2>
                             {i.updates.into_iter().map(|u| view! {

@@ -2,7 +2,7 @@
 //! enums and nesting. Ids are strings (`c<n>` for components, `g<n>` for groups, so the two
 //! never collide in one list). Nothing internal is ever serialised here.
 
-use app::domain::status_page::{Component, Indicator, PublicPage};
+use app::domain::status_page::{Component, Indicator, PublicIncident, PublicPage};
 use app::server::services::status_page::public_page;
 use app::server::state::AppState;
 use axum::extract::State;
@@ -135,6 +135,88 @@ pub fn components_json(p: &PublicPage) -> Vec<ComponentJson> {
     out
 }
 
+#[derive(Debug, Serialize)]
+pub struct AffectedJson {
+    pub code: String,
+    pub name: String,
+    pub old_status: &'static str,
+    pub new_status: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UpdateJson {
+    pub id: String,
+    pub status: &'static str,
+    pub body: String,
+    pub incident_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub display_at: String,
+    pub affected_components: Vec<AffectedJson>,
+    pub deliver_notifications: bool,
+    pub custom_tweet: Option<String>,
+    pub tweet_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IncidentJson {
+    pub id: String,
+    pub name: String,
+    pub status: &'static str,
+    pub created_at: String,
+    pub updated_at: String,
+    pub monitoring_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub impact: &'static str,
+    pub shortlink: String,
+    pub started_at: String,
+    pub page_id: &'static str,
+    pub incident_updates: Vec<UpdateJson>,
+    pub components: Vec<ComponentJson>,
+}
+
+pub fn incident_json(p: &PublicPage, i: &PublicIncident) -> IncidentJson {
+    let component = |id| all_components(p).find(|c| c.id == id);
+    let shortlink = if p.settings.public_url.is_empty() { String::new() } else { format!("{}/status", p.settings.public_url.trim_end_matches('/')) };
+    IncidentJson {
+        id: i.id.clone(),
+        name: i.title.clone(),
+        status: i.status.as_str(),
+        created_at: time(i.created_at),
+        updated_at: time(i.updated_at),
+        monitoring_at: i.monitoring_at.map(time),
+        resolved_at: i.resolved_at.map(time),
+        impact: i.impact.as_str(),
+        shortlink,
+        started_at: time(i.created_at),
+        page_id: PAGE_ID,
+        incident_updates: i
+            .updates
+            .iter()
+            .map(|u| UpdateJson {
+                id: format!("u{}", u.id),
+                status: u.status.as_str(),
+                body: u.body.clone(),
+                incident_id: i.id.clone(),
+                created_at: time(u.at),
+                updated_at: time(u.at),
+                display_at: time(u.at),
+                affected_components: u
+                    .affected
+                    .iter()
+                    .filter_map(|(id, from, to)| {
+                        component(*id).map(|c| AffectedJson { code: format!("c{}", c.id), name: c.name.clone(), old_status: from.as_str(), new_status: to.as_str() })
+                    })
+                    .collect(),
+                deliver_notifications: true,
+                custom_tweet: None,
+                tweet_id: None,
+            })
+            .collect(),
+        components: i.components.iter().filter_map(|id| component(*id)).map(|c| component_json(c, c.group_id.map(|g| format!("g{g}")))).collect(),
+    }
+}
+
 async fn load(state: &AppState) -> Result<PublicPage, Response> {
     public_page(state, chrono::Utc::now()).await.map_err(|e| {
         tracing::warn!(error = %e, "status page unavailable");
@@ -157,6 +239,34 @@ pub async fn status(State(state): State<AppState>) -> Response {
 pub async fn components(State(state): State<AppState>) -> Response {
     match load(&state).await {
         Ok(p) => json(serde_json::json!({ "page": page_json(&p), "components": components_json(&p) })),
+        Err(r) => r,
+    }
+}
+
+pub async fn summary(State(state): State<AppState>) -> Response {
+    match load(&state).await {
+        Ok(p) => json(serde_json::json!({
+            "page": page_json(&p),
+            "components": components_json(&p),
+            "incidents": p.unresolved().map(|i| incident_json(&p, i)).collect::<Vec<_>>(),
+            // maintenance scheduling is not built yet: there are none to list
+            "scheduled_maintenances": [],
+            "status": status_json(&p),
+        })),
+        Err(r) => r,
+    }
+}
+
+pub async fn incidents(State(state): State<AppState>) -> Response {
+    match load(&state).await {
+        Ok(p) => json(serde_json::json!({ "page": page_json(&p), "incidents": p.incidents.iter().map(|i| incident_json(&p, i)).collect::<Vec<_>>() })),
+        Err(r) => r,
+    }
+}
+
+pub async fn unresolved(State(state): State<AppState>) -> Response {
+    match load(&state).await {
+        Ok(p) => json(serde_json::json!({ "page": page_json(&p), "incidents": p.unresolved().map(|i| incident_json(&p, i)).collect::<Vec<_>>() })),
         Err(r) => r,
     }
 }

@@ -45,6 +45,7 @@ pub fn PublicUpdatePanel(room: RwSignal<WarRoom>, can_work: bool) -> impl IntoVi
                 body: body.get_untracked(),
                 impact: impact.get_untracked(),
                 components: chosen.get_untracked(),
+                previous: vec![],
             },
         });
     };

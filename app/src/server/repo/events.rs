@@ -107,13 +107,11 @@ pub async fn count(conn: &mut AnyConnection, incident: IncidentId) -> Result<i64
     sqlx::query("SELECT COUNT(*) AS n FROM incident_events WHERE incident_id = $1").bind(incident.0).fetch_one(conn).await?.try_get("n")
 }
 
-/// Every public update, oldest first, with its incident's slug and time. Reads no other
+/// Every public update, oldest first, with its incident's id and time. Reads no other
 /// kind of event, so nothing internal can reach the public page through it.
-pub async fn public_updates(
-    conn: &mut AnyConnection,
-) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>, crate::domain::status_page::PublicUpdate)>, sqlx::Error> {
+pub async fn public_updates(conn: &mut AnyConnection) -> Result<Vec<crate::domain::status_page::PublicUpdateRecord>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT i.slug, e.at_ms, e.payload FROM incident_events e JOIN incidents i ON i.id = e.incident_id \
+        "SELECT e.id, e.incident_id, e.at_ms, e.payload FROM incident_events e \
          WHERE e.kind = 'public_update_posted' ORDER BY e.id",
     )
     .fetch_all(conn)
@@ -122,7 +120,7 @@ pub async fn public_updates(
     for r in rows {
         let payload: String = r.try_get("payload")?;
         if let EventKind::PublicUpdatePosted { update } = serde_json::from_str(&payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))? {
-            out.push((r.try_get("slug")?, from_ms(r.try_get("at_ms")?), update));
+            out.push((r.try_get("id")?, r.try_get("incident_id")?, from_ms(r.try_get("at_ms")?), update));
         }
     }
     Ok(out)

@@ -405,10 +405,12 @@ pub async fn post_public_update(
     update.body = update.body.trim().to_string();
     let (mut tx, mut incident) = open(state, id).await?;
     let at = now();
+    update.previous.clear();
     for (component, to) in &update.components {
-        if crate::server::repo::status::component_by_id(tx.conn(), *component).await?.is_none() {
+        let Some(before) = crate::server::repo::status::component_by_id(tx.conn(), *component).await? else {
             return Err(AppError::bad_request(format!("There is no component {component}.")));
-        }
+        };
+        update.previous.push((*component, before.status));
         crate::server::repo::status::set_status(tx.conn(), *component, *to, at).await?;
     }
     incident.last_update_at = at;

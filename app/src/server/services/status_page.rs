@@ -134,7 +134,7 @@ pub async fn public_page(state: &AppState, at: DateTime<Utc>) -> AppResult<Publi
     let history = status::history_since(&mut tx, at - Duration::days(DAYS as i64 + 1)).await?;
     let updates = crate::server::repo::events::public_updates(&mut tx).await?;
     tx.commit().await?;
-    let active_incidents = public_incidents(&updates).into_iter().filter(|i| !i.status.is_resolved()).collect();
+    let incidents = public_incidents(&updates).into_iter().take(50).collect();
     let tz = chrono_tz::Tz::from_str(&settings.time_zone).unwrap_or(chrono_tz::UTC);
     let views: Vec<ComponentView> = components
         .into_iter()
@@ -145,5 +145,5 @@ pub async fn public_page(state: &AppState, at: DateTime<Utc>) -> AppResult<Publi
         })
         .collect();
     let overall = rollup(&views.iter().map(|v| v.component.status).collect::<Vec<_>>());
-    Ok(PublicPage { settings, overall, groups: arrange(&groups, views), active_incidents, generated_at: at })
+    Ok(PublicPage { settings, overall, groups: arrange(&groups, views), incidents, generated_at: at })
 }
