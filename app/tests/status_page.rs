@@ -166,7 +166,37 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
     assert_eq!(page.overall.indicator, Indicator::None);
 }
 
+async fn maintenance_is_scheduled_and_moves_on_by_the_clock(b: Backend) {
+    use app::domain::status_page::{MaintenanceInput, MaintenancePhase};
+    let state = fresh_state(b).await;
+    let ada = user(&state.db, "Ada", AccountRole::Admin).await;
+    let ben = user(&state.db, "Ben", AccountRole::Responder).await;
+    let vic = user(&state.db, "Vic", AccountRole::Viewer).await;
+    let db = svc::create_component(&state, Some(&ada), input("Database", "")).await.unwrap();
+    let start = Utc::now() + Duration::hours(2);
+    let window = MaintenanceInput { title: "DB upgrade".into(), message: "Writes pause for a minute.".into(), starts_at: start, ends_at: start + Duration::hours(1), components: vec![db.id] };
+    assert_eq!(svc::schedule_maintenance(&state, Some(&vic), window.clone()).await.unwrap_err().kind, ErrorKind::Forbidden);
+    let backwards = MaintenanceInput { ends_at: start - Duration::hours(1), ..window.clone() };
+    assert_eq!(svc::schedule_maintenance(&state, Some(&ben), backwards).await.unwrap_err().kind, ErrorKind::BadRequest);
+    let unknown = MaintenanceInput { components: vec![app::domain::ids::ComponentId(999)], ..window.clone() };
+    assert_eq!(svc::schedule_maintenance(&state, Some(&ben), unknown).await.unwrap_err().kind, ErrorKind::BadRequest);
+    let m = svc::schedule_maintenance(&state, Some(&ben), window).await.unwrap();
+    assert_eq!(m.components, vec![db.id]);
+    for (at, phase) in [
+        (Utc::now(), MaintenancePhase::Scheduled),
+        (start + Duration::minutes(10), MaintenancePhase::InProgress),
+        (start + Duration::minutes(65), MaintenancePhase::Verifying),
+        (start + Duration::hours(2), MaintenancePhase::Completed),
+    ] {
+        let page = svc::public_page(&state, at).await.unwrap();
+        assert_eq!(page.maintenances.len(), 1);
+        assert_eq!(page.maintenances[0].phase(at), phase);
+        assert_eq!(page.maintenances_in(&[phase]).len(), 1);
+    }
+}
+
 on_both_backends!(
+    maintenance_is_scheduled_and_moves_on_by_the_clock,
     admins_define_the_page_and_components,
     history_gives_the_uptime_bars,
     public_updates_reach_the_page_and_nothing_internal_does

@@ -25,6 +25,10 @@ test.describe('without JavaScript', () => {
     await expect(web).toContainText('% uptime');
     // times are UTC without JavaScript
     await expect(page.locator('footer time')).toContainText('UTC');
+    // the demo's upcoming maintenance
+    const upcoming = page.locator('[data-maintenance="Search index upgrade"]');
+    await expect(upcoming.getByTestId('maintenance-phase')).toHaveText('Scheduled');
+    await expect(upcoming).toContainText('Affects: Search');
     // nothing internal: not the internal incident, not its notes, not the war room
     const text = await page.locator('body').innerText();
     for (const secret of ['Checkout errors', '502s come from the payments upstream', 'inc-2026', 'Sign out']) {
@@ -120,4 +124,34 @@ test('a responder posts a public update from the war room; customers see it, nev
   for (const secret of ['Checkout errors', '502s come from the payments upstream', 'Ben Okafor', 'Cleo Park']) {
     expect(text).not.toContain(secret);
   }
+});
+
+test('a responder schedules maintenance; customers see it ahead of time', async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, BEN, '/status-page');
+  const form = page.getByTestId('maintenance-form');
+  const local = (d: Date) => {
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  };
+  const start = new Date(Date.now() + 3 * 3600_000);
+  await form.getByLabel('Title', { exact: true }).fill('Payment provider migration');
+  await form.getByLabel('Message').fill('Card payments may fail for a few minutes.');
+  await form.getByLabel('Starts (your local time)').fill(local(start));
+  await form.getByLabel('Ends (your local time)').fill(local(new Date(start.getTime() - 3600_000)));
+  await form.getByLabel('Web shop').check();
+  await form.getByRole('button', { name: 'Schedule' }).click();
+  await expect(form.getByRole('alert')).toContainText('end after it starts');
+  await form.getByLabel('Ends (your local time)').fill(local(new Date(start.getTime() + 3600_000)));
+  await form.getByRole('button', { name: 'Schedule' }).click();
+  await expect(form.getByRole('status')).toHaveText('Scheduled.');
+
+  const customer = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  await customer.goto('/status');
+  const m = customer.locator('[data-maintenance="Payment provider migration"]');
+  await expect(m.getByTestId('maintenance-phase')).toHaveText('Scheduled');
+  await expect(m).toContainText('Card payments may fail for a few minutes.');
+  await expect(m).toContainText('Affects: Web shop');
+  const json = await (await customer.request.get('/api/v2/scheduled-maintenances/upcoming.json')).json();
+  expect(json.scheduled_maintenances.map((x: { name: string }) => x.name)).toContain('Payment provider migration');
 });

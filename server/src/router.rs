@@ -50,6 +50,9 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
         .route("/api/v2/summary.json", get(rest::statuspage::summary))
         .route("/api/v2/incidents.json", get(rest::statuspage::incidents))
         .route("/api/v2/incidents/unresolved.json", get(rest::statuspage::unresolved))
+        .route("/api/v2/scheduled-maintenances.json", get(rest::statuspage::maintenances))
+        .route("/api/v2/scheduled-maintenances/upcoming.json", get(rest::statuspage::upcoming))
+        .route("/api/v2/scheduled-maintenances/active.json", get(rest::statuspage::active))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -174,4 +174,51 @@ async fn statuspage_incident_shapes(b: Backend) {
     }
 }
 
-on_both_backends!(statuspage_json_shapes, statuspage_incident_shapes);
+async fn statuspage_maintenance_shapes(b: Backend) {
+    use app::domain::status_page::MaintenanceInput;
+    use chrono::{Duration, Utc};
+    let app = TestApp::start(b).await;
+    let anon = reqwest::Client::new();
+    let get = |path: &'static str| {
+        let (anon, url) = (anon.clone(), app.url(path));
+        async move { anon.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let db = svc::create_component(&app.state, Some(&app.admin), ComponentInput { name: "Database".into(), ..Default::default() }).await.unwrap();
+    let now = Utc::now();
+    let window = |title: &str, from: Duration, to: Duration| MaintenanceInput {
+        title: title.into(),
+        message: format!("{title}: short pauses."),
+        starts_at: now + from,
+        ends_at: now + to,
+        components: vec![db.id],
+    };
+    svc::schedule_maintenance(&app.state, Some(&app.responder), window("Later", Duration::hours(3), Duration::hours(4))).await.unwrap();
+    svc::schedule_maintenance(&app.state, Some(&app.responder), window("Now", -Duration::minutes(10), Duration::minutes(50))).await.unwrap();
+
+    let all = get("/api/v2/scheduled-maintenances.json").await;
+    assert_eq!(keys(&all), set(&["page", "scheduled_maintenances"]));
+    let list = all["scheduled_maintenances"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let mut expected = set(INCIDENT_KEYS);
+    expected.insert("scheduled_for".into());
+    expected.insert("scheduled_until".into());
+    for m in list {
+        assert_eq!(keys(m), expected, "{m:#}");
+        assert_eq!(m["impact"], "maintenance");
+        assert!(is_time(&m["scheduled_for"]) && is_time(&m["scheduled_until"]));
+        assert_eq!(keys(&m["incident_updates"][0]), set(UPDATE_KEYS));
+        assert_eq!(m["incident_updates"][0]["affected_components"][0]["new_status"], "under_maintenance");
+        assert_eq!(keys(&m["components"][0]), set(COMPONENT_KEYS));
+    }
+    let upcoming = get("/api/v2/scheduled-maintenances/upcoming.json").await;
+    let names = |v: &Value| v["scheduled_maintenances"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&upcoming), ["Later"]);
+    assert_eq!(upcoming["scheduled_maintenances"][0]["status"], "scheduled");
+    let active = get("/api/v2/scheduled-maintenances/active.json").await;
+    assert_eq!(names(&active), ["Now"]);
+    assert_eq!(active["scheduled_maintenances"][0]["status"], "in_progress");
+    let summary = get("/api/v2/summary.json").await;
+    assert_eq!(summary["scheduled_maintenances"].as_array().unwrap().len(), 2);
+}
+
+on_both_backends!(statuspage_json_shapes, statuspage_incident_shapes, statuspage_maintenance_shapes);

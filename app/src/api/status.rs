@@ -41,3 +41,9 @@ pub async fn set_component_status(id: ComponentId, status: ComponentStatus) -> R
     let (state, user) = crate::api::ssr::caller().await?;
     crate::server::services::status_page::set_component_status(&state, user.as_ref(), id, status).await
 }
+
+#[server(endpoint = "status/maintenance", input = Json)]
+pub async fn schedule_maintenance(input: crate::domain::status_page::MaintenanceInput) -> Result<crate::domain::status_page::Maintenance, AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    crate::server::services::status_page::schedule_maintenance(&state, user.as_ref(), input).await
+}

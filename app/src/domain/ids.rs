@@ -53,3 +53,7 @@ id_type!(
     /// A group of components on the public status page.
     GroupId
 );
+id_type!(
+    /// A scheduled maintenance window.
+    MaintenanceId
+);

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ids::{ComponentId, GroupId, ServiceId};
+use super::ids::{ComponentId, GroupId, MaintenanceId, ServiceId};
 
 /// The page's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +81,17 @@ impl PublicPage {
     pub fn unresolved(&self) -> impl Iterator<Item = &PublicIncident> {
         self.incidents.iter().filter(|i| !i.status.is_resolved())
     }
+
+    /// Maintenance windows in the given phases, soonest first.
+    pub fn maintenances_in(&self, phases: &[MaintenancePhase]) -> Vec<&Maintenance> {
+        let mut v: Vec<&Maintenance> = self.maintenances.iter().filter(|m| phases.contains(&m.phase(self.generated_at))).collect();
+        v.sort_by_key(|m| m.starts_at);
+        v
+    }
+
+    pub fn component_name(&self, id: ComponentId) -> Option<&str> {
+        self.groups.iter().flat_map(|g| &g.components).find(|c| c.component.id == id).map(|c| c.component.name.as_str())
+    }
 }
 
 /// Everything the public page shows, as of `generated_at`.
@@ -91,6 +102,8 @@ pub struct PublicPage {
     pub groups: Vec<GroupView>,
     /// The most recent public incidents (up to 50), newest first, resolved ones included.
     pub incidents: Vec<PublicIncident>,
+    /// Maintenance windows not yet completed, soonest first.
+    pub maintenances: Vec<Maintenance>,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -303,6 +316,81 @@ pub fn maintenance_phase(starts: DateTime<Utc>, ends: DateTime<Utc>, now: DateTi
         MaintenancePhase::Verifying
     } else {
         MaintenancePhase::Completed
+    }
+}
+
+impl MaintenancePhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaintenancePhase::Scheduled => "scheduled",
+            MaintenancePhase::InProgress => "in_progress",
+            MaintenancePhase::Verifying => "verifying",
+            MaintenancePhase::Completed => "completed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MaintenancePhase::Scheduled => "Scheduled",
+            MaintenancePhase::InProgress => "In progress",
+            MaintenancePhase::Verifying => "Verifying",
+            MaintenancePhase::Completed => "Completed",
+        }
+    }
+}
+
+/// A maintenance window as scheduled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Maintenance {
+    pub id: MaintenanceId,
+    pub title: String,
+    pub message: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub components: Vec<ComponentId>,
+}
+
+impl Maintenance {
+    pub fn phase(&self, now: DateTime<Utc>) -> MaintenancePhase {
+        maintenance_phase(self.starts_at, self.ends_at, now)
+    }
+}
+
+/// What a responder fills in to schedule maintenance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceInput {
+    pub title: String,
+    pub message: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub components: Vec<ComponentId>,
+}
+
+/// The longest window one maintenance may have.
+pub const MAINTENANCE_MAX: Duration = Duration::days(7);
+
+impl MaintenanceInput {
+    /// Checks the text and the window (it must end in the future and last at most a week).
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<(), String> {
+        let t = self.title.trim().chars().count();
+        if t == 0 || t > PUBLIC_TITLE_MAX {
+            return Err(format!("The title must have 1 to {PUBLIC_TITLE_MAX} characters."));
+        }
+        let m = self.message.trim().chars().count();
+        if m == 0 || m > PUBLIC_BODY_MAX {
+            return Err(format!("The message must have 1 to {PUBLIC_BODY_MAX} characters."));
+        }
+        if self.ends_at <= self.starts_at {
+            return Err("The window must end after it starts.".into());
+        }
+        if self.ends_at <= now {
+            return Err("The window is already over.".into());
+        }
+        if self.ends_at - self.starts_at > MAINTENANCE_MAX {
+            return Err("A maintenance window may last at most 7 days.".into());
+        }
+        Ok(())
     }
 }
 
@@ -615,6 +703,16 @@ mod tests {
         assert_eq!(bars.last().unwrap().date, at(0, 0).date_naive());
         assert_eq!(bars[0].date, at(0, 0).date_naive() - Duration::days(89));
         assert_eq!(overall_uptime(&bars), Some(100.0));
+    }
+
+    #[test]
+    fn maintenance_windows_are_checked() {
+        let ok = MaintenanceInput { title: "DB upgrade".into(), message: "Short pauses.".into(), starts_at: at(22, 0), ends_at: at(23, 0), components: vec![] };
+        assert!(ok.validate(at(12, 0)).is_ok());
+        assert!(MaintenanceInput { ends_at: at(21, 0), ..ok.clone() }.validate(at(12, 0)).unwrap_err().contains("after it starts"));
+        assert!(ok.validate(at(23, 30)).unwrap_err().contains("already over"));
+        assert!(MaintenanceInput { ends_at: at(22, 0) + Duration::days(8), ..ok.clone() }.validate(at(12, 0)).unwrap_err().contains("7 days"));
+        assert!(MaintenanceInput { title: " ".into(), ..ok }.validate(at(12, 0)).is_err());
     }
 
     #[test]

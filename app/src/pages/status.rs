@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::status::public_status;
 use crate::components::time::Time;
-use crate::domain::status_page::{ComponentView, DayBar, Indicator, PublicPage};
+use crate::domain::status_page::{ComponentView, DayBar, Indicator, Maintenance, MaintenancePhase, PublicPage};
 use crate::pages::gate::ErrorPanel;
 
 #[component]
@@ -37,6 +37,12 @@ fn indicator_class(i: Indicator) -> &'static str {
 fn Public(page: PublicPage) -> impl IntoView {
     let settings = page.settings.clone();
     let unresolved: Vec<_> = page.unresolved().cloned().collect();
+    let now = page.generated_at;
+    let maintenances: Vec<(Maintenance, Vec<String>)> = page
+        .maintenances_in(&[MaintenancePhase::Scheduled, MaintenancePhase::InProgress, MaintenancePhase::Verifying])
+        .into_iter()
+        .map(|m| (m.clone(), m.components.iter().filter_map(|c| page.component_name(*c).map(str::to_string)).collect()))
+        .collect();
     view! {
         <Title text=settings.name.clone()/>
         <main class="status-page">
@@ -58,6 +64,18 @@ fn Public(page: PublicPage) -> impl IntoView {
                                     <div class="muted small"><Time t=u.at/></div>
                                 </div>
                             }).collect_view()}
+                        </article>
+                    }).collect_view()}
+                </section>
+            })}
+            {(!maintenances.is_empty()).then(|| view! {
+                <section class="public-incidents" data-testid="maintenances">
+                    {maintenances.into_iter().map(|(m, names)| view! {
+                        <article class="public-incident maintenance" data-maintenance=m.title.clone()>
+                            <h2>{m.title.clone()}</h2>
+                            <p><strong data-testid="maintenance-phase">{m.phase(now).label()}</strong> " · " <Time t=m.starts_at/> " – " <Time t=m.ends_at/></p>
+                            <p class="public-update">{m.message.clone()}</p>
+                            {(!names.is_empty()).then(|| view! { <p class="muted small">"Affects: " {names.join(", ")}</p> })}
                         </article>
                     }).collect_view()}
                 </section>

@@ -3,9 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::status::{status_page_admin, SaveComponent, SavePageSettings, SetComponentStatus};
+use crate::api::status::{status_page_admin, SaveComponent, SavePageSettings, ScheduleMaintenance, SetComponentStatus};
+use crate::components::time::local_input_to_utc;
 use crate::domain::ids::ComponentId;
-use crate::domain::status_page::{ComponentInput, ComponentStatus, PageSettings, StatusAdmin};
+use crate::domain::status_page::{Component, ComponentInput, ComponentStatus, MaintenanceInput, PageSettings, StatusAdmin};
 use crate::domain::user::Permission;
 use crate::pages::gate::{action_error, authenticated, ErrorPanel};
 
@@ -27,7 +28,11 @@ pub fn StatusAdminPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(d) => view! { <Components d=d.clone() can_work is_admin set_status save_component/> {is_admin.then(|| view! { <Settings settings=d.settings save_settings/> })} }.into_any(),
+                        Ok(d) => view! {
+                            <Components d=d.clone() can_work is_admin set_status save_component/>
+                            {can_work.then(|| view! { <ScheduleForm components=d.components.clone()/> })}
+                            {is_admin.then(|| view! { <Settings settings=d.settings save_settings/> })}
+                        }.into_any(),
                         Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                     }
                 })}
@@ -128,6 +133,50 @@ fn Settings(settings: PageSettings, save_settings: ServerAction<SavePageSettings
             <label>"Support address" <input type="url" prop:value=move || s.with(|v| v.support_url.clone()) on:input=move |e| s.update(|v| v.support_url = event_target_value(&e))/></label>
             <button type="submit" class="primary">"Save page"</button>
             {action_error(save_settings.value())}
+        </form>
+    }
+}
+
+#[component]
+fn ScheduleForm(components: Vec<Component>) -> impl IntoView {
+    let schedule = ServerAction::<ScheduleMaintenance>::new();
+    let title = RwSignal::new(String::new());
+    let message = RwSignal::new(String::new());
+    let starts = RwSignal::new(String::new());
+    let ends = RwSignal::new(String::new());
+    let chosen = RwSignal::new(Vec::<ComponentId>::new());
+    let done = move || matches!(schedule.value().get(), Some(Ok(_)));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(starts_at), Some(ends_at)) = (local_input_to_utc(&starts.get_untracked()), local_input_to_utc(&ends.get_untracked())) else {
+            return;
+        };
+        schedule.dispatch(ScheduleMaintenance {
+            input: MaintenanceInput { title: title.get_untracked(), message: message.get_untracked(), starts_at, ends_at, components: chosen.get_untracked() },
+        });
+    };
+    view! {
+        <form class="card" on:submit=submit data-testid="maintenance-form">
+            <h2>"Schedule maintenance"</h2>
+            <label>"Title" <input type="text" required maxlength="120" prop:value=move || title.get() on:input=move |e| title.set(event_target_value(&e))/></label>
+            <label>"Message" <textarea rows="3" required maxlength="5000" prop:value=move || message.get() on:input=move |e| message.set(event_target_value(&e))></textarea></label>
+            <label>"Starts (your local time)" <input type="datetime-local" required prop:value=move || starts.get() on:input=move |e| starts.set(event_target_value(&e))/></label>
+            <label>"Ends (your local time)" <input type="datetime-local" required prop:value=move || ends.get() on:input=move |e| ends.set(event_target_value(&e))/></label>
+            <fieldset>
+                <legend>"Components"</legend>
+                {components.into_iter().map(|c| {
+                    let id = c.id;
+                    view! {
+                        <label class="check"><input type="checkbox" on:change=move |e| {
+                            let on = event_target_checked(&e);
+                            chosen.update(|v| { v.retain(|x| *x != id); if on { v.push(id); } });
+                        }/> " " {c.name}</label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <button type="submit" class="primary" disabled=move || schedule.pending().get()>"Schedule"</button>
+            {move || done().then(|| view! { <p class="muted" role="status">"Scheduled."</p> })}
+            {action_error(schedule.value())}
         </form>
     }
 }

@@ -216,6 +216,19 @@ async fn status_page(state: &AppState, admin: &CurrentUser) -> AppResult<()> {
         if service == "checkout" {
             svc::set_component_status(state, Some(admin), c.id, ComponentStatus::PartialOutage).await?;
         }
+        if service == "search" {
+            // an upcoming maintenance: tomorrow, 02:00–03:00 UTC
+            let day = (now() + Duration::days(1)).date_naive();
+            let starts_at = day.and_hms_opt(2, 0, 0).map(|t| t.and_utc()).unwrap_or_else(now);
+            let window = crate::domain::status_page::MaintenanceInput {
+                title: "Search index upgrade".into(),
+                message: "Search results may be slow for up to an hour while we upgrade the index.".into(),
+                starts_at,
+                ends_at: starts_at + Duration::hours(1),
+                components: vec![c.id],
+            };
+            svc::schedule_maintenance(state, Some(admin), window).await?;
+        }
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! enums and nesting. Ids are strings (`c<n>` for components, `g<n>` for groups, so the two
 //! never collide in one list). Nothing internal is ever serialised here.
 
-use app::domain::status_page::{Component, Indicator, PublicIncident, PublicPage};
+use app::domain::status_page::{Component, Indicator, Maintenance, MaintenancePhase, PublicIncident, PublicPage};
 use app::server::services::status_page::public_page;
 use app::server::state::AppState;
 use axum::extract::State;
@@ -217,6 +217,88 @@ pub fn incident_json(p: &PublicPage, i: &PublicIncident) -> IncidentJson {
     }
 }
 
+#[derive(Debug, Serialize)]
+pub struct MaintenanceJson {
+    #[serde(flatten)]
+    pub incident: IncidentJson,
+    pub scheduled_for: String,
+    pub scheduled_until: String,
+}
+
+pub fn maintenance_json(p: &PublicPage, m: &Maintenance) -> MaintenanceJson {
+    let phase = m.phase(p.generated_at);
+    let component = |id| all_components(p).find(|c| c.id == id);
+    let id = format!("m{}", m.id);
+    let shortlink = if p.settings.public_url.is_empty() { String::new() } else { format!("{}/status", p.settings.public_url.trim_end_matches('/')) };
+    let affected = m
+        .components
+        .iter()
+        .filter_map(|c| component(*c))
+        .map(|c| AffectedJson { code: format!("c{}", c.id), name: c.name.clone(), old_status: "operational", new_status: "under_maintenance" })
+        .collect();
+    MaintenanceJson {
+        incident: IncidentJson {
+            id: id.clone(),
+            name: m.title.clone(),
+            status: phase.as_str(),
+            created_at: time(m.created_at),
+            updated_at: time(m.created_at),
+            monitoring_at: None,
+            resolved_at: (phase == MaintenancePhase::Completed).then(|| time(m.ends_at)),
+            impact: "maintenance",
+            shortlink,
+            started_at: time(m.starts_at),
+            page_id: PAGE_ID,
+            incident_updates: vec![UpdateJson {
+                id: format!("u{id}"),
+                status: "scheduled",
+                body: m.message.clone(),
+                incident_id: id,
+                created_at: time(m.created_at),
+                updated_at: time(m.created_at),
+                display_at: time(m.created_at),
+                affected_components: affected,
+                deliver_notifications: true,
+                custom_tweet: None,
+                tweet_id: None,
+            }],
+            components: m.components.iter().filter_map(|c| component(*c)).map(|c| component_json(c, c.group_id.map(|g| format!("g{g}")))).collect(),
+        },
+        scheduled_for: time(m.starts_at),
+        scheduled_until: time(m.ends_at),
+    }
+}
+
+fn maintenances_json(p: &PublicPage, phases: &[MaintenancePhase]) -> Vec<MaintenanceJson> {
+    p.maintenances.iter().filter(|m| phases.contains(&m.phase(p.generated_at))).map(|m| maintenance_json(p, m)).collect()
+}
+
+const ALL_PHASES: [MaintenancePhase; 4] =
+    [MaintenancePhase::Scheduled, MaintenancePhase::InProgress, MaintenancePhase::Verifying, MaintenancePhase::Completed];
+const OPEN_PHASES: [MaintenancePhase; 3] = [MaintenancePhase::Scheduled, MaintenancePhase::InProgress, MaintenancePhase::Verifying];
+const ACTIVE_PHASES: [MaintenancePhase; 2] = [MaintenancePhase::InProgress, MaintenancePhase::Verifying];
+
+pub async fn maintenances(State(state): State<AppState>) -> Response {
+    match load(&state).await {
+        Ok(p) => json(serde_json::json!({ "page": page_json(&p), "scheduled_maintenances": maintenances_json(&p, &ALL_PHASES) })),
+        Err(r) => r,
+    }
+}
+
+pub async fn upcoming(State(state): State<AppState>) -> Response {
+    match load(&state).await {
+        Ok(p) => json(serde_json::json!({ "page": page_json(&p), "scheduled_maintenances": maintenances_json(&p, &[MaintenancePhase::Scheduled]) })),
+        Err(r) => r,
+    }
+}
+
+pub async fn active(State(state): State<AppState>) -> Response {
+    match load(&state).await {
+        Ok(p) => json(serde_json::json!({ "page": page_json(&p), "scheduled_maintenances": maintenances_json(&p, &ACTIVE_PHASES) })),
+        Err(r) => r,
+    }
+}
+
 async fn load(state: &AppState) -> Result<PublicPage, Response> {
     public_page(state, chrono::Utc::now()).await.map_err(|e| {
         tracing::warn!(error = %e, "status page unavailable");
@@ -249,8 +331,7 @@ pub async fn summary(State(state): State<AppState>) -> Response {
             "page": page_json(&p),
             "components": components_json(&p),
             "incidents": p.unresolved().map(|i| incident_json(&p, i)).collect::<Vec<_>>(),
-            // maintenance scheduling is not built yet: there are none to list
-            "scheduled_maintenances": [],
+            "scheduled_maintenances": maintenances_json(&p, &OPEN_PHASES),
             "status": status_json(&p),
         })),
         Err(r) => r,

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod events;
 pub mod incidents;
+pub mod maintenances;
 pub mod runbooks;
 pub mod status;
 pub mod users;

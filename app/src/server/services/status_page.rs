@@ -9,7 +9,7 @@ use crate::domain::ids::{ComponentId, ServiceId};
 use crate::domain::incident::parse_link;
 use crate::domain::status_page::{
     arrange, day_bars, overall_uptime, rollup, Component, ComponentInput, ComponentStatus, ComponentView, PageSettings, PublicPage,
-    public_incidents, StatusAdmin,
+    public_incidents, Maintenance, MaintenanceInput, StatusAdmin,
 };
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
@@ -111,6 +111,22 @@ pub async fn set_component_status(state: &AppState, actor: Option<&CurrentUser>,
     Ok(c)
 }
 
+/// Schedules a maintenance window (responders and admins).
+pub async fn schedule_maintenance(state: &AppState, actor: Option<&CurrentUser>, input: MaintenanceInput) -> AppResult<Maintenance> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    input.validate(now()).map_err(AppError::bad_request)?;
+    let mut tx = state.db.begin().await?;
+    for c in &input.components {
+        if status::component_by_id(tx.conn(), *c).await?.is_none() {
+            return Err(AppError::bad_request(format!("There is no component {c}.")));
+        }
+    }
+    let id = crate::server::repo::maintenances::insert(tx.conn(), &input, actor.id, now()).await?;
+    let m = crate::server::repo::maintenances::recent(tx.conn(), 1000).await?.into_iter().find(|m| m.id == id).ok_or_else(AppError::internal)?;
+    tx.commit_quiet().await?;
+    Ok(m)
+}
+
 /// The internal screen: settings, groups, components and the services they may show.
 pub async fn admin_view(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<StatusAdmin> {
     require(actor, Permission::ReadInternal)?;
@@ -133,6 +149,7 @@ pub async fn public_page(state: &AppState, at: DateTime<Utc>) -> AppResult<Publi
     let components = status::components(&mut tx).await?;
     let history = status::history_since(&mut tx, at - Duration::days(DAYS as i64 + 1)).await?;
     let updates = crate::server::repo::events::public_updates(&mut tx).await?;
+    let maintenances = crate::server::repo::maintenances::recent(&mut tx, 50).await?;
     tx.commit().await?;
     let incidents = public_incidents(&updates).into_iter().take(50).collect();
     let tz = chrono_tz::Tz::from_str(&settings.time_zone).unwrap_or(chrono_tz::UTC);
@@ -145,5 +162,5 @@ pub async fn public_page(state: &AppState, at: DateTime<Utc>) -> AppResult<Publi
         })
         .collect();
     let overall = rollup(&views.iter().map(|v| v.component.status).collect::<Vec<_>>());
-    Ok(PublicPage { settings, overall, groups: arrange(&groups, views), incidents, generated_at: at })
+    Ok(PublicPage { settings, overall, groups: arrange(&groups, views), incidents, maintenances, generated_at: at })
 }

@@ -1,0 +1,55 @@
+//! Scheduled maintenance windows.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::domain::ids::{ComponentId, MaintenanceId, UserId};
+use crate::domain::status_page::{Maintenance, MaintenanceInput};
+use crate::server::time::{from_ms, to_ms};
+
+pub async fn insert(conn: &mut AnyConnection, m: &MaintenanceInput, by: UserId, at: chrono::DateTime<chrono::Utc>) -> Result<MaintenanceId, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO maintenances (title, message, starts_at_ms, ends_at_ms, created_at_ms, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(m.title.trim().to_string())
+    .bind(m.message.trim().to_string())
+    .bind(to_ms(m.starts_at))
+    .bind(to_ms(m.ends_at))
+    .bind(to_ms(at))
+    .bind(by.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    let id = MaintenanceId(r.try_get("id")?);
+    for c in &m.components {
+        sqlx::query("INSERT INTO maintenance_components (maintenance_id, component_id) VALUES ($1, $2)").bind(id.0).bind(c.0).execute(&mut *conn).await?;
+    }
+    Ok(id)
+}
+
+/// The most recent windows (by start, newest first), at most `limit`, with their components.
+pub async fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Maintenance>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, title, message, starts_at_ms, ends_at_ms, created_at_ms FROM maintenances ORDER BY starts_at_ms DESC, id DESC LIMIT $1")
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id = MaintenanceId(r.try_get("id")?);
+        let comps = sqlx::query("SELECT component_id FROM maintenance_components WHERE maintenance_id = $1 ORDER BY component_id")
+            .bind(id.0)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|c| c.try_get("component_id").map(ComponentId))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push(Maintenance {
+            id,
+            title: r.try_get("title")?,
+            message: r.try_get("message")?,
+            starts_at: from_ms(r.try_get("starts_at_ms")?),
+            ends_at: from_ms(r.try_get("ends_at_ms")?),
+            created_at: from_ms(r.try_get("created_at_ms")?),
+            components: comps,
+        });
+    }
+    Ok(out)
+}
