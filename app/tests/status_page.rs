@@ -195,7 +195,47 @@ async fn maintenance_is_scheduled_and_moves_on_by_the_clock(b: Backend) {
     }
 }
 
+async fn maintenance_windows_switch_components_once(b: Backend) {
+    use app::domain::status_page::MaintenanceInput;
+    let state = fresh_state(b).await;
+    let ada = user(&state.db, "Ada", AccountRole::Admin).await;
+    let ben = user(&state.db, "Ben", AccountRole::Responder).await;
+    let db = svc::create_component(&state, Some(&ada), input("Database", "")).await.unwrap();
+    let api = svc::create_component(&state, Some(&ada), input("API", "")).await.unwrap();
+    svc::set_component_status(&state, Some(&ben), api.id, ComponentStatus::PartialOutage).await.unwrap();
+    let start = Utc::now() + Duration::minutes(30);
+    let window = MaintenanceInput { title: "Upgrade".into(), message: "Pauses.".into(), starts_at: start, ends_at: start + Duration::hours(1), components: vec![db.id, api.id] };
+    svc::schedule_maintenance(&state, Some(&ben), window).await.unwrap();
+    let status_of = |id| {
+        let (state, ada) = (state.clone(), ada.clone());
+        async move { svc::admin_view(&state, Some(&ada)).await.unwrap().components.into_iter().find(|c| c.id == id).unwrap().status }
+    };
+    assert_eq!(svc::apply_maintenance_windows(&state, Utc::now()).await.unwrap(), 0, "not started yet");
+    // started: the operational one goes under maintenance; the one in an incident stays
+    let during = start + Duration::minutes(5);
+    let other = app::server::state::AppState::new(state.leptos_options.clone(), state.db.clone());
+    let (x, y) = tokio::join!(svc::apply_maintenance_windows(&state, during), svc::apply_maintenance_windows(&other, during));
+    assert_eq!(x.unwrap() + y.unwrap(), 1, "once, across replicas");
+    assert_eq!(status_of(db.id).await, ComponentStatus::UnderMaintenance);
+    assert_eq!(status_of(api.id).await, ComponentStatus::PartialOutage);
+    assert_eq!(svc::public_page(&state, during).await.unwrap().overall.indicator, Indicator::Major);
+    // ended: back to operational, once
+    let after = start + Duration::minutes(70);
+    assert_eq!(svc::apply_maintenance_windows(&state, after).await.unwrap(), 1);
+    assert_eq!(svc::apply_maintenance_windows(&state, after).await.unwrap(), 0);
+    assert_eq!(status_of(db.id).await, ComponentStatus::Operational);
+    assert_eq!(status_of(api.id).await, ComponentStatus::PartialOutage, "never touched");
+    // a window that started and ended while nothing ran switches nothing
+    let missed_start = Utc::now() + Duration::minutes(10);
+    let missed = MaintenanceInput { title: "Missed".into(), message: "x".into(), starts_at: missed_start, ends_at: missed_start + Duration::minutes(5), components: vec![db.id] };
+    svc::schedule_maintenance(&state, Some(&ben), missed).await.unwrap();
+    svc::set_component_status(&state, Some(&ben), db.id, ComponentStatus::UnderMaintenance).await.unwrap();
+    assert_eq!(svc::apply_maintenance_windows(&state, missed_start + Duration::hours(2)).await.unwrap(), 0);
+    assert_eq!(status_of(db.id).await, ComponentStatus::UnderMaintenance, "a status set by hand is left alone");
+}
+
 on_both_backends!(
+    maintenance_windows_switch_components_once,
     maintenance_is_scheduled_and_moves_on_by_the_clock,
     admins_define_the_page_and_components,
     history_gives_the_uptime_bars,

@@ -2,12 +2,14 @@
 
 use std::time::Duration;
 
+use app::server::services::status_page::apply_maintenance_windows;
 use app::server::services::timers::fire_due;
 use app::server::session_store::DbSessionStore;
 use app::server::state::AppState;
 use tokio_util::sync::CancellationToken;
 
-/// Fires due war-room clocks every `interval` until shutdown.
+/// Fires due war-room clocks and switches components for maintenance windows, every
+/// `interval` until shutdown.
 pub async fn timers(state: AppState, interval: Duration, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -19,6 +21,11 @@ pub async fn timers(state: AppState, interval: Duration, shutdown: CancellationT
                     Ok(0) => {}
                     Ok(n) => tracing::info!(fired = n, "war-room clocks fired"),
                     Err(e) => tracing::warn!(error = %e, "timer pass failed"),
+                }
+                match apply_maintenance_windows(&state, chrono::Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(switched = n, "maintenance windows switched components"),
+                    Err(e) => tracing::warn!(error = %e, "maintenance pass failed"),
                 }
             }
         }

@@ -53,3 +53,14 @@ pub async fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Maintena
     }
     Ok(out)
 }
+
+/// Claims one switch of one component by one window; false when it was claimed already.
+pub async fn claim_switch(conn: &mut AnyConnection, m: MaintenanceId, c: ComponentId, edge: &str) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("INSERT INTO maintenance_switches (maintenance_id, component_id, edge) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(m.0)
+        .bind(c.0)
+        .bind(edge.to_string())
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}

@@ -127,6 +127,44 @@ pub async fn schedule_maintenance(state: &AppState, actor: Option<&CurrentUser>,
     Ok(m)
 }
 
+/// Puts the components of windows that have started under maintenance, and returns those of
+/// windows that have ended to operational; each switch happens once (claimed in the
+/// database). A component that is not operational when its window starts (it is in an
+/// incident) keeps its status; so does one a responder changed during the window.
+/// Returns how many components were switched.
+pub async fn apply_maintenance_windows(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
+    use crate::domain::status_page::MaintenancePhase;
+    use crate::server::repo::maintenances;
+    let windows = {
+        let mut conn = state.db.pool().acquire().await?;
+        maintenances::recent(&mut conn, 100).await?
+    };
+    let mut switched = 0;
+    for m in windows {
+        let (edge, from, to) = match m.phase(at) {
+            MaintenancePhase::Scheduled => continue,
+            MaintenancePhase::InProgress => ("start", ComponentStatus::Operational, ComponentStatus::UnderMaintenance),
+            MaintenancePhase::Verifying | MaintenancePhase::Completed => ("end", ComponentStatus::UnderMaintenance, ComponentStatus::Operational),
+        };
+        for c in &m.components {
+            let mut tx = state.db.begin().await?;
+            if !maintenances::claim_switch(tx.conn(), m.id, *c, edge).await? {
+                continue; // done before, here or on another replica
+            }
+            // at the end, only a component that was handled at the start goes back (a window
+            // that began and ended while nothing ran never switched it)
+            let started = edge == "start" || !maintenances::claim_switch(tx.conn(), m.id, *c, "start").await?;
+            let current = status::component_by_id(tx.conn(), *c).await?.map(|comp| comp.status);
+            if started && current == Some(from) {
+                status::set_status(tx.conn(), *c, to, at).await?;
+                switched += 1;
+            }
+            tx.commit_quiet().await?;
+        }
+    }
+    Ok(switched)
+}
+
 /// The internal screen: settings, groups, components and the services they may show.
 pub async fn admin_view(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<StatusAdmin> {
     require(actor, Permission::ReadInternal)?;
