@@ -5,6 +5,8 @@ pub mod event;
 pub(crate) mod fixtures;
 pub mod ids;
 pub mod incident;
+pub mod maintenance;
+pub mod public_incident;
 pub mod roles;
 pub mod runbook;
 pub mod status_page;

@@ -175,9 +175,17 @@ pub struct IncidentJson {
     pub components: Vec<ComponentJson>,
 }
 
+/// The public page's address, where an incident or maintenance is shown.
+fn shortlink(p: &PublicPage) -> String {
+    if p.settings.public_url.is_empty() {
+        String::new()
+    } else {
+        format!("{}/status", p.settings.public_url.trim_end_matches('/'))
+    }
+}
+
 pub fn incident_json(p: &PublicPage, i: &PublicIncident) -> IncidentJson {
     let component = |id| all_components(p).find(|c| c.id == id);
-    let shortlink = if p.settings.public_url.is_empty() { String::new() } else { format!("{}/status", p.settings.public_url.trim_end_matches('/')) };
     IncidentJson {
         id: i.id.clone(),
         name: i.title.clone(),
@@ -187,7 +195,7 @@ pub fn incident_json(p: &PublicPage, i: &PublicIncident) -> IncidentJson {
         monitoring_at: i.monitoring_at.map(time),
         resolved_at: i.resolved_at.map(time),
         impact: i.impact.as_str(),
-        shortlink,
+        shortlink: shortlink(p),
         started_at: time(i.created_at),
         page_id: PAGE_ID,
         incident_updates: i
@@ -229,7 +237,6 @@ pub fn maintenance_json(p: &PublicPage, m: &Maintenance) -> MaintenanceJson {
     let phase = m.phase(p.generated_at);
     let component = |id| all_components(p).find(|c| c.id == id);
     let id = format!("m{}", m.id);
-    let shortlink = if p.settings.public_url.is_empty() { String::new() } else { format!("{}/status", p.settings.public_url.trim_end_matches('/')) };
     let affected = m
         .components
         .iter()
@@ -246,7 +253,7 @@ pub fn maintenance_json(p: &PublicPage, m: &Maintenance) -> MaintenanceJson {
             monitoring_at: None,
             resolved_at: (phase == MaintenancePhase::Completed).then(|| time(m.ends_at)),
             impact: "maintenance",
-            shortlink,
+            shortlink: shortlink(p),
             started_at: time(m.starts_at),
             page_id: PAGE_ID,
             incident_updates: vec![UpdateJson {

@@ -1,0 +1,136 @@
+//! Scheduled maintenance windows: their phase follows the clock.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ids::{ComponentId, MaintenanceId};
+use super::public_incident::{PUBLIC_BODY_MAX, PUBLIC_TITLE_MAX};
+
+/// Where a scheduled maintenance is, by the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenancePhase {
+    Scheduled,
+    InProgress,
+    Verifying,
+    Completed,
+}
+
+/// How long after its window a maintenance is being verified before it counts as done.
+pub const VERIFY_FOR: Duration = Duration::minutes(15);
+
+pub fn maintenance_phase(starts: DateTime<Utc>, ends: DateTime<Utc>, now: DateTime<Utc>) -> MaintenancePhase {
+    if now < starts {
+        MaintenancePhase::Scheduled
+    } else if now < ends {
+        MaintenancePhase::InProgress
+    } else if now < ends + VERIFY_FOR {
+        MaintenancePhase::Verifying
+    } else {
+        MaintenancePhase::Completed
+    }
+}
+
+impl MaintenancePhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaintenancePhase::Scheduled => "scheduled",
+            MaintenancePhase::InProgress => "in_progress",
+            MaintenancePhase::Verifying => "verifying",
+            MaintenancePhase::Completed => "completed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MaintenancePhase::Scheduled => "Scheduled",
+            MaintenancePhase::InProgress => "In progress",
+            MaintenancePhase::Verifying => "Verifying",
+            MaintenancePhase::Completed => "Completed",
+        }
+    }
+}
+
+/// A maintenance window as scheduled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Maintenance {
+    pub id: MaintenanceId,
+    pub title: String,
+    pub message: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub components: Vec<ComponentId>,
+}
+
+impl Maintenance {
+    pub fn phase(&self, now: DateTime<Utc>) -> MaintenancePhase {
+        maintenance_phase(self.starts_at, self.ends_at, now)
+    }
+}
+
+/// What a responder fills in to schedule maintenance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceInput {
+    pub title: String,
+    pub message: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub components: Vec<ComponentId>,
+}
+
+/// The longest window one maintenance may have.
+pub const MAINTENANCE_MAX: Duration = Duration::days(7);
+
+impl MaintenanceInput {
+    /// Checks the text and the window (it must end in the future and last at most a week).
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<(), String> {
+        let t = self.title.trim().chars().count();
+        if t == 0 || t > PUBLIC_TITLE_MAX {
+            return Err(format!("The title must have 1 to {PUBLIC_TITLE_MAX} characters."));
+        }
+        let m = self.message.trim().chars().count();
+        if m == 0 || m > PUBLIC_BODY_MAX {
+            return Err(format!("The message must have 1 to {PUBLIC_BODY_MAX} characters."));
+        }
+        if self.ends_at <= self.starts_at {
+            return Err("The window must end after it starts.".into());
+        }
+        if self.ends_at <= now {
+            return Err("The window is already over.".into());
+        }
+        if self.ends_at - self.starts_at > MAINTENANCE_MAX {
+            return Err("A maintenance window may last at most 7 days.".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn maintenance_windows_are_checked() {
+        let ok = MaintenanceInput { title: "DB upgrade".into(), message: "Short pauses.".into(), starts_at: at(22, 0), ends_at: at(23, 0), components: vec![] };
+        assert!(ok.validate(at(12, 0)).is_ok());
+        assert!(MaintenanceInput { ends_at: at(21, 0), ..ok.clone() }.validate(at(12, 0)).unwrap_err().contains("after it starts"));
+        assert!(ok.validate(at(23, 30)).unwrap_err().contains("already over"));
+        assert!(MaintenanceInput { ends_at: at(22, 0) + Duration::days(8), ..ok.clone() }.validate(at(12, 0)).unwrap_err().contains("7 days"));
+        assert!(MaintenanceInput { title: " ".into(), ..ok }.validate(at(12, 0)).is_err());
+    }
+
+    #[test]
+    fn maintenance_moves_on_by_the_clock() {
+        let (s, e) = (at(2, 0), at(4, 0));
+        assert_eq!(maintenance_phase(s, e, at(1, 0)), MaintenancePhase::Scheduled);
+        assert_eq!(maintenance_phase(s, e, at(2, 0)), MaintenancePhase::InProgress);
+        assert_eq!(maintenance_phase(s, e, at(4, 0)), MaintenancePhase::Verifying);
+        assert_eq!(maintenance_phase(s, e, at(4, 15)), MaintenancePhase::Completed);
+    }
+}
