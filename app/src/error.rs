@@ -23,6 +23,8 @@ pub enum ErrorKind {
     TooManyRequests,
     /// 500: our fault; the message says nothing internal.
     Internal,
+    /// 503: a dependency (the database) is down; try again shortly.
+    Unavailable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -60,6 +62,10 @@ impl AppError {
         Self::new(ErrorKind::Internal, "Something went wrong on our side; it has been logged.")
     }
 
+    pub fn unavailable(m: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unavailable, m)
+    }
+
     pub fn status_code(&self) -> u16 {
         match self.kind {
             ErrorKind::BadRequest => 400,
@@ -69,6 +75,7 @@ impl AppError {
             ErrorKind::Conflict => 409,
             ErrorKind::TooManyRequests => 429,
             ErrorKind::Internal => 500,
+            ErrorKind::Unavailable => 503,
         }
     }
 }

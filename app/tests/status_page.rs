@@ -56,7 +56,7 @@ async fn admins_define_the_page_and_components(b: Backend) {
 
     // a responder moves a component; the page rolls up
     svc::set_component_status(&state, Some(&ben), web.id, ComponentStatus::PartialOutage).await.unwrap();
-    let page = svc::public_page(&state, Utc::now()).await.unwrap();
+    let page = svc::public_data(&state.db, Utc::now()).await.unwrap().0;
     assert_eq!(page.settings.name, "Example Status");
     assert_eq!(page.overall.indicator, Indicator::Major);
     assert_eq!(page.overall.description, "Partial System Outage");
@@ -83,7 +83,7 @@ async fn history_gives_the_uptime_bars(b: Backend) {
         status::record_past(&mut conn, c.id, ComponentStatus::MajorOutage, day10).await.unwrap();
         status::record_past(&mut conn, c.id, ComponentStatus::Operational, day10 + Duration::hours(3)).await.unwrap();
     }
-    let page = svc::public_page(&state, now).await.unwrap();
+    let page = svc::public_data(&state.db, now).await.unwrap().0;
     let view = &page.groups[0].components[0];
     assert!(view.days.iter().all(|d| d.uptime.is_some()), "the component existed all 90 days");
     let bad = view.days.iter().find(|d| d.date == Utc.with_ymd_and_hms(2026, 11, 12, 0, 0, 0).unwrap().date_naive()).unwrap();
@@ -116,7 +116,7 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
     incidents_svc::add_note(&state, Some(&ben), i.id, NoteKind::Note, "internal: the root password is in vault path x").await.unwrap();
     let quiet = DeclareInput { title: "Internal only incident".into(), severity: Some(Severity::Sev4), ..Default::default() };
     incidents_svc::declare(&state, Some(&ben), quiet).await.unwrap();
-    let page = svc::public_page(&state, Utc::now()).await.unwrap();
+    let page = svc::public_data(&state.db, Utc::now()).await.unwrap().0;
     assert!(page.incidents.is_empty(), "no incident is public before its first public update");
 
     let update = PublicUpdate {
@@ -130,14 +130,14 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
     assert_eq!(incidents_svc::post_public_update(&state, Some(&vic), i.id, update.clone()).await.unwrap_err().kind, ErrorKind::Forbidden);
     let bad = PublicUpdate { components: vec![(app::domain::ids::ComponentId(999), ComponentStatus::MajorOutage)], ..update.clone() };
     assert_eq!(incidents_svc::post_public_update(&state, Some(&ben), i.id, bad).await.unwrap_err().kind, ErrorKind::BadRequest);
-    assert_eq!(svc::public_page(&state, Utc::now()).await.unwrap().overall.indicator, Indicator::None, "a refused update changed nothing");
+    assert_eq!(svc::public_data(&state.db, Utc::now()).await.unwrap().0.overall.indicator, Indicator::None, "a refused update changed nothing");
     let before = app::server::services::war_room::load(&state, Some(&ben), i.id).await.unwrap().incident.last_update_at;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     incidents_svc::post_public_update(&state, Some(&ben), i.id, update).await.unwrap();
     let room = app::server::services::war_room::load(&state, Some(&ben), i.id).await.unwrap();
     assert!(room.incident.last_update_at > before, "a public update resets the update clock");
 
-    let page = svc::public_page(&state, Utc::now()).await.unwrap();
+    let page = svc::public_data(&state.db, Utc::now()).await.unwrap().0;
     assert_eq!(page.overall.indicator, Indicator::Critical);
     assert_eq!(page.unresolved().count(), 1);
     let public = page.unresolved().next().unwrap();
@@ -159,7 +159,7 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
         previous: vec![],
     };
     incidents_svc::post_public_update(&state, Some(&ben), i.id, resolved).await.unwrap();
-    let page = svc::public_page(&state, Utc::now()).await.unwrap();
+    let page = svc::public_data(&state.db, Utc::now()).await.unwrap().0;
     assert_eq!(page.unresolved().count(), 0);
     assert_eq!(page.incidents.len(), 1, "resolved incidents stay in the recent list");
     assert_eq!(page.incidents[0].updates[0].affected, vec![(web.id, ComponentStatus::MajorOutage, ComponentStatus::Operational)]);
@@ -188,7 +188,7 @@ async fn maintenance_is_scheduled_and_moves_on_by_the_clock(b: Backend) {
         (start + Duration::minutes(65), MaintenancePhase::Verifying),
         (start + Duration::hours(2), MaintenancePhase::Completed),
     ] {
-        let page = svc::public_page(&state, at).await.unwrap();
+        let page = svc::public_data(&state.db, at).await.unwrap().0;
         assert_eq!(page.maintenances.len(), 1);
         assert_eq!(page.maintenances[0].phase(at), phase);
         assert_eq!(page.maintenances_in(&[phase]).len(), 1);
@@ -218,7 +218,7 @@ async fn maintenance_windows_switch_components_once(b: Backend) {
     assert_eq!(x.unwrap() + y.unwrap(), 1, "once, across replicas");
     assert_eq!(status_of(db.id).await, ComponentStatus::UnderMaintenance);
     assert_eq!(status_of(api.id).await, ComponentStatus::PartialOutage);
-    assert_eq!(svc::public_page(&state, during).await.unwrap().overall.indicator, Indicator::Major);
+    assert_eq!(svc::public_data(&state.db, during).await.unwrap().0.overall.indicator, Indicator::Major);
     // ended: back to operational, once
     let after = start + Duration::minutes(70);
     assert_eq!(svc::apply_maintenance_windows(&state, after).await.unwrap(), 1);

@@ -94,7 +94,14 @@ test('an admin defines the page and a component; a responder sets a status; cust
   expect(json.page.time_zone).toBe('America/New_York');
 });
 
-test('a responder posts a public update from the war room; customers see it, never the internal notes', async ({ browser }) => {
+test('a responder posts a public update from the war room; customers see it, live, never the internal notes', async ({ browser }) => {
+  // a customer has the page open (JavaScript on) before anything is posted
+  const watching = await (await browser.newContext()).newPage();
+  await watching.goto('/status');
+  await hydrated(watching);
+  await expect(watching.getByTestId('active-incidents')).toHaveCount(0);
+  await watching.evaluate(() => { (window as unknown as { notReloaded: boolean }).notReloaded = true; });
+
   const page = await (await browser.newContext()).newPage();
   await signIn(page, BEN, '/incidents');
   await page.getByTestId('incident-list').getByRole('link', { name: 'Checkout errors' }).click();
@@ -110,6 +117,11 @@ test('a responder posts a public update from the war room; customers see it, nev
   await panel.getByRole('button', { name: 'Post public update' }).click();
   await expect(panel.getByTestId('public-now')).toContainText('Checkout problems — Investigating');
   await expect(page.getByTestId('timeline')).toContainText('Public update (Investigating): We are investigating failed checkouts.');
+  // the open page shows it without a reload
+  await expect(watching.getByTestId('active-incidents')).toContainText('Investigating — We are investigating failed checkouts.');
+  await expect(watching.locator('[data-component="Web shop"]').getByTestId('component-status')).toHaveText('Major outage');
+  await expect(watching.getByTestId('overall')).toHaveText('Major System Outage');
+  expect(await watching.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
   // switching the status offers that status's template
   await panel.getByLabel('Update status').selectOption('identified');
   await expect(panel.getByLabel('Message')).toHaveValue(/We have identified the cause/);

@@ -19,6 +19,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// `KLAXON_TIMER_INTERVAL_SECS`: how often the war-room clocks are checked; default 5.
     pub timer_interval: Duration,
+    /// `KLAXON_STATUS_REFRESH_SECS`: how often the public page is rebuilt when nothing on
+    /// this replica changed it (windows opening, other replicas' changes); default 10.
+    pub status_refresh: Duration,
 }
 
 impl Config {
@@ -34,6 +37,10 @@ impl Config {
             Some(v) => v.parse().map_err(|e| anyhow::anyhow!("KLAXON_TIMER_INTERVAL_SECS={v:?}: {e}"))?,
             None => 5,
         };
+        let refresh_secs: u64 = match var("KLAXON_STATUS_REFRESH_SECS") {
+            Some(v) => v.parse().map_err(|e| anyhow::anyhow!("KLAXON_STATUS_REFRESH_SECS={v:?}: {e}"))?,
+            None => 10,
+        };
         Ok(Config {
             database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/klaxon.db".into()),
             addr,
@@ -41,6 +48,7 @@ impl Config {
             max_connections,
             secure_cookies: var("KLAXON_SECURE_COOKIES").is_some_and(|v| v == "1" || v == "true"),
             timer_interval: Duration::from_secs(timer_secs.max(1)),
+            status_refresh: Duration::from_secs(refresh_secs.max(1)),
         })
     }
 }

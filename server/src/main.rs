@@ -125,7 +125,7 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
     if !config.site_root.join("pkg/klaxon.wasm").exists() {
         tracing::warn!(site_root = %config.site_root.display(), "no pkg/klaxon.wasm under the site root: pages will not hydrate (build with scripts/build-site)");
     }
-    let state = AppState::new(leptos_options(&config), db.clone());
+    let state = AppState::new(leptos_options(&config), db.clone()).with_status_refresh(config.status_refresh);
     let shutdown = CancellationToken::new();
     tokio::spawn(jobs::timers(state.clone(), config.timer_interval, shutdown.clone()));
     tokio::spawn(jobs::session_cleanup(DbSessionStore::new(db.clone()), shutdown.clone()));

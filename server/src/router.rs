@@ -1,6 +1,7 @@
 //! The router: health, live streams, the Leptos app and its server functions, with the
 //! session, CSRF, compression and tracing layers.
 
+use app::server::public::Doc;
 use app::server::session_store::DbSessionStore;
 use app::server::state::AppState;
 use app::{shell, App};
@@ -16,7 +17,8 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::{csrf, errors, rest, secure_cookies, sse};
+use crate::status_html::{self, HtmlCache};
+use crate::{csrf, errors, rest, secure_cookies, sse, status_live};
 
 /// How long a session lives without use.
 const SESSION_IDLE: time::Duration = time::Duration::days(7);
@@ -36,6 +38,12 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
     // Live streams carry only the session: the tracing and compression layers would wrap
     // every frame of every stream (and an event stream is never compressed anyway).
     let live = Router::new().route("/live/{topic}", get(sse::live)).layer(sessions.clone());
+    // The public documents skip the session, CSRF and compression layers: they are the same
+    // for everyone, served from memory, and compressed once per snapshot.
+    let mut public = Router::new().route("/live/status", get(status_live::live));
+    for doc in Doc::ALL {
+        public = public.route(doc.path(), get(rest::public::doc));
+    }
     // shutting down ends every live stream
     let hub = state.hub.clone();
     tokio::spawn(async move {
@@ -45,14 +53,6 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .route("/api/v2/status.json", get(rest::statuspage::status))
-        .route("/api/v2/components.json", get(rest::statuspage::components))
-        .route("/api/v2/summary.json", get(rest::statuspage::summary))
-        .route("/api/v2/incidents.json", get(rest::statuspage::incidents))
-        .route("/api/v2/incidents/unresolved.json", get(rest::statuspage::unresolved))
-        .route("/api/v2/scheduled-maintenances.json", get(rest::statuspage::maintenances))
-        .route("/api/v2/scheduled-maintenances/upcoming.json", get(rest::statuspage::upcoming))
-        .route("/api/v2/scheduled-maintenances/active.json", get(rest::statuspage::active))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -67,6 +67,8 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .merge(live)
+        .merge(public)
+        .layer(middleware::from_fn_with_state((state.clone(), HtmlCache::default()), status_html::serve))
         .with_state(state)
 }
 

@@ -11,7 +11,8 @@ use crate::error::AppError;
 #[server(endpoint = "status/page")]
 pub async fn public_status() -> Result<PublicPage, AppError> {
     let state = crate::api::ssr::state()?;
-    crate::server::services::status_page::public_page(&state, crate::server::time::now()).await
+    let snapshot = state.status.get().await?;
+    Ok(PublicPage { stale: state.status.stale(), ..snapshot.page.clone() })
 }
 
 #[server(endpoint = "status/admin")]

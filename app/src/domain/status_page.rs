@@ -109,7 +109,11 @@ pub struct PublicPage {
     pub incidents: Vec<PublicIncident>,
     /// Maintenance windows not yet completed, soonest first.
     pub maintenances: Vec<Maintenance>,
+    /// When what it says last changed.
     pub generated_at: DateTime<Utc>,
+    /// The database could not be read lately: this is the last good page.
+    #[serde(default)]
+    pub stale: bool,
 }
 
 /// Arranges components into their groups (by group position, then component position and

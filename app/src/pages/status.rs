@@ -1,10 +1,11 @@
 //! `/status`: what customers see. Public, server-rendered, readable without JavaScript.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Link, Title};
 
 use crate::api::status::public_status;
 use crate::components::time::Time;
+use crate::live_status::use_status_live;
 use crate::domain::status_page::{ComponentView, DayBar, Indicator, Maintenance, MaintenancePhase, PublicPage};
 use crate::pages::gate::ErrorPanel;
 
@@ -12,15 +13,33 @@ use crate::pages::gate::ErrorPanel;
 pub fn StatusPage() -> impl IntoView {
     let page = Resource::new_blocking(|| (), |_| public_status());
     view! {
+        <FeedLinks/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(p) => view! { <Public page=p/> }.into_any(),
+                    Ok(p) => view! { <LivePublic page=p/> }.into_any(),
                     Err(e) => view! { <main class="page"><ErrorPanel error=e/></main> }.into_any(),
                 }
             })}
         </Suspense>
     }
+}
+
+/// The feeds, for readers that discover them from the page.
+#[component]
+pub fn FeedLinks() -> impl IntoView {
+    view! {
+        <Link rel="alternate" type_="application/rss+xml" title="Status updates (RSS)" href="/status/history.rss"/>
+        <Link rel="alternate" type_="application/atom+xml" title="Status updates (Atom)" href="/status/history.atom"/>
+    }
+}
+
+/// The page, replaced whenever the server sends a newer one.
+#[component]
+fn LivePublic(page: PublicPage) -> impl IntoView {
+    let current = RwSignal::new(page);
+    use_status_live(move |p| current.set(p));
+    move || view! { <Public page=current.get()/> }
 }
 
 fn indicator_class(i: Indicator) -> &'static str {
@@ -50,6 +69,9 @@ fn Public(page: PublicPage) -> impl IntoView {
                 {(!settings.logo_url.is_empty()).then(|| view! { <img class="logo" src=settings.logo_url.clone() alt=""/> })}
                 <h1>{settings.name.clone()}</h1>
             </header>
+            {page.stale.then(|| view! {
+                <p class="notice stale" data-testid="stale" role="status">"This page may be out of date: we cannot check for news right now. It shows what we knew when it was last updated."</p>
+            })}
             <section class=indicator_class(page.overall.indicator) data-testid="overall" data-indicator=format!("{:?}", page.overall.indicator).to_lowercase()>
                 {page.overall.description.clone()}
             </section>
@@ -57,7 +79,7 @@ fn Public(page: PublicPage) -> impl IntoView {
                 <section class="public-incidents" data-testid="active-incidents">
                     {unresolved.into_iter().map(|i| view! {
                         <article class=format!("public-incident impact-{}", i.impact.as_str()) data-public-incident=i.id.clone()>
-                            <h2>{i.title.clone()}</h2>
+                            <h2><a href=format!("/status/incidents/{}", i.id)>{i.title.clone()}</a></h2>
                             {i.updates.into_iter().map(|u| view! {
                                 <div class="public-update">
                                     <strong>{u.status.label()}</strong> " — " {u.body}
@@ -91,6 +113,9 @@ fn Public(page: PublicPage) -> impl IntoView {
             }).collect_view()}
             <footer class="status-foot muted small">
                 "Updated " <Time t=page.generated_at/>
+                " · " <a href="/status/history">"Incident history"</a>
+                " · " <a href="/status/history.rss">"RSS"</a>
+                " · " <a href="/status/history.atom">"Atom"</a>
                 {(!settings.support_url.is_empty()).then(|| view! { " · " <a href=settings.support_url.clone()>"Support"</a> })}
             </footer>
         </main>

@@ -52,6 +52,8 @@ pub struct Publication {
 pub struct Hub {
     topics: Arc<Mutex<HashMap<Topic, broadcast::Sender<Arc<LiveMessage>>>>>,
     closed: Arc<std::sync::atomic::AtomicBool>,
+    /// Flips to true when the hub closes (for streams that are not fed by topics).
+    shut: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Hub {
@@ -94,6 +96,13 @@ impl Hub {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
         self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
         topics.clear();
+        self.shut.send_replace(true);
+    }
+
+    /// Resolves once the hub has closed (the server is shutting down).
+    pub async fn closed(&self) {
+        let mut rx = self.shut.subscribe();
+        let _ = rx.wait_for(|shut| *shut).await;
     }
 
     /// How many subscribers a topic has (for tests and metrics).

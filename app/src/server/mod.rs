@@ -7,6 +7,7 @@ pub mod demo;
 pub mod hub;
 pub mod login_limiter;
 pub mod password;
+pub mod public;
 pub mod repo;
 pub mod services;
 pub mod session_store;

@@ -6,6 +6,7 @@ use leptos::prelude::LeptosOptions;
 use crate::server::db::Db;
 use crate::server::hub::Hub;
 use crate::server::login_limiter::LoginLimiter;
+use crate::server::public::StatusSnapshots;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -15,12 +16,22 @@ pub struct AppState {
     pub limiter: LoginLimiter,
     /// How often an open live stream checks that its session is still valid.
     pub live_reauth: std::time::Duration,
+    /// The public status page, served from memory.
+    pub status: StatusSnapshots,
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: Db) -> Self {
         // pay for the unknown-email hash now, not during someone's first sign-in
         let _ = crate::server::password::dummy_hash();
-        AppState { leptos_options, db, hub: Hub::new(), limiter: LoginLimiter::default(), live_reauth: std::time::Duration::from_secs(60) }
+        let hub = Hub::new();
+        let status = StatusSnapshots::new(db.clone(), hub.clone(), std::time::Duration::from_secs(10));
+        AppState { leptos_options, db, hub, limiter: LoginLimiter::default(), live_reauth: std::time::Duration::from_secs(60), status }
+    }
+
+    /// How often the public snapshot is rebuilt even when nothing here changed it.
+    pub fn with_status_refresh(mut self, every: std::time::Duration) -> Self {
+        self.status = StatusSnapshots::new(self.db.clone(), self.hub.clone(), every);
+        self
     }
 }

@@ -1,3 +1,4 @@
-//! Stable JSON interfaces others already speak.
+//! Stable interfaces others already speak: the Statuspage v2 JSON and the feeds, served
+//! from the public snapshot.
 
-pub mod statuspage;
+pub mod public;

@@ -416,6 +416,7 @@ pub async fn post_public_update(
     incident.last_update_at = at;
     let (_, ev) = record(&mut tx, &incident, actor, EventKind::PublicUpdatePosted { update }).await?;
     tx.commit(&state.hub).await?;
+    state.status.invalidate();
     Ok(ev)
 }
 

@@ -9,8 +9,9 @@ use crate::domain::ids::{ComponentId, ServiceId};
 use crate::domain::incident::parse_link;
 use crate::domain::status_page::{
     arrange, day_bars, overall_uptime, rollup, Component, ComponentInput, ComponentStatus, ComponentView, PageSettings, PublicPage,
-    public_incidents, Maintenance, MaintenanceInput, StatusAdmin,
+    public_incidents, Maintenance, MaintenanceInput, PublicIncident, StatusAdmin,
 };
+use crate::server::db::Db;
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
 use crate::server::authz::require;
@@ -50,6 +51,7 @@ pub async fn save_settings(state: &AppState, actor: Option<&CurrentUser>, input:
     };
     let mut conn = state.db.pool().acquire().await?;
     status::save_settings(&mut conn, &settings).await?;
+    state.status.invalidate();
     Ok(settings)
 }
 
@@ -78,6 +80,7 @@ pub async fn create_component(state: &AppState, actor: Option<&CurrentUser>, inp
     let id = status::insert(tx.conn(), &new).await?;
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
     tx.commit_quiet().await?;
+    state.status.invalidate();
     Ok(c)
 }
 
@@ -95,6 +98,7 @@ pub async fn update_component(state: &AppState, actor: Option<&CurrentUser>, id:
     }
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
     tx.commit_quiet().await?;
+    state.status.invalidate();
     Ok(c)
 }
 
@@ -108,6 +112,7 @@ pub async fn set_component_status(state: &AppState, actor: Option<&CurrentUser>,
     }
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
     tx.commit_quiet().await?;
+    state.status.invalidate();
     Ok(c)
 }
 
@@ -124,6 +129,7 @@ pub async fn schedule_maintenance(state: &AppState, actor: Option<&CurrentUser>,
     let id = crate::server::repo::maintenances::insert(tx.conn(), &input, actor.id, now()).await?;
     let m = crate::server::repo::maintenances::recent(tx.conn(), 1000).await?.into_iter().find(|m| m.id == id).ok_or_else(AppError::internal)?;
     tx.commit_quiet().await?;
+    state.status.invalidate();
     Ok(m)
 }
 
@@ -162,6 +168,9 @@ pub async fn apply_maintenance_windows(state: &AppState, at: DateTime<Utc>) -> A
             tx.commit_quiet().await?;
         }
     }
+    if switched > 0 {
+        state.status.invalidate();
+    }
     Ok(switched)
 }
 
@@ -179,9 +188,11 @@ pub async fn admin_view(state: &AppState, actor: Option<&CurrentUser>) -> AppRes
     Ok(view)
 }
 
-/// What the public page shows at `at`. Needs no sign-in and shows nothing internal.
-pub async fn public_page(state: &AppState, at: DateTime<Utc>) -> AppResult<PublicPage> {
-    let mut tx = state.db.begin_read().await?;
+/// What the public page shows at `at`, and every public incident (newest first). Needs no
+/// sign-in and reads nothing internal: incidents are built from their public updates alone.
+/// Readers get it from the snapshots ([`crate::server::public::StatusSnapshots`]), not here.
+pub async fn public_data(db: &Db, at: DateTime<Utc>) -> AppResult<(PublicPage, Vec<PublicIncident>)> {
+    let mut tx = db.begin_read().await?;
     let settings = status::settings(&mut tx).await?;
     let groups = status::groups(&mut tx).await?;
     let components = status::components(&mut tx).await?;
@@ -189,7 +200,8 @@ pub async fn public_page(state: &AppState, at: DateTime<Utc>) -> AppResult<Publi
     let updates = crate::server::repo::events::public_updates(&mut tx).await?;
     let maintenances = crate::server::repo::maintenances::recent(&mut tx, 50).await?;
     tx.commit().await?;
-    let incidents = public_incidents(&updates).into_iter().take(50).collect();
+    let all = public_incidents(&updates);
+    let incidents = all.iter().take(50).cloned().collect();
     let tz = chrono_tz::Tz::from_str(&settings.time_zone).unwrap_or(chrono_tz::UTC);
     let views: Vec<ComponentView> = components
         .into_iter()
@@ -200,5 +212,5 @@ pub async fn public_page(state: &AppState, at: DateTime<Utc>) -> AppResult<Publi
         })
         .collect();
     let overall = rollup(&views.iter().map(|v| v.component.status).collect::<Vec<_>>());
-    Ok(PublicPage { settings, overall, groups: arrange(&groups, views), incidents, maintenances, generated_at: at })
+    Ok((PublicPage { settings, overall, groups: arrange(&groups, views), incidents, maintenances, generated_at: at, stale: false }, all))
 }

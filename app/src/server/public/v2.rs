@@ -2,15 +2,11 @@
 //! enums and nesting. Ids are strings (`c<n>` for components, `g<n>` for groups, so the two
 //! never collide in one list). Nothing internal is ever serialised here.
 
-use app::domain::status_page::{Component, Indicator, Maintenance, MaintenancePhase, PublicIncident, PublicPage};
-use app::server::services::status_page::public_page;
-use app::server::state::AppState;
-use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
+
+use super::Doc;
+use crate::domain::status_page::{Component, Indicator, Maintenance, MaintenancePhase, PublicIncident, PublicPage};
 
 /// The page id clients see (Statuspage pages have one; Klaxon serves one page).
 pub const PAGE_ID: &str = "klaxon";
@@ -113,7 +109,7 @@ pub fn components_json(p: &PublicPage) -> Vec<ComponentJson> {
         let Some(gid) = g.components.first().and_then(|v| v.component.group_id) else { continue };
         let gid = format!("g{gid}");
         let members: Vec<&Component> = g.components.iter().map(|v| &v.component).collect();
-        let worst = members.iter().map(|c| c.status).max().unwrap_or(app::domain::status_page::ComponentStatus::Operational);
+        let worst = members.iter().map(|c| c.status).max().unwrap_or(crate::domain::status_page::ComponentStatus::Operational);
         out.push(ComponentJson {
             id: gid.clone(),
             name: name.clone(),
@@ -285,76 +281,24 @@ const ALL_PHASES: [MaintenancePhase; 4] =
 const OPEN_PHASES: [MaintenancePhase; 3] = [MaintenancePhase::Scheduled, MaintenancePhase::InProgress, MaintenancePhase::Verifying];
 const ACTIVE_PHASES: [MaintenancePhase; 2] = [MaintenancePhase::InProgress, MaintenancePhase::Verifying];
 
-pub async fn maintenances(State(state): State<AppState>) -> Response {
-    match load(&state).await {
-        Ok(p) => json(serde_json::json!({ "page": page_json(&p), "scheduled_maintenances": maintenances_json(&p, &ALL_PHASES) })),
-        Err(r) => r,
-    }
-}
-
-pub async fn upcoming(State(state): State<AppState>) -> Response {
-    match load(&state).await {
-        Ok(p) => json(serde_json::json!({ "page": page_json(&p), "scheduled_maintenances": maintenances_json(&p, &[MaintenancePhase::Scheduled]) })),
-        Err(r) => r,
-    }
-}
-
-pub async fn active(State(state): State<AppState>) -> Response {
-    match load(&state).await {
-        Ok(p) => json(serde_json::json!({ "page": page_json(&p), "scheduled_maintenances": maintenances_json(&p, &ACTIVE_PHASES) })),
-        Err(r) => r,
-    }
-}
-
-async fn load(state: &AppState) -> Result<PublicPage, Response> {
-    public_page(state, chrono::Utc::now()).await.map_err(|e| {
-        tracing::warn!(error = %e, "status page unavailable");
-        (StatusCode::SERVICE_UNAVAILABLE, "The status page is unavailable right now.").into_response()
-    })
-}
-
-fn json<T: Serialize>(body: T) -> Response {
-    // public data, read by anyone, also from other origins
-    ([(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], Json(body)).into_response()
-}
-
-pub async fn status(State(state): State<AppState>) -> Response {
-    match load(&state).await {
-        Ok(p) => json(serde_json::json!({ "page": page_json(&p), "status": status_json(&p) })),
-        Err(r) => r,
-    }
-}
-
-pub async fn components(State(state): State<AppState>) -> Response {
-    match load(&state).await {
-        Ok(p) => json(serde_json::json!({ "page": page_json(&p), "components": components_json(&p) })),
-        Err(r) => r,
-    }
-}
-
-pub async fn summary(State(state): State<AppState>) -> Response {
-    match load(&state).await {
-        Ok(p) => json(serde_json::json!({
-            "page": page_json(&p),
-            "components": components_json(&p),
-            "incidents": p.unresolved().map(|i| incident_json(&p, i)).collect::<Vec<_>>(),
-            "scheduled_maintenances": maintenances_json(&p, &OPEN_PHASES),
-            "status": status_json(&p),
-        })),
-        Err(r) => r,
-    }
-}
-
-pub async fn incidents(State(state): State<AppState>) -> Response {
-    match load(&state).await {
-        Ok(p) => json(serde_json::json!({ "page": page_json(&p), "incidents": p.incidents.iter().map(|i| incident_json(&p, i)).collect::<Vec<_>>() })),
-        Err(r) => r,
-    }
-}
-
-pub async fn unresolved(State(state): State<AppState>) -> Response {
-    match load(&state).await {
-        Ok(p) => json(serde_json::json!({ "page": page_json(&p), "incidents": p.unresolved().map(|i| incident_json(&p, i)).collect::<Vec<_>>() })),
-        Err(r) => r,
+/// Every Statuspage v2 document, as JSON values, for one page snapshot.
+pub fn document(p: &PublicPage, doc: Doc) -> serde_json::Value {
+    let page = page_json(p);
+    match doc {
+        Doc::Status => serde_json::json!({ "page": page, "status": status_json(p) }),
+        Doc::Components => serde_json::json!({ "page": page, "components": components_json(p) }),
+        Doc::Summary => serde_json::json!({
+            "page": page,
+            "components": components_json(p),
+            "incidents": p.unresolved().map(|i| incident_json(p, i)).collect::<Vec<_>>(),
+            "scheduled_maintenances": maintenances_json(p, &OPEN_PHASES),
+            "status": status_json(p),
+        }),
+        Doc::Incidents => serde_json::json!({ "page": page, "incidents": p.incidents.iter().map(|i| incident_json(p, i)).collect::<Vec<_>>() }),
+        Doc::Unresolved => serde_json::json!({ "page": page, "incidents": p.unresolved().map(|i| incident_json(p, i)).collect::<Vec<_>>() }),
+        Doc::Maintenances => serde_json::json!({ "page": page, "scheduled_maintenances": maintenances_json(p, &ALL_PHASES) }),
+        Doc::Upcoming => serde_json::json!({ "page": page, "scheduled_maintenances": maintenances_json(p, &[MaintenancePhase::Scheduled]) }),
+        Doc::Active => serde_json::json!({ "page": page, "scheduled_maintenances": maintenances_json(p, &ACTIVE_PHASES) }),
+        Doc::Rss | Doc::Atom => serde_json::Value::Null,
     }
 }

@@ -1,0 +1,102 @@
+//! The public status page as snapshots: built from the database once per change, then served
+//! from memory to every reader (HTML, Statuspage JSON, feeds, live stream), so a flood of
+//! readers costs the database nothing and a database outage shows the last good page.
+
+pub mod feeds;
+pub mod snapshot;
+pub mod v2;
+
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+
+use axum::body::Bytes;
+
+pub use snapshot::{Snapshot, StatusSnapshots};
+
+/// The documents a snapshot carries ready to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Doc {
+    Status,
+    Components,
+    Summary,
+    Incidents,
+    Unresolved,
+    Maintenances,
+    Upcoming,
+    Active,
+    Rss,
+    Atom,
+}
+
+impl Doc {
+    pub const ALL: [Doc; 10] = [
+        Doc::Status,
+        Doc::Components,
+        Doc::Summary,
+        Doc::Incidents,
+        Doc::Unresolved,
+        Doc::Maintenances,
+        Doc::Upcoming,
+        Doc::Active,
+        Doc::Rss,
+        Doc::Atom,
+    ];
+
+    /// Where it is served.
+    pub fn path(self) -> &'static str {
+        match self {
+            Doc::Status => "/api/v2/status.json",
+            Doc::Components => "/api/v2/components.json",
+            Doc::Summary => "/api/v2/summary.json",
+            Doc::Incidents => "/api/v2/incidents.json",
+            Doc::Unresolved => "/api/v2/incidents/unresolved.json",
+            Doc::Maintenances => "/api/v2/scheduled-maintenances.json",
+            Doc::Upcoming => "/api/v2/scheduled-maintenances/upcoming.json",
+            Doc::Active => "/api/v2/scheduled-maintenances/active.json",
+            Doc::Rss => "/status/history.rss",
+            Doc::Atom => "/status/history.atom",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Doc::Rss => "application/rss+xml; charset=utf-8",
+            Doc::Atom => "application/atom+xml; charset=utf-8",
+            _ => "application/json",
+        }
+    }
+
+    pub fn from_path(path: &str) -> Option<Doc> {
+        Doc::ALL.into_iter().find(|d| d.path() == path)
+    }
+}
+
+/// A response body ready to send: as is and gzipped, with its entity tag.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub body: Bytes,
+    pub gzip: Bytes,
+    /// A strong tag over the bytes (the same content gives the same tag on every replica).
+    pub etag: String,
+    pub content_type: String,
+}
+
+impl Rendered {
+    pub fn new(body: impl Into<Bytes>, content_type: impl Into<String>) -> Rendered {
+        let body = body.into();
+        let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::default());
+        let gzip = match gz.write_all(&body).and_then(|_| gz.finish()) {
+            Ok(g) => Bytes::from(g),
+            Err(_) => Bytes::new(),
+        };
+        Rendered { etag: etag(&body), body, gzip, content_type: content_type.into() }
+    }
+}
+
+/// A strong entity tag for `bytes`.
+pub fn etag(bytes: &[u8]) -> String {
+    // SipHash with fixed keys: stable for a given build, which is all a cache needs
+    let mut h = std::hash::DefaultHasher::new();
+    bytes.hash(&mut h);
+    format!("\"{:016x}{:08x}\"", h.finish(), bytes.len())
+}

@@ -1,0 +1,106 @@
+//! The public pages' HTML (`/status`, `/status/history`, `/status/incidents/{id}`), rendered
+//! once per snapshot and then served from memory with entity tags and gzip. A render is
+//! anonymous (the request's cookies are not passed on: the page is the same for everyone)
+//! and reads only the snapshot, so it works while the database is down. One render runs
+//! at a time; readers who miss wait for it and share its result.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use app::server::public::Rendered;
+use app::server::state::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Pages kept at most (query strings make new keys; old versions are dropped first).
+const MAX_ENTRIES: usize = 500;
+/// The largest page kept.
+const MAX_BODY: usize = 8 << 20;
+
+struct Entry {
+    version: u64,
+    stale: bool,
+    page: Rendered,
+}
+
+#[derive(Clone, Default)]
+pub struct HtmlCache {
+    entries: Arc<Mutex<HashMap<String, Arc<Entry>>>>,
+    render: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl HtmlCache {
+    fn lookup(&self, key: &str, version: u64, stale: bool) -> Option<Arc<Entry>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(key).filter(|e| e.version == version && e.stale == stale).cloned()
+    }
+
+    fn store(&self, key: String, entry: Entry) -> Arc<Entry> {
+        let entry = Arc::new(entry);
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|_, e| e.version == entry.version);
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, entry.clone());
+        entry
+    }
+}
+
+/// Whether `path` is one of the public HTML pages.
+pub fn is_public_page(path: &str) -> bool {
+    path == "/status" || path == "/status/history" || path.strip_prefix("/status/incidents/").is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
+pub async fn serve(State((state, cache)): State<(AppState, HtmlCache)>, request: Request, next: Next) -> Response {
+    if !(request.method() == Method::GET || request.method() == Method::HEAD) || !is_public_page(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let Ok(snapshot) = state.status.get().await else {
+        return next.run(request).await;
+    };
+    let (version, stale) = (snapshot.version, state.status.stale());
+    let key = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let headers = request.headers().clone();
+    let hit = match cache.lookup(&key, version, stale) {
+        Some(e) => Some(e),
+        None => {
+            let _one = cache.render.lock().await;
+            match cache.lookup(&key, version, stale) {
+                Some(e) => Some(e),
+                None => {
+                    // render anonymously: no cookies, no conditional or compression headers
+                    let mut anon = Request::builder().method(Method::GET).uri(request.uri().clone());
+                    for name in [header::HOST, header::ACCEPT, header::USER_AGENT] {
+                        if let Some(v) = headers.get(&name) {
+                            anon = anon.header(name, v);
+                        }
+                    }
+                    let anon = anon.body(Body::empty()).unwrap_or_default();
+                    let response = next.run(anon).await;
+                    if response.status() != StatusCode::OK {
+                        return response;
+                    }
+                    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("text/html; charset=utf-8").to_string();
+                    match axum::body::to_bytes(response.into_body(), MAX_BODY).await {
+                        Ok(body) => Some(cache.store(key, Entry { version, stale, page: Rendered::new(body, content_type) })),
+                        Err(_) => None,
+                    }
+                }
+            }
+        }
+    };
+    match hit {
+        Some(e) => {
+            let mut r = crate::cached::respond(&headers, StatusCode::OK, &e.page, snapshot.changed_at(), false);
+            if request.method() == Method::HEAD {
+                *r.body_mut() = Body::empty();
+            }
+            r
+        }
+        None => (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be rendered.").into_response(),
+    }
+}

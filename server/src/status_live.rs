@@ -1,0 +1,52 @@
+//! `GET /live/status`: the public page, live. Anyone may listen. Each message is the whole
+//! public page (the same redacted view the page is rendered from), sent when what it tells
+//! customers changes; a new or reconnecting listener is sent the current page first, so
+//! nothing needs replaying.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::server::hub::Hub;
+use app::server::public::Snapshot;
+use app::server::state::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::stream::{self, StreamExt};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+const PING_EVERY: Duration = Duration::from_secs(15);
+
+struct Listener {
+    rx: watch::Receiver<Option<Arc<Snapshot>>>,
+    sent: u64,
+    hub: Hub,
+}
+
+pub async fn live(State(state): State<AppState>) -> Response {
+    let listener = Listener { rx: state.status.watch(), sent: 0, hub: state.hub.clone() };
+    let hello = stream::once(async { Ok::<_, Infallible>(Bytes::from_static(b"retry: 3000\n: live\n\n")) });
+    let updates = stream::unfold(listener, |mut l| async move {
+        loop {
+            let next = l.rx.borrow_and_update().as_ref().filter(|s| s.live_version > l.sent).map(|s| (s.live_version, s.live_frame.clone()));
+            if let Some((version, frame)) = next {
+                l.sent = version;
+                return Some((Ok(frame), l));
+            }
+            tokio::select! {
+                changed = l.rx.changed() => if changed.is_err() { return None },
+                _ = tokio::time::sleep(PING_EVERY) => return Some((Ok(Bytes::from_static(b": ping\n\n")), l)),
+                _ = l.hub.closed() => return None,
+            }
+        }
+    });
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+        .header("x-accel-buffering", "no")
+        .body(Body::from_stream(hello.chain(updates)))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
