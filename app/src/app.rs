@@ -10,6 +10,8 @@ use crate::pages::incidents::IncidentsPage;
 use crate::pages::login::LoginPage;
 use crate::pages::runbooks::RunbooksPage;
 use crate::pages::status::StatusPage;
+use crate::pages::status_history::StatusHistoryPage;
+use crate::pages::status_incident::StatusIncidentPage;
 use crate::pages::status_admin::StatusAdminPage;
 use crate::pages::war_room::WarRoomPage;
 
@@ -52,6 +54,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/incidents/:id") view=WarRoomPage ssr=SsrMode::Async/>
                 <Route path=path!("/runbooks") view=RunbooksPage ssr=SsrMode::Async/>
                 <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
+                <Route path=path!("/status/history") view=StatusHistoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/status/incidents/:id") view=StatusIncidentPage ssr=SsrMode::Async/>
                 <Route path=path!("/status-page") view=StatusAdminPage ssr=SsrMode::Async/>
             </Routes>
         </Router>

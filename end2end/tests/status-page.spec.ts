@@ -99,7 +99,8 @@ test('a responder posts a public update from the war room; customers see it, liv
   const watching = await (await browser.newContext()).newPage();
   await watching.goto('/status');
   await hydrated(watching);
-  await expect(watching.getByTestId('active-incidents')).toHaveCount(0);
+  await expect(watching.getByTestId('active-incidents')).toContainText('Checkout failures');
+  await expect(watching.getByTestId('active-incidents')).not.toContainText('failed checkouts');
   await watching.evaluate(() => { (window as unknown as { notReloaded: boolean }).notReloaded = true; });
 
   const page = await (await browser.newContext()).newPage();
@@ -107,7 +108,9 @@ test('a responder posts a public update from the war room; customers see it, liv
   await page.getByTestId('incident-list').getByRole('link', { name: 'Checkout errors' }).click();
   await hydrated(page);
   const panel = page.getByTestId('public-update');
-  await expect(panel.getByTestId('public-now')).toContainText('Not on the public page');
+  // the demo incident is on the public page already, under its public title
+  await expect(panel.getByTestId('public-now')).toContainText('Checkout failures — Investigating');
+  await expect(panel.getByLabel('Public title')).toHaveValue('Checkout failures');
   // the template names the components of the affected services, ticked already
   await expect(panel.getByLabel('Message')).toHaveValue(/We are investigating reports of problems with .*Web shop/);
   await panel.getByLabel('Public title').fill('Checkout problems');

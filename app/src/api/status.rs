@@ -15,6 +15,19 @@ pub async fn public_status() -> Result<PublicPage, AppError> {
     Ok(PublicPage { stale: state.status.stale(), ..snapshot.page.clone() })
 }
 
+/// One month of the public incident history (`YYYY-MM`, or the current month).
+#[server(endpoint = "status/history")]
+pub async fn status_history(month: Option<String>) -> Result<crate::domain::status_history::HistoryPage, AppError> {
+    let state = crate::api::ssr::state()?;
+    crate::server::services::status_page::history_page(&state, month.as_deref()).await
+}
+
+#[server(endpoint = "status/incident")]
+pub async fn public_incident(id: String) -> Result<crate::domain::status_history::IncidentPage, AppError> {
+    let state = crate::api::ssr::state()?;
+    crate::server::services::status_page::incident_page(&state, &id).await
+}
+
 #[server(endpoint = "status/admin")]
 pub async fn status_page_admin() -> Result<StatusAdmin, AppError> {
     let (state, user) = crate::api::ssr::caller().await?;

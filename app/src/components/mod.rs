@@ -3,5 +3,6 @@
 pub mod badges;
 pub mod clock;
 pub mod nav;
+pub mod public_updates;
 pub mod time;
 pub mod timeline;

@@ -9,6 +9,7 @@ pub mod maintenance;
 pub mod public_incident;
 pub mod roles;
 pub mod runbook;
+pub mod status_history;
 pub mod status_page;
 pub mod timers;
 pub mod triage;

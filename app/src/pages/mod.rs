@@ -7,4 +7,6 @@ pub mod login;
 pub mod runbooks;
 pub mod status;
 pub mod status_admin;
+pub mod status_history;
+pub mod status_incident;
 pub mod war_room;

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{Link, Title};
 
 use crate::api::status::public_status;
+use crate::components::public_updates::PublicUpdates;
 use crate::components::time::Time;
 use crate::live_status::use_status_live;
 use crate::domain::status_page::{ComponentView, DayBar, Indicator, Maintenance, MaintenancePhase, PublicPage};
@@ -80,12 +81,7 @@ fn Public(page: PublicPage) -> impl IntoView {
                     {unresolved.into_iter().map(|i| view! {
                         <article class=format!("public-incident impact-{}", i.impact.as_str()) data-public-incident=i.id.clone()>
                             <h2><a href=format!("/status/incidents/{}", i.id)>{i.title.clone()}</a></h2>
-                            {i.updates.into_iter().map(|u| view! {
-                                <div class="public-update">
-                                    <strong>{u.status.label()}</strong> " — " {u.body}
-                                    <div class="muted small"><Time t=u.at/></div>
-                                </div>
-                            }).collect_view()}
+                            <PublicUpdates updates=i.updates/>
                         </article>
                     }).collect_view()}
                 </section>

@@ -4,6 +4,7 @@ use chrono::Duration;
 
 use crate::domain::incident::{Severity, Status};
 use crate::domain::roles::IncidentRole;
+use crate::domain::status_page::{Impact, PublicStatus};
 use crate::domain::triage::Answer;
 use crate::domain::user::{AccountRole, CurrentUser};
 use crate::error::AppResult;
@@ -135,6 +136,12 @@ pub async fn load(state: &AppState) -> AppResult<()> {
         incidents::change_status(state, Some(&ben), old.id, status, to).await?;
         status = to;
     }
+    for (what, body) in [
+        (PublicStatus::Investigating, "Search suggestions are slow for some customers. We are investigating."),
+        (PublicStatus::Resolved, "Search suggestions are fast again. We are sorry for the trouble."),
+    ] {
+        incidents::post_public_update(state, Some(&ben), old.id, public_update("Slow search suggestions", what, Impact::Minor, body)).await?;
+    }
 
     // An active incident: checkout failing for some customers.
     let active = incidents::declare(
@@ -156,7 +163,13 @@ pub async fn load(state: &AppState) -> AppResult<()> {
     incidents::change_status(state, Some(&cleo), active.id, Status::Detected, Status::Investigating).await?;
     incidents::add_note(state, Some(&ben), active.id, NoteKind::Note, "502s come from the payments upstream; checking the provider.").await?;
     incidents::add_note(state, Some(&cleo), active.id, NoteKind::Update, "We are investigating failed checkouts. Next update within 60 minutes.").await?;
+    let first = "Some customers cannot complete checkout. We are investigating and will post an update within 30 minutes.";
+    incidents::post_public_update(state, Some(&cleo), active.id, public_update("Checkout failures", PublicStatus::Investigating, Impact::Minor, first)).await?;
     Ok(())
+}
+
+fn public_update(title: &str, status: PublicStatus, impact: Impact, body: &str) -> crate::domain::status_page::PublicUpdate {
+    crate::domain::status_page::PublicUpdate { title: title.into(), status, body: body.into(), impact, components: vec![], previous: vec![] }
 }
 
 /// Components (linked to the services), in two groups, with 90 days of history: a few

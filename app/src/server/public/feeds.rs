@@ -52,7 +52,7 @@ pub fn rss(settings: &PageSettings, incidents: &[PublicIncident], fallback: Date
         })
         .collect();
     let channel = rss::Channel {
-        title: format!("{} status", settings.name),
+        title: settings.name.clone(),
         link: format!("{}/status", base(settings)),
         description: format!("Incident updates from {}", settings.name),
         last_build_date: Some(updated(incidents, fallback).to_rfc2822()),
@@ -87,7 +87,7 @@ pub fn atom(settings: &PageSettings, incidents: &[PublicIncident], fallback: Dat
         })
         .collect();
     let feed = atom_syndication::Feed {
-        title: atom_syndication::Text::plain(format!("{} status", settings.name)),
+        title: atom_syndication::Text::plain(settings.name.clone()),
         id: format!("{}/status/history.atom", base(settings)),
         updated: updated(incidents, fallback).fixed_offset(),
         links: vec![

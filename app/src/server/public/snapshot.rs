@@ -137,7 +137,12 @@ impl StatusSnapshots {
         let want = self.0.wanted.load(Ordering::SeqCst);
         let mut rx = self.0.current.subscribe();
         let fresh = |s: &Option<Arc<Snapshot>>| s.as_ref().is_some_and(|s| s.generation >= want);
-        if !fresh(&rx.borrow()) && !(self.stale() && rx.borrow().is_some()) {
+        // one borrow at a time: a second read lock taken while a writer waits would deadlock
+        let (is_fresh, have_one) = {
+            let current = rx.borrow();
+            (fresh(&current), current.is_some())
+        };
+        if !is_fresh && !(self.stale() && have_one) {
             let failing = &self.0.failing;
             let _ = tokio::time::timeout(WAIT_FOR_REBUILD, rx.wait_for(|s| fresh(s) || failing.load(Ordering::SeqCst))).await;
         }

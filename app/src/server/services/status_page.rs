@@ -11,6 +11,7 @@ use crate::domain::status_page::{
     arrange, day_bars, overall_uptime, rollup, Component, ComponentInput, ComponentStatus, ComponentView, PageSettings, PublicPage,
     public_incidents, Maintenance, MaintenanceInput, PublicIncident, StatusAdmin,
 };
+use crate::domain::status_history::{history, HistoryPage, IncidentPage, Month};
 use crate::server::db::Db;
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
@@ -213,4 +214,38 @@ pub async fn public_data(db: &Db, at: DateTime<Utc>) -> AppResult<(PublicPage, V
         .collect();
     let overall = rollup(&views.iter().map(|v| v.component.status).collect::<Vec<_>>());
     Ok((PublicPage { settings, overall, groups: arrange(&groups, views), incidents, maintenances, generated_at: at, stale: false }, all))
+}
+
+/// The public page's calendar date of `t`.
+fn page_date(settings: &PageSettings, t: DateTime<Utc>) -> chrono::NaiveDate {
+    let tz = chrono_tz::Tz::from_str(&settings.time_zone).unwrap_or(chrono_tz::UTC);
+    t.with_timezone(&tz).date_naive()
+}
+
+/// One month of public incident history (`YYYY-MM`; the current month when empty), from
+/// the snapshot.
+pub async fn history_page(state: &AppState, month: Option<&str>) -> AppResult<HistoryPage> {
+    let snapshot = state.status.get().await?;
+    let settings = &snapshot.page.settings;
+    let today = page_date(settings, now());
+    let month = match month.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => Month::parse(m).map_err(AppError::bad_request)?,
+        None => Month::of(today),
+    };
+    Ok(history(settings.clone(), &snapshot.incidents, month, today, |t| page_date(settings, t)))
+}
+
+/// A public incident's own page, from the snapshot.
+pub async fn incident_page(state: &AppState, id: &str) -> AppResult<IncidentPage> {
+    let snapshot = state.status.get().await?;
+    let incident = snapshot.incident(id).cloned().ok_or_else(|| AppError::not_found("There is no such incident on this page."))?;
+    let components = snapshot
+        .page
+        .groups
+        .iter()
+        .flat_map(|g| g.components.iter().map(|v| &v.component))
+        .filter(|c| incident.components.contains(&c.id))
+        .cloned()
+        .collect();
+    Ok(IncidentPage { settings: snapshot.page.settings.clone(), incident, components })
 }

@@ -1,0 +1,71 @@
+//! `/status/history?month=YYYY-MM`: the public incident history, a month per page. Public,
+//! server-rendered, readable without JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::status::status_history;
+use crate::components::time::Time;
+use crate::domain::status_history::{HistoryPage, Month};
+use crate::pages::gate::ErrorPanel;
+use crate::pages::status::FeedLinks;
+
+#[component]
+pub fn StatusHistoryPage() -> impl IntoView {
+    let query = use_query_map();
+    let month = move || query.read().get("month");
+    let data = Resource::new_blocking(month, status_history);
+    view! {
+        <FeedLinks/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(h) => view! { <History h/> }.into_any(),
+                    Err(e) => view! { <main class="status-page"><ErrorPanel error=e/><p><a href="/status/history">"Incident history"</a></p></main> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn month_link(m: Month) -> String {
+    format!("/status/history?month={m}")
+}
+
+#[component]
+fn History(h: HistoryPage) -> impl IntoView {
+    let label = h.month.label();
+    view! {
+        <Title text=format!("{} — incident history, {label}", h.settings.name)/>
+        <main class="status-page history">
+            <header class="status-head">
+                <h1><a href="/status">{h.settings.name.clone()}</a></h1>
+            </header>
+            <h2 data-testid="history-month">"Incident history · " {label}</h2>
+            {if h.incidents.is_empty() {
+                view! { <p class="muted" data-testid="no-incidents">"No incidents reported this month."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="history-list" data-testid="history">
+                        {h.incidents.into_iter().map(|i| {
+                            let last = i.updates.first().map(|u| u.body.clone()).unwrap_or_default();
+                            view! {
+                                <li class=format!("public-incident impact-{}", i.impact.as_str()) data-public-incident=i.id.clone()>
+                                    <a href=format!("/status/incidents/{}", i.id)>{i.title.clone()}</a>
+                                    <span class="muted small">" · " {i.status.label()} " · " <Time t=i.created_at/></span>
+                                    <p class="public-update">{last}</p>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <nav class="pager">
+                {h.older.map(|m| view! { <a rel="prev" href=month_link(m)>"← " {m.label()}</a> })}
+                {h.newer.map(|m| view! { <a rel="next" href=month_link(m)>{m.label()} " →"</a> })}
+            </nav>
+            <footer class="status-foot muted small"><a href="/status">"Current status"</a></footer>
+        </main>
+    }
+}
