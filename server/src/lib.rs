@@ -5,6 +5,7 @@
 pub mod config;
 pub mod csrf;
 pub mod errors;
+pub mod export;
 pub mod jobs;
 pub mod cached;
 pub mod rest;

@@ -37,6 +37,12 @@ enum Command {
     },
     /// Load the demo organisation (users, services, runbooks, incidents). Safe to repeat.
     Demo,
+    /// Write the public status page, its history, JSON and feeds as static files.
+    ExportStatus {
+        /// The folder to write into (created if missing).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -87,6 +93,12 @@ async fn main() -> anyhow::Result<()> {
             let state = AppState::new(leptos_options(&config), db);
             app::server::demo::load(&state).await.map_err(|e| anyhow::anyhow!(e.message))?;
             println!("demo loaded: sign in as ada@example.com (admin), ben@example.com (responder) or vic@example.com (viewer), password {}", app::server::demo::DEMO_PASSWORD);
+            Ok(())
+        }
+        Command::ExportStatus { out } => {
+            let state = AppState::new(leptos_options(&config), db);
+            let files = server::export::export(&state, &out).await?;
+            println!("wrote {} files to {}", files.len(), out.display());
             Ok(())
         }
     }

@@ -177,4 +177,59 @@ async fn sigterm_ends_live_streams_and_exits(backend: Backend) {
     assert!(started.elapsed() < Duration::from_secs(8));
 }
 
-on_both_backends!(writes_survive_sigkill, sigterm_ends_live_streams_and_exits);
+on_both_backends!(writes_survive_sigkill, sigterm_ends_live_streams_and_exits, export_status_writes_the_public_site);
+
+/// `klaxon demo` then `klaxon export-status --out DIR`: the public site as static files.
+async fn export_status_writes_the_public_site(b: Backend) {
+    let url = fresh_url(b).await;
+    let out = std::env::temp_dir().join(format!("klaxon-export-{}-{}", std::process::id(), free_port()));
+    let run = |args: &[&str]| {
+        let mut c = command(&url, free_port());
+        c.args(args).stdout(Stdio::piped());
+        c.output()
+    };
+    let demo = run(&["demo"]).await.unwrap();
+    assert!(demo.status.success(), "demo failed");
+    let export = run(&["export-status", "--out", out.to_str().unwrap()]).await.unwrap();
+    assert!(export.status.success(), "export failed");
+    assert!(String::from_utf8_lossy(&export.stdout).contains("wrote"));
+    let read = |rel: &str| std::fs::read_to_string(out.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let page = read("status/index.html");
+    assert!(page.contains("Example Status") && page.contains("Checkout failures"));
+    assert_eq!(read("index.html"), page);
+    assert!(read("status/history/index.html").contains("Slow search suggestions"));
+    let summary: serde_json::Value = serde_json::from_str(&read("api/v2/summary.json")).unwrap();
+    assert_eq!(summary["page"]["name"], "Example Status");
+    let incidents: serde_json::Value = serde_json::from_str(&read("api/v2/incidents.json")).unwrap();
+    for i in incidents["incidents"].as_array().unwrap() {
+        let id = i["id"].as_str().unwrap();
+        assert!(read(&format!("status/incidents/{id}/index.html")).contains(i["name"].as_str().unwrap()));
+    }
+    assert!(feed_rs::parser::parse(read("status/history.rss").as_bytes()).is_ok());
+    assert!(feed_rs::parser::parse(read("status/history.atom").as_bytes()).is_ok());
+    // nothing internal, no half-written files
+    for entry in walk(&out) {
+        let name = entry.to_string_lossy().to_string();
+        assert!(!name.ends_with(".klaxon-tmp"), "{name}");
+        if name.ends_with(".html") || name.ends_with(".json") || name.ends_with(".rss") || name.ends_with(".atom") {
+            let body = std::fs::read_to_string(&entry).unwrap();
+            for secret in ["Checkout errors", "502s come from the payments upstream", "Search suggestions slow"] {
+                assert!(!body.contains(secret), "{secret:?} in {name}");
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
