@@ -22,6 +22,9 @@ pub struct Config {
     /// `KLAXON_STATUS_REFRESH_SECS`: how often the public page is rebuilt when nothing on
     /// this replica changed it (windows opening, other replicas' changes); default 10.
     pub status_refresh: Duration,
+    /// `KLAXON_STATUS_HOST`: a host name (e.g. `status.example.com`) that serves the public
+    /// status page and nothing else.
+    pub status_host: Option<String>,
 }
 
 impl Config {
@@ -49,6 +52,7 @@ impl Config {
             secure_cookies: var("KLAXON_SECURE_COOKIES").is_some_and(|v| v == "1" || v == "true"),
             timer_interval: Duration::from_secs(timer_secs.max(1)),
             status_refresh: Duration::from_secs(refresh_secs.max(1)),
+            status_host: var("KLAXON_STATUS_HOST"),
         })
     }
 }

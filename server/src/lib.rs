@@ -9,6 +9,7 @@ pub mod export;
 pub mod jobs;
 pub mod cached;
 pub mod rest;
+pub mod status_host;
 pub mod status_html;
 pub mod status_live;
 pub mod router;

@@ -145,7 +145,7 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
         // other replicas' events reach this replica's live subscribers
         tokio::spawn(app::server::bridge::run(db.clone(), state.hub.clone(), shutdown.clone().cancelled_owned()));
     }
-    let app = router::build(state, config.secure_cookies, shutdown.clone());
+    let app = router::build_with(state, config.secure_cookies, config.status_host.clone(), shutdown.clone());
     let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     tracing::info!("Klaxon listening on http://{}", listener.local_addr()?);
     // live streams write small frames: send them at once

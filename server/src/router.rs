@@ -18,12 +18,18 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::status_html::{self, HtmlCache};
-use crate::{csrf, errors, rest, secure_cookies, sse, status_live};
+use crate::{csrf, errors, rest, secure_cookies, sse, status_host, status_live};
 
 /// How long a session lives without use.
 const SESSION_IDLE: time::Duration = time::Duration::days(7);
 
 pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken) -> Router {
+    build_with(state, secure_cookies, None, shutdown)
+}
+
+/// As [`build`]; with `status_host`, requests for that host name see only the public
+/// status page (see [`status_host`]).
+pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<String>, shutdown: CancellationToken) -> Router {
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name("klaxon_session")
         .with_http_only(true)
@@ -41,8 +47,8 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
     // The public documents skip the session, CSRF and compression layers: they are the same
     // for everyone, served from memory, and compressed once per snapshot.
     let mut public = Router::new().route("/live/status", get(status_live::live));
-    for doc in Doc::ALL {
-        public = public.route(doc.path(), get(rest::public::doc));
+    for path in Doc::ALL.iter().map(|d| d.path()).chain(Doc::ALIASES.iter().map(|(p, _)| *p)) {
+        public = public.route(path, get(rest::public::doc));
     }
     // shutting down ends every live stream
     let hub = state.hub.clone();
@@ -50,7 +56,7 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
         shutdown.cancelled().await;
         hub.close();
     });
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .leptos_routes_with_context(
@@ -68,8 +74,12 @@ pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken)
         .layer(TraceLayer::new_for_http())
         .merge(live)
         .merge(public)
-        .layer(middleware::from_fn_with_state((state.clone(), HtmlCache::default()), status_html::serve))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state((state.clone(), HtmlCache::default()), status_html::serve));
+    let router = match status_host.map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase()).filter(|h| !h.is_empty()) {
+        Some(host) => router.layer(middleware::from_fn_with_state(status_host::StatusHost(host), status_host::serve)),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {

@@ -66,8 +66,11 @@ impl Doc {
         }
     }
 
+    /// Statuspage's own feed addresses, served too (a status host serves them at its root).
+    pub const ALIASES: [(&'static str, Doc); 2] = [("/history.rss", Doc::Rss), ("/history.atom", Doc::Atom)];
+
     pub fn from_path(path: &str) -> Option<Doc> {
-        Doc::ALL.into_iter().find(|d| d.path() == path)
+        Doc::ALL.into_iter().find(|d| d.path() == path).or_else(|| Doc::ALIASES.iter().find(|(p, _)| *p == path).map(|(_, d)| *d))
     }
 }
 
