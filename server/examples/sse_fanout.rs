@@ -79,6 +79,7 @@ async fn subscriber(addr: String, path: String, cookie: String, shared: Arc<Shar
 
 #[tokio::main]
 async fn main() {
+    app::server::services::webhooks::install_tls();
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 5 {
         eprintln!("usage: sse_fanout BASE_URL INCIDENT_ID SUBSCRIBERS SERVER_PID [ROUNDS] [NOTE_BYTES]");

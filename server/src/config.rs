@@ -25,6 +25,9 @@ pub struct Config {
     /// `KLAXON_STATUS_HOST`: a host name (e.g. `status.example.com`) that serves the public
     /// status page and nothing else.
     pub status_host: Option<String>,
+    /// `KLAXON_WEBHOOK_ALLOW_PRIVATE=1`: status-page webhooks may call private, loopback and
+    /// link-local addresses (off by default, so Klaxon cannot be used to reach inside).
+    pub webhook_allow_private: bool,
 }
 
 impl Config {
@@ -53,6 +56,7 @@ impl Config {
             timer_interval: Duration::from_secs(timer_secs.max(1)),
             status_refresh: Duration::from_secs(refresh_secs.max(1)),
             status_host: var("KLAXON_STATUS_HOST"),
+            webhook_allow_private: var("KLAXON_WEBHOOK_ALLOW_PRIVATE").is_some_and(|v| v == "1" || v == "true"),
         })
     }
 }

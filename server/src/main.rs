@@ -66,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")))
         .init();
+    app::server::services::webhooks::install_tls();
     let cli = Cli::parse();
     let config = Config::from_env()?;
     let db = connect(&config).await?;
@@ -137,7 +138,8 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
     if !config.site_root.join("pkg/klaxon.wasm").exists() {
         tracing::warn!(site_root = %config.site_root.display(), "no pkg/klaxon.wasm under the site root: pages will not hydrate (build with scripts/build-site)");
     }
-    let state = AppState::new(leptos_options(&config), db.clone()).with_status_refresh(config.status_refresh);
+    let mut state = AppState::new(leptos_options(&config), db.clone()).with_status_refresh(config.status_refresh);
+    state.webhooks.allow_private = config.webhook_allow_private;
     let shutdown = CancellationToken::new();
     tokio::spawn(jobs::timers(state.clone(), config.timer_interval, shutdown.clone()));
     tokio::spawn(jobs::session_cleanup(DbSessionStore::new(db.clone()), shutdown.clone()));

@@ -7,7 +7,7 @@ use app::server::state::AppState;
 use app::{shell, App};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{middleware, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -58,6 +58,8 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
     });
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/status/subscriptions", post(rest::subscriptions::subscribe))
+        .route("/status/unsubscribe", get(rest::subscriptions::confirm_unsubscribe).post(rest::subscriptions::unsubscribe))
         .route("/readyz", get(readyz))
         .leptos_routes_with_context(
             &state,

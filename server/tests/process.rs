@@ -37,6 +37,7 @@ fn command(db_url: &str, port: u16) -> Command {
 }
 
 async fn start(db_url: &str, port: u16) -> Child {
+    app::server::services::webhooks::install_tls();
     let mut child = command(db_url, port).arg("serve").spawn().expect("spawn klaxon");
     let client = reqwest::Client::new();
     for _ in 0..200 {

@@ -14,4 +14,7 @@ pub mod status_page;
 pub mod timers;
 pub mod triage;
 pub mod user;
+/// Server-only: it needs a URL parser the browser bundle should not carry.
+#[cfg(feature = "ssr")]
+pub mod webhook;
 pub mod war_room;

@@ -107,6 +107,16 @@ fn Public(page: PublicPage) -> impl IntoView {
                 </section>
                 }
             }).collect_view()}
+            <section class="subscribe" data-testid="subscribe">
+                <h2>"Get updates"</h2>
+                <form method="post" action="/status/subscriptions">
+                    <label>"Webhook URL (Slack-compatible)"
+                        <input type="url" name="url" required maxlength="2000" placeholder="https://hooks.example.com/…"/>
+                    </label>
+                    <button type="submit">"Subscribe"</button>
+                </form>
+                <p class="muted small">"Each update is posted as JSON with a " <code>"text"</code> " field; every delivery carries a token to unsubscribe."</p>
+            </section>
             <footer class="status-foot muted small">
                 "Updated " <Time t=page.generated_at/>
                 " · " <a href="/status/history">"Incident history"</a>

@@ -8,6 +8,7 @@ pub mod hub;
 pub mod login_limiter;
 pub mod password;
 pub mod public;
+pub mod rate_limit;
 pub mod repo;
 pub mod services;
 pub mod session_store;

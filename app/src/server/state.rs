@@ -7,6 +7,7 @@ use crate::server::db::Db;
 use crate::server::hub::Hub;
 use crate::server::login_limiter::LoginLimiter;
 use crate::server::public::StatusSnapshots;
+use crate::server::rate_limit::RateLimit;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -18,6 +19,23 @@ pub struct AppState {
     pub live_reauth: std::time::Duration,
     /// The public status page, served from memory.
     pub status: StatusSnapshots,
+    pub webhooks: Webhooks,
+}
+
+/// Webhook subscription settings.
+#[derive(Clone)]
+pub struct Webhooks {
+    /// `KLAXON_WEBHOOK_ALLOW_PRIVATE=1`: let subscriptions call private, loopback and
+    /// link-local addresses (for receivers inside your own network; off by default).
+    pub allow_private: bool,
+    /// Subscription requests per client address and overall.
+    pub limit: RateLimit,
+}
+
+impl Default for Webhooks {
+    fn default() -> Self {
+        Webhooks { allow_private: false, limit: RateLimit::new(5, 100, std::time::Duration::from_secs(600)) }
+    }
 }
 
 impl AppState {
@@ -26,7 +44,7 @@ impl AppState {
         let _ = crate::server::password::dummy_hash();
         let hub = Hub::new();
         let status = StatusSnapshots::new(db.clone(), hub.clone(), std::time::Duration::from_secs(10));
-        AppState { leptos_options, db, hub, limiter: LoginLimiter::default(), live_reauth: std::time::Duration::from_secs(60), status }
+        AppState { leptos_options, db, hub, limiter: LoginLimiter::default(), live_reauth: std::time::Duration::from_secs(60), status, webhooks: Webhooks::default() }
     }
 
     /// How often the public snapshot is rebuilt even when nothing here changed it.

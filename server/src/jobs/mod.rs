@@ -4,11 +4,13 @@ use std::time::Duration;
 
 use app::server::services::status_page::apply_maintenance_windows;
 use app::server::services::timers::fire_due;
+use app::server::services::webhooks::deliver_due;
 use app::server::session_store::DbSessionStore;
 use app::server::state::AppState;
 use tokio_util::sync::CancellationToken;
 
-/// Fires due war-room clocks and switches components for maintenance windows, every
+/// Fires due war-room clocks, sends due webhooks and switches components for maintenance
+/// windows, every
 /// `interval` until shutdown.
 pub async fn timers(state: AppState, interval: Duration, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(interval);
@@ -21,6 +23,11 @@ pub async fn timers(state: AppState, interval: Duration, shutdown: CancellationT
                     Ok(0) => {}
                     Ok(n) => tracing::info!(fired = n, "war-room clocks fired"),
                     Err(e) => tracing::warn!(error = %e, "timer pass failed"),
+                }
+                match deliver_due(&state, chrono::Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(delivered = n, "webhooks delivered"),
+                    Err(e) => tracing::warn!(error = %e, "webhook pass failed"),
                 }
                 match apply_maintenance_windows(&state, chrono::Utc::now()).await {
                     Ok(0) => {}

@@ -2,3 +2,4 @@
 //! from the public snapshot.
 
 pub mod public;
+pub mod subscriptions;

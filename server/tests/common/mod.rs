@@ -21,7 +21,15 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
-        let state = fresh_state(backend).await;
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// As [`TestApp::start`], with the state adjusted by `configure` first.
+    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut AppState)) -> TestApp {
+        // every HTTP client in the tests (reqwest with rustls) needs the TLS provider
+        app::server::services::webhooks::install_tls();
+        let mut state = fresh_state(backend).await;
+        configure(&mut state);
         let admin = user(&state.db, "Ada", AccountRole::Admin).await;
         let responder = user(&state.db, "Ben", AccountRole::Responder).await;
         let viewer = user(&state.db, "Vic", AccountRole::Viewer).await;

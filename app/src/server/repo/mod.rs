@@ -8,3 +8,4 @@ pub mod maintenances;
 pub mod runbooks;
 pub mod status;
 pub mod users;
+pub mod webhooks;

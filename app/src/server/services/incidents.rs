@@ -414,7 +414,8 @@ pub async fn post_public_update(
         crate::server::repo::status::set_status(tx.conn(), *component, *to, at).await?;
     }
     incident.last_update_at = at;
-    let (_, ev) = record(&mut tx, &incident, actor, EventKind::PublicUpdatePosted { update }).await?;
+    let (_, ev) = record(&mut tx, &incident, actor, EventKind::PublicUpdatePosted { update: update.clone() }).await?;
+    crate::server::services::webhooks::enqueue(tx.conn(), id, ev.id, &update, at).await?;
     tx.commit(&state.hub).await?;
     state.status.invalidate();
     Ok(ev)

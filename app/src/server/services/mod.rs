@@ -7,3 +7,4 @@ pub mod runbooks;
 pub mod status_page;
 pub mod timers;
 pub mod war_room;
+pub mod webhooks;

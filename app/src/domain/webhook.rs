@@ -1,0 +1,178 @@
+//! Webhook subscriptions to the status page: which addresses may be called, how deliveries
+//! are retried, and the message each one carries.
+//!
+//! Klaxon must not become a way into the private network: an address must be http(s), of
+//! bounded size, without credentials, and every address its host resolves to must be a
+//! public one (checked when subscribing and again at each delivery, against the address
+//! actually connected to), unless an admin allows private targets in configuration.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+/// The longest subscription address accepted.
+pub const URL_MAX: usize = 2000;
+/// Attempts per delivery before it is given up.
+pub const MAX_ATTEMPTS: u32 = 8;
+/// How long one delivery attempt may take.
+pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A subscription address that passed the checks that need no network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookTarget {
+    pub url: url::Url,
+    pub host: String,
+    pub port: u16,
+}
+
+/// Checks an address a customer gave (shape only; see [`public_ip`] for where it leads).
+pub fn parse_target(raw: &str) -> Result<WebhookTarget, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err("Give the address of your webhook (https://…).".into());
+    }
+    if raw.len() > URL_MAX {
+        return Err(format!("The address is too long (at most {URL_MAX} characters)."));
+    }
+    let url = url::Url::parse(raw).map_err(|e| format!("That is not a web address: {e}."))?;
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return Err("Only http and https addresses can receive webhooks.".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("The address may not carry a user name or password.".into());
+    }
+    let host = match url.host() {
+        Some(url::Host::Domain(d)) => d.trim_end_matches('.').to_ascii_lowercase(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        None => return Err("The address has no host.".into()),
+    };
+    if host.is_empty() || host == "localhost" || host.ends_with(".localhost") {
+        return Err("Webhooks cannot be sent to this machine.".into());
+    }
+    let port = url.port_or_known_default().unwrap_or(443);
+    Ok(WebhookTarget { url, host, port })
+}
+
+/// Whether `ip` is on the public internet: not loopback, private, link-local, shared
+/// (carrier NAT), unspecified, broadcast, multicast, documentation or reserved, looking
+/// through IPv4-mapped and NAT64 IPv6 forms.
+pub fn public_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => public_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return public_v4(v4);
+            }
+            let s = v6.segments();
+            // NAT64 (64:ff9b::/96) carries an IPv4 address
+            if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
+                return public_v4(Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8));
+            }
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+                || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+                || s[..6] == [0, 0, 0, 0, 0, 0]) // IPv4-compatible (deprecated)
+        }
+    }
+}
+
+fn public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0 // "this network"
+        || (a == 100 && (64..128).contains(&b)) // shared address space (carrier NAT)
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || a >= 240) // reserved
+}
+
+/// The pause before attempt `attempt + 1`, after `attempt` failed ones: 30 s, doubling, at
+/// most an hour.
+pub fn backoff(attempt: u32) -> Duration {
+    let secs = 30u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(20));
+    Duration::from_secs(secs.min(3600))
+}
+
+/// The Slack-compatible `text` of a delivery.
+pub fn slack_text(page: &str, title: &str, status: &str, body: &str, link: &str) -> String {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let mut text = format!("*[{}] {} — {}*\n{}", escape(page), escape(title), escape(status), escape(body));
+    if !link.is_empty() {
+        text.push_str(&format!("\n<{link}|View on the status page>"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_must_be_http_without_credentials() {
+        let t = parse_target(" https://hooks.example.com/services/T0/B0/x?y=1 ").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("hooks.example.com", 443));
+        assert_eq!(parse_target("http://Example.COM.:8080/x").unwrap().host, "example.com");
+        for (bad, why) in [
+            ("", "Give"),
+            ("ftp://example.com/x", "Only http"),
+            ("javascript:alert(1)", "Only http"),
+            ("file:///etc/passwd", "Only http"),
+            ("https://user:pw@example.com/", "user name"),
+            ("https://localhost/x", "this machine"),
+            ("https://a.localhost/x", "this machine"),
+            ("not a url", "not a web address"),
+        ] {
+            let e = parse_target(bad).unwrap_err();
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
+        let long = format!("https://example.com/{}", "a".repeat(URL_MAX));
+        assert!(parse_target(&long).unwrap_err().contains("too long"));
+    }
+
+    #[test]
+    fn only_public_addresses_are_called() {
+        for private in [
+            "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+            "255.255.255.255", "224.0.0.1", "192.0.2.5", "198.18.0.1", "240.0.0.1", "::1", "::", "fc00::1", "fd12::1", "fe80::1",
+            "ff02::1", "2001:db8::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a9fe:a9fe", "::127.0.0.1",
+        ] {
+            assert!(!public_ip(private.parse().unwrap()), "{private} counted as public");
+        }
+        for public in ["1.1.1.1", "93.184.216.34", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"] {
+            assert!(public_ip(public.parse().unwrap()), "{public} counted as private");
+        }
+    }
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        assert_eq!(backoff(1), Duration::from_secs(30));
+        assert_eq!(backoff(2), Duration::from_secs(60));
+        assert_eq!(backoff(4), Duration::from_secs(240));
+        assert_eq!(backoff(MAX_ATTEMPTS), Duration::from_secs(3600));
+        assert_eq!(backoff(u32::MAX), Duration::from_secs(3600));
+        let mut last = Duration::ZERO;
+        for a in 1..40 {
+            assert!(backoff(a) >= last);
+            last = backoff(a);
+        }
+    }
+
+    #[test]
+    fn slack_text_escapes_what_slack_reads_as_markup() {
+        let t = slack_text("Acme", "Checkout <down>", "Investigating", "A & B", "https://status.example.com/status/incidents/p1");
+        assert_eq!(
+            t,
+            "*[Acme] Checkout &lt;down&gt; — Investigating*\nA &amp; B\n<https://status.example.com/status/incidents/p1|View on the status page>"
+        );
+    }
+}

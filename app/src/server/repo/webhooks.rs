@@ -1,0 +1,101 @@
+//! Webhook subscriptions and their deliveries.
+
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, Row};
+
+use crate::domain::ids::EventId;
+use crate::server::time::{from_ms, to_ms as ms};
+
+pub async fn url_taken(conn: &mut AnyConnection, url: &str) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("SELECT 1 FROM webhook_subscriptions WHERE url = $1").bind(url.to_string()).fetch_optional(conn).await?.is_some())
+}
+
+pub async fn subscribe(conn: &mut AnyConnection, url: &str, token: &str, at: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("INSERT INTO webhook_subscriptions (url, token, created_at_ms) VALUES ($1, $2, $3) RETURNING id")
+        .bind(url.to_string())
+        .bind(token.to_string())
+        .bind(ms(at))
+        .fetch_one(conn)
+        .await?;
+    row.try_get(0)
+}
+
+/// Removes the subscription with this token (and its pending deliveries); false when none.
+pub async fn unsubscribe(conn: &mut AnyConnection, token: &str) -> Result<bool, sqlx::Error> {
+    let Some(row) = sqlx::query("SELECT id FROM webhook_subscriptions WHERE token = $1").bind(token.to_string()).fetch_optional(&mut *conn).await? else {
+        return Ok(false);
+    };
+    let id: i64 = row.try_get(0)?;
+    sqlx::query("DELETE FROM webhook_deliveries WHERE subscription_id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM webhook_subscriptions WHERE id = $1").bind(id).execute(conn).await?;
+    Ok(true)
+}
+
+/// One pending delivery for every subscription.
+pub async fn enqueue(conn: &mut AnyConnection, event: EventId, body: &str, at: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO webhook_deliveries (subscription_id, event_id, body, next_attempt_at_ms) SELECT id, $1, $2, $3 FROM webhook_subscriptions",
+    )
+    .bind(event.0)
+    .bind(body.to_string())
+    .bind(ms(at))
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub id: i64,
+    pub url: String,
+    pub token: String,
+    pub body: String,
+    pub attempts: u32,
+}
+
+/// Claims up to `limit` deliveries due at `now` until `lease_until` (call inside a write
+/// transaction, so no other replica claims the same ones).
+pub async fn claim_due(conn: &mut AnyConnection, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Due>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT d.id, s.url, s.token, d.body, d.attempts FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id \
+         WHERE d.state = 'pending' AND d.next_attempt_at_ms <= $1 ORDER BY d.next_attempt_at_ms, d.id LIMIT $2",
+    )
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = vec![];
+    for r in rows {
+        let id: i64 = r.try_get(0)?;
+        sqlx::query("UPDATE webhook_deliveries SET next_attempt_at_ms = $1 WHERE id = $2").bind(ms(lease_until)).bind(id).execute(&mut *conn).await?;
+        let attempts: i64 = r.try_get(4)?;
+        out.push(Due { id, url: r.try_get(1)?, token: r.try_get(2)?, body: r.try_get(3)?, attempts: attempts.max(0) as u32 });
+    }
+    Ok(out)
+}
+
+/// Records an attempt: delivered, to be retried at `retry_at`, or (with neither) given up.
+pub async fn record_attempt(
+    conn: &mut AnyConnection,
+    id: i64,
+    delivered: bool,
+    retry_at: Option<DateTime<Utc>>,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    let state = if delivered { "delivered" } else if retry_at.is_some() { "pending" } else { "failed" };
+    sqlx::query("UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, next_attempt_at_ms = $2, last_error = $3 WHERE id = $4")
+        .bind(state)
+        .bind(retry_at.map(ms).unwrap_or(0))
+        .bind(error.chars().take(500).collect::<String>())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// (state, attempts, last error, next attempt) of every delivery, oldest first (for tests
+/// and the admin screen).
+pub async fn deliveries(conn: &mut AnyConnection) -> Result<Vec<(String, i64, String, DateTime<Utc>)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT state, attempts, last_error, next_attempt_at_ms FROM webhook_deliveries ORDER BY id").fetch_all(conn).await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, from_ms(r.try_get(3)?)))).collect()
+}
