@@ -179,4 +179,37 @@ async fn last_good_page_while_database_down(b: Backend) {
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
-on_both_backends!(every_change_shows_at_once, gzip_when_asked, last_good_page_while_database_down);
+/// Two replicas on one database: a change made on one shows on the other's page within its
+/// refresh interval (public updates sooner, through the bridge on PostgreSQL).
+async fn replicas_converge(b: Backend) {
+    use app::server::db::{Db, DbConfig};
+    use app::server::state::AppState;
+    use leptos::prelude::LeptosOptions;
+    let url = app::server::testing::fresh_url(b).await;
+    let replica = |url: String| async move {
+        let db = Db::connect(&DbConfig::new(url)).await.unwrap();
+        db.migrate().await.unwrap();
+        AppState::new(LeptosOptions::builder().output_name("klaxon").build(), db).with_status_refresh(std::time::Duration::from_secs(1))
+    };
+    let (one, two) = (replica(url.clone()).await, replica(url).await);
+    let admin = app::server::testing::user(&one.db, "Ada", app::domain::user::AccountRole::Admin).await;
+    let bridge = (b == Backend::Postgres).then(|| tokio::spawn(app::server::bridge::run(two.db.clone(), two.hub.clone(), std::future::pending::<()>())));
+    assert_eq!(two.status.get().await.unwrap().page.overall.indicator, app::domain::status_page::Indicator::None);
+
+    let web = svc::create_component(&one, Some(&admin), ComponentInput { name: "Web".into(), ..Default::default() }).await.unwrap();
+    svc::set_component_status(&one, Some(&admin), web.id, ComponentStatus::MajorOutage).await.unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let page = two.status.get().await.unwrap();
+        if page.page.overall.indicator == app::domain::status_page::Indicator::Critical {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "the other replica never saw the outage");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    if let Some(bridge) = bridge {
+        bridge.abort();
+    }
+}
+
+on_both_backends!(every_change_shows_at_once, gzip_when_asked, last_good_page_while_database_down, replicas_converge);
