@@ -108,8 +108,13 @@ test('a responder posts a public update from the war room; customers see it, liv
   await page.getByTestId('incident-list').getByRole('link', { name: 'Checkout errors' }).click();
   await hydrated(page);
   const panel = page.getByTestId('public-update');
-  // the demo incident is on the public page already, under its public title
+  // the demo incident is on the public page already, under its public title, one click away
   await expect(panel.getByTestId('public-now')).toContainText('Checkout failures — Investigating');
+  const publicPath = await panel.getByTestId('public-link').getAttribute('href');
+  expect(publicPath).toMatch(/^\/status\/incidents\/p\d+$/);
+  const publicPage = await page.request.get(publicPath!);
+  expect(publicPage.status()).toBe(200);
+  expect(await publicPage.text()).toContain('Checkout failures');
   await expect(panel.getByLabel('Public title')).toHaveValue('Checkout failures');
   // the template names the components of the affected services, ticked already
   await expect(panel.getByLabel('Message')).toHaveValue(/We are investigating reports of problems with .*Web shop/);

@@ -92,6 +92,12 @@ pub fn latest_public(events: &[IncidentEvent]) -> Option<(DateTime<Utc>, super::
     })
 }
 
+/// Where the incident is on the public status page (`/status/incidents/p<first public
+/// update's event id>`, the same opaque id the page uses), once it has been made public.
+pub fn public_page_path(events: &[IncidentEvent]) -> Option<String> {
+    events.iter().find(|e| matches!(e.kind, EventKind::PublicUpdatePosted { .. })).map(|e| format!("/status/incidents/p{}", e.id))
+}
+
 /// The runbook steps already ticked on this incident.
 pub fn ticked(events: &[IncidentEvent]) -> Vec<(RunbookId, String)> {
     events
@@ -158,5 +164,22 @@ mod tests {
         let mut ev = live(9, EventKind::DataExposureFlagged, Status::Detected);
         ev.event.incident_id = IncidentId(8);
         assert!(!w.apply(ev));
+    }
+
+    #[test]
+    fn the_public_page_path_uses_the_first_public_update() {
+        use crate::domain::status_page::{Impact, PublicStatus, PublicUpdate};
+        let update = |status| EventKind::PublicUpdatePosted {
+            update: PublicUpdate { title: "T".into(), status, body: "B".into(), impact: Impact::Minor, components: vec![], previous: vec![] },
+        };
+        let note = EventKind::NoteAdded { body: "n".into() };
+        let events: Vec<IncidentEvent> = vec![live(3, note.clone(), Status::Detected).event];
+        assert_eq!(public_page_path(&events), None);
+        let events: Vec<IncidentEvent> =
+            [live(3, note, Status::Detected), live(8, update(PublicStatus::Investigating), Status::Detected), live(12, update(PublicStatus::Resolved), Status::Detected)]
+                .into_iter()
+                .map(|l| l.event)
+                .collect();
+        assert_eq!(public_page_path(&events).as_deref(), Some("/status/incidents/p8"));
     }
 }

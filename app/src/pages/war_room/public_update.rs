@@ -6,7 +6,7 @@ use crate::api::incidents::PostPublicUpdate;
 use crate::components::time::Time;
 use crate::domain::ids::ComponentId;
 use crate::domain::status_page::{ComponentStatus, Impact, PublicStatus, PublicUpdate};
-use crate::domain::war_room::{latest_public, WarRoom};
+use crate::domain::war_room::{latest_public, public_page_path, WarRoom};
 use crate::pages::gate::action_error;
 
 #[component]
@@ -60,6 +60,10 @@ pub fn PublicUpdatePanel(room: RwSignal<WarRoom>, can_work: bool) -> impl IntoVi
                         <p class="small">{u.body.clone()}</p>
                         <p class="muted small">"Posted " <Time t=at/></p>
                     }.into_any(),
+                }}
+                {move || match room.with(|r| public_page_path(&r.events)) {
+                    Some(path) => view! { <a href=path data-testid="public-link">"View it on the status page"</a> }.into_any(),
+                    None => view! { <a href="/status" data-testid="public-link">"Open the status page"</a> }.into_any(),
                 }}
             </div>
             {can_work.then(move || view! {
