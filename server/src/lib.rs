@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod errors;
 pub mod export;
 pub mod jobs;
+pub mod metrics;
 pub mod cached;
 pub mod rest;
 pub mod status_host;

@@ -47,6 +47,7 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
     // The public documents skip the session, CSRF and compression layers: they are the same
     // for everyone, served from memory, and compressed once per snapshot.
     let mut public = Router::new().route("/live/status", get(status_live::live));
+    crate::metrics::handle();
     for path in Doc::ALL.iter().map(|d| d.path()).chain(Doc::ALIASES.iter().map(|(p, _)| *p)) {
         public = public.route(path, get(rest::public::doc));
     }
@@ -61,6 +62,7 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
         .route("/status/subscriptions", post(rest::subscriptions::subscribe))
         .route("/status/unsubscribe", get(rest::subscriptions::confirm_unsubscribe).post(rest::subscriptions::unsubscribe))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::metrics::render))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -76,7 +78,9 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
         .layer(TraceLayer::new_for_http())
         .merge(live)
         .merge(public)
-        .layer(middleware::from_fn_with_state((state.clone(), HtmlCache::default()), status_html::serve));
+        .layer(middleware::from_fn_with_state((state.clone(), HtmlCache::default()), status_html::serve))
+        // outermost, so pages served from the cache are counted too
+        .layer(middleware::from_fn(crate::metrics::track));
     let router = match status_host.map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase()).filter(|h| !h.is_empty()) {
         Some(host) => router.layer(middleware::from_fn_with_state(status_host::StatusHost(host), status_host::serve)),
         None => router,

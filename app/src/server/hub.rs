@@ -105,6 +105,13 @@ impl Hub {
         let _ = rx.wait_for(|shut| *shut).await;
     }
 
+    /// How many live subscribers there are on all topics (a stream on an incident counts
+    /// once; the incident list's subscribers too).
+    pub fn total_subscribers(&self) -> usize {
+        let topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        topics.values().map(|t| t.receiver_count()).sum()
+    }
+
     /// How many subscribers a topic has (for tests and metrics).
     pub fn subscribers(&self, topic: Topic) -> usize {
         let topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
