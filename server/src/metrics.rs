@@ -31,15 +31,43 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
+thread_local! {
+    /// This thread's handles, by (method, route, status): the hot path then costs a hash
+    /// and two atomic updates, not a registry lookup with fresh label strings.
+    static HANDLES: std::cell::RefCell<std::collections::HashMap<u64, (metrics::Counter, metrics::Histogram)>> = Default::default();
+}
+
+fn key(method: &str, route: &str, status: u16) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (method, route, status).hash(&mut h);
+    h.finish()
+}
+
 /// Counts every request by method, route and status, and times it.
 pub async fn track(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "other".into());
-    let method = request.method().as_str().to_string();
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    // a closed set, so odd methods cannot grow the label set
+    let method = match request.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m,
+        _ => "other",
+    };
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("klaxon_http_requests_total", "method" => method, "route" => route.clone(), "status" => status).increment(1);
-    metrics::histogram!("klaxon_http_request_duration_seconds", "route" => route).record(started.elapsed().as_secs_f64());
+    let route = route.as_ref().map(|p| p.as_str()).unwrap_or("other");
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed().as_secs_f64();
+    HANDLES.with(|handles| {
+        let mut handles = handles.borrow_mut();
+        let (counter, histogram) = handles.entry(key(method, route, status)).or_insert_with(|| {
+            (
+                metrics::counter!("klaxon_http_requests_total", "method" => method, "route" => route.to_string(), "status" => status.to_string()),
+                metrics::histogram!("klaxon_http_request_duration_seconds", "route" => route.to_string()),
+            )
+        });
+        counter.increment(1);
+        histogram.record(elapsed);
+    });
     response
 }
 
