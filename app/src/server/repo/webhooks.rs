@@ -44,6 +44,12 @@ pub async fn enqueue(conn: &mut AnyConnection, event: EventId, body: &str, at: D
     Ok(r.rows_affected())
 }
 
+/// Whether any delivery is due at `now` (a read, so idle passes take no write lock).
+pub async fn any_due(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at_ms <= $1 LIMIT 1").bind(ms(now)).fetch_optional(conn).await?;
+    Ok(row.is_some())
+}
+
 #[derive(Debug, Clone)]
 pub struct Due {
     pub id: i64,

@@ -112,6 +112,12 @@ pub async fn enqueue(conn: &mut sqlx::AnyConnection, incident: IncidentId, event
 
 /// Sends the deliveries due at `at`; returns how many were delivered.
 pub async fn deliver_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
+    {
+        let mut conn = state.db.pool().acquire().await?;
+        if !repo::any_due(&mut conn, at).await? {
+            return Ok(0);
+        }
+    }
     let due = {
         let mut tx = state.db.begin().await?;
         let due = repo::claim_due(tx.conn(), at, at + LEASE, BATCH).await?;
