@@ -124,10 +124,11 @@ pub async fn deliver_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize
         tx.commit_quiet().await?;
         due
     };
-    let settings = if due.is_empty() { None } else { Some(state.status.get().await.map(|s| s.page.settings.clone()).unwrap_or_else(|_| empty_settings())) };
+    // where unsubscribe links point (relative when the page has no public address)
+    let base = state.status.get().await.map(|s| s.page.settings.public_url.trim_end_matches('/').to_string()).unwrap_or_default();
     let mut delivered = 0;
     for d in due {
-        let outcome = send(state, &d, settings.as_ref().unwrap_or(&empty_settings())).await;
+        let outcome = send(state, &d, &base).await;
         let attempts = d.attempts + 1;
         let (ok, retry_at, error) = match outcome {
             Ok(()) => (true, None, String::new()),
@@ -144,10 +145,6 @@ pub async fn deliver_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize
     Ok(delivered)
 }
 
-fn empty_settings() -> PageSettings {
-    PageSettings { name: String::new(), public_url: String::new(), logo_url: String::new(), time_zone: "UTC".into(), support_url: String::new() }
-}
-
 /// One attempt. The address is checked again (DNS may have changed since subscribing) and
 /// the connection goes to the very address checked; redirects are not followed.
 /// Makes ring the process's TLS provider (HTTP clients need one). Called at start-up and
@@ -156,12 +153,11 @@ pub fn install_tls() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-async fn send(state: &AppState, d: &repo::Due, settings: &PageSettings) -> Result<(), String> {
+async fn send(state: &AppState, d: &repo::Due, base: &str) -> Result<(), String> {
     install_tls();
     let target = parse_target(&d.url)?;
     let addrs = resolve(&target, state.webhooks.allow_private).await?;
     let mut body: serde_json::Value = serde_json::from_str(&d.body).map_err(|e| format!("unreadable message: {e}"))?;
-    let base = settings.public_url.trim_end_matches('/');
     body["meta"] = json!({
         "unsubscribe_token": d.token,
         "unsubscribe": format!("{base}/status/unsubscribe?token={}", d.token),
