@@ -107,7 +107,12 @@ async fn writes_survive_sigkill(backend: Backend) {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // kill mid-burst, once a fair number of writes have been acknowledged (how long that
+    // takes depends on the machine's load; the burst keeps going meanwhile)
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while acked.lock().unwrap().len() < 40 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     child.start_kill().unwrap(); // SIGKILL
     child.wait().await.unwrap();
     for w in writers {
