@@ -28,6 +28,9 @@ pub struct Config {
     /// `KLAXON_WEBHOOK_ALLOW_PRIVATE=1`: status-page webhooks may call private, loopback and
     /// link-local addresses (off by default, so Klaxon cannot be used to reach inside).
     pub webhook_allow_private: bool,
+    /// `KLAXON_LIVE_PING_SECS`: how often an idle live stream is sent a keep-alive comment;
+    /// default 15. Keep it under the idle timeout of every proxy in front of Klaxon.
+    pub live_ping: Duration,
 }
 
 impl Config {
@@ -47,6 +50,10 @@ impl Config {
             Some(v) => v.parse().map_err(|e| anyhow::anyhow!("KLAXON_STATUS_REFRESH_SECS={v:?}: {e}"))?,
             None => 10,
         };
+        let ping_secs: u64 = match var("KLAXON_LIVE_PING_SECS") {
+            Some(v) => v.parse().map_err(|e| anyhow::anyhow!("KLAXON_LIVE_PING_SECS={v:?}: {e}"))?,
+            None => 15,
+        };
         Ok(Config {
             database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/klaxon.db".into()),
             addr,
@@ -57,6 +64,7 @@ impl Config {
             status_refresh: Duration::from_secs(refresh_secs.max(1)),
             status_host: var("KLAXON_STATUS_HOST"),
             webhook_allow_private: var("KLAXON_WEBHOOK_ALLOW_PRIVATE").is_some_and(|v| v == "1" || v == "true"),
+            live_ping: Duration::from_secs(ping_secs.max(1)),
         })
     }
 }

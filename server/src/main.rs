@@ -139,6 +139,7 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
         tracing::warn!(site_root = %config.site_root.display(), "no pkg/klaxon.wasm under the site root: pages will not hydrate (build with scripts/build-site)");
     }
     let mut state = AppState::new(leptos_options(&config), db.clone()).with_status_refresh(config.status_refresh);
+    state.live_ping = config.live_ping;
     state.webhooks.allow_private = config.webhook_allow_private;
     let shutdown = CancellationToken::new();
     tokio::spawn(jobs::timers(state.clone(), config.timer_interval, shutdown.clone()));

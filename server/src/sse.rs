@@ -98,7 +98,7 @@ pub async fn live(
     };
     let hello = stream::once(async { Ok::<_, Infallible>(Bytes::from_static(b"retry: 2000\n: live\n\n")) });
     let watch = Watch { state: state.clone(), session_id, user };
-    let events = subscription(state.db.clone(), topic, rx, start, Some(watch)).map(|m| Ok::<_, Infallible>(m.frame.clone()));
+    let events = subscription(state.db.clone(), topic, rx, start, state.live_ping, Some(watch)).map(|m| Ok::<_, Infallible>(m.frame.clone()));
     let body = Body::from_stream(hello.chain(events));
     Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream")
@@ -110,7 +110,6 @@ pub async fn live(
 
 /// A comment line that keeps idle connections (and the proxies between) open.
 const PING: &[u8] = b": ping\n\n";
-const PING_EVERY: Duration = Duration::from_secs(15);
 
 /// Whose stream it is: checked again every `state.live_reauth`, so signing out or
 /// deactivating an account ends its streams.
@@ -129,7 +128,8 @@ struct Sub {
     resync: bool,
     /// One timer for the stream's whole life: pings, and the session check.
     tick: Pin<Box<tokio::time::Sleep>>,
-    tick_every: Duration,
+    ping_every: Duration,
+    ping_at: tokio::time::Instant,
     recheck_at: tokio::time::Instant,
     watch: Option<Watch>,
 }
@@ -150,7 +150,7 @@ fn incident_of(topic: Topic) -> Option<IncidentId> {
 /// The events of a topic after `after` (read from the database), then live ones, each once
 /// and in order. `rx` must have been subscribed before `after` was read.
 ///
-/// Idle subscribers are sent a ping comment every 15 s. The stream ends when the hub closes
+/// Idle subscribers are sent a ping comment every `ping`. The stream ends when the hub closes
 /// (shutdown) or, with a `watch`, when the session ends.
 ///
 /// Per event this does one broadcast receive and nothing else: no per-frame timers or
@@ -160,11 +160,11 @@ pub fn subscription(
     topic: Topic,
     rx: Receiver<Arc<LiveMessage>>,
     after: EventId,
+    ping: Duration,
     watch: Option<Watch>,
 ) -> impl Stream<Item = Arc<LiveMessage>> {
-    let reauth = watch.as_ref().map(|w| w.state.live_reauth).unwrap_or(PING_EVERY);
-    let tick_every = reauth.min(PING_EVERY);
     let now = tokio::time::Instant::now();
+    let recheck_at = now + watch.as_ref().map(|w| w.state.live_reauth).unwrap_or(ping);
     let sub = Sub {
         db,
         topic,
@@ -172,9 +172,10 @@ pub fn subscription(
         queue: VecDeque::new(),
         last: after,
         resync: true,
-        tick: Box::pin(tokio::time::sleep_until(now + tick_every)),
-        tick_every,
-        recheck_at: now + reauth,
+        tick: Box::pin(tokio::time::sleep_until((now + ping).min(recheck_at))),
+        ping_every: ping,
+        ping_at: now + ping,
+        recheck_at,
         watch,
     };
     stream::unfold(sub, |mut s| async move {
@@ -183,7 +184,8 @@ pub fn subscription(
                 return Some((item, s));
             }
             if s.resync {
-                let batch = match backlog(&s.db, s.topic, s.last).await {
+                // boxed: the steady state (waiting on the hub) stays small per subscriber
+                let batch = match Box::pin(backlog(&s.db, s.topic, s.last)).await {
                     Ok(b) => b,
                     Err(e) => {
                         tracing::warn!(error = %e, "live replay failed; closing the stream so the client reconnects");
@@ -204,15 +206,23 @@ pub fn subscription(
                 r = s.rx.recv() => r,
                 _ = s.tick.as_mut() => {
                     let now = tokio::time::Instant::now();
-                    s.tick.as_mut().reset(now + s.tick_every);
                     if let Some(w) = &s.watch {
                         if now >= s.recheck_at {
                             s.recheck_at = now + w.state.live_reauth;
                             // a database that does not answer keeps the stream; it asks again later
-                            if let Ok(false) = session_live(&w.state.db, &w.session_id, w.user).await {
+                            if let Ok(false) = Box::pin(session_live(&w.state.db, &w.session_id, w.user)).await {
                                 return None;
                             }
                         }
+                    }
+                    let ping_due = now >= s.ping_at;
+                    if ping_due {
+                        s.ping_at = now + s.ping_every;
+                    }
+                    let next = if s.watch.is_some() { s.ping_at.min(s.recheck_at) } else { s.ping_at };
+                    s.tick.as_mut().reset(next);
+                    if !ping_due {
+                        continue;
                     }
                     let ping = Arc::new(LiveMessage { id: s.last, prev: s.last, json: "".into(), frame: Bytes::from_static(PING) });
                     return Some((ping, s));
@@ -273,7 +283,7 @@ mod tests {
         let i = svc::declare(&state, Some(&u), input).await.unwrap();
         let topic = Topic::Incident(i.id);
         let rx = state.hub.subscribe(topic);
-        let stream = subscription(state.db.clone(), topic, rx, newest(&state.db, topic).await.unwrap(), None);
+        let stream = subscription(state.db.clone(), topic, rx, newest(&state.db, topic).await.unwrap(), state.live_ping, None);
         let n = CHANNEL_CAPACITY + 100;
         for k in 0..n {
             svc::add_note(&state, Some(&u), i.id, NoteKind::Note, &format!("n{k}")).await.unwrap();
@@ -301,7 +311,7 @@ mod tests {
         let i = svc::declare(&state, Some(&u), input).await.unwrap();
         for topic in [Topic::Incident(i.id), Topic::Incidents] {
             let rx = state.hub.subscribe(topic);
-            let mut stream = Box::pin(subscription(state.db.clone(), topic, rx, newest(&state.db, topic).await.unwrap(), None));
+            let mut stream = Box::pin(subscription(state.db.clone(), topic, rx, newest(&state.db, topic).await.unwrap(), state.live_ping, None));
             // "another replica" appends an event straight to the log
             let mut tx = state.db.begin().await.unwrap();
             repo::append(tx.conn(), i.id, chrono::Utc::now(), None, EventKind::NoteAdded { body: format!("elsewhere {topic:?}") }).await.unwrap();

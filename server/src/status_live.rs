@@ -17,16 +17,15 @@ use futures::stream::{self, StreamExt};
 use std::sync::Arc;
 use tokio::sync::watch;
 
-const PING_EVERY: Duration = Duration::from_secs(15);
-
 struct Listener {
     rx: watch::Receiver<Option<Arc<Snapshot>>>,
     sent: u64,
     hub: Hub,
+    ping: Duration,
 }
 
 pub async fn live(State(state): State<AppState>) -> Response {
-    let listener = Listener { rx: state.status.watch(), sent: 0, hub: state.hub.clone() };
+    let listener = Listener { rx: state.status.watch(), sent: 0, hub: state.hub.clone(), ping: state.live_ping };
     let hello = stream::once(async { Ok::<_, Infallible>(Bytes::from_static(b"retry: 3000\n: live\n\n")) });
     let updates = stream::unfold(listener, |mut l| async move {
         loop {
@@ -37,7 +36,7 @@ pub async fn live(State(state): State<AppState>) -> Response {
             }
             tokio::select! {
                 changed = l.rx.changed() => if changed.is_err() { return None },
-                _ = tokio::time::sleep(PING_EVERY) => return Some((Ok(Bytes::from_static(b": ping\n\n")), l)),
+                _ = tokio::time::sleep(l.ping) => return Some((Ok(Bytes::from_static(b": ping\n\n")), l)),
                 _ = l.hub.closed() => return None,
             }
         }

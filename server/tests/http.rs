@@ -266,6 +266,37 @@ async fn signing_out_ends_open_live_streams(b: Backend) {
     assert!(ended.is_ok(), "the stream must end once its session is gone");
 }
 
+/// Everything a stream sends within `within`, as text.
+async fn read_for(resp: reqwest::Response, within: Duration) -> String {
+    let mut text = String::new();
+    let mut stream = resp.bytes_stream();
+    let _ = tokio::time::timeout(within, async {
+        while let Some(Ok(chunk)) = stream.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    text
+}
+
+/// Idle streams get a keep-alive comment every `live_ping`, and only then: the session
+/// checks in between (every second here) send nothing.
+async fn idle_streams_are_pinged_at_the_configured_interval(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.live_ping = Duration::from_millis(700)).await;
+    let c = app.client(Some(&app.viewer)).await;
+    let internal = c.get(app.url("/live/incidents")).send().await.unwrap();
+    let public = c.get(app.url("/live/status")).send().await.unwrap();
+    let (internal, public) = tokio::join!(read_for(internal, Duration::from_millis(2500)), read_for(public, Duration::from_millis(2500)));
+    for text in [internal, public] {
+        let pings = text.matches(": ping\n\n").count();
+        assert!((2..=4).contains(&pings), "{pings} pings in 2.5 s: {text:?}");
+    }
+    let app = TestApp::start_with(b, |s| s.live_ping = Duration::from_secs(60)).await;
+    let c = app.client(Some(&app.viewer)).await;
+    let text = read_for(c.get(app.url("/live/incidents")).send().await.unwrap(), Duration::from_millis(2500)).await;
+    assert!(text.starts_with("retry: 2000\n: live\n\n") && !text.contains("ping"), "{text:?}");
+}
+
 async fn session_cookie_is_http_only_lax_and_secure_over_https(b: Backend) {
     let app = TestApp::start(b).await;
     let sign_in = |proto: Option<&'static str>| {
@@ -304,6 +335,7 @@ on_both_backends!(
     live_stream_refuses_bad_requests,
     shutdown_ends_live_streams,
     signing_out_ends_open_live_streams,
+    idle_streams_are_pinged_at_the_configured_interval,
     session_cookie_is_http_only_lax_and_secure_over_https,
     health_and_readiness,
 );

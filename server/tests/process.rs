@@ -37,8 +37,12 @@ fn command(db_url: &str, port: u16) -> Command {
 }
 
 async fn start(db_url: &str, port: u16) -> Child {
+    start_with(db_url, port, &[]).await
+}
+
+async fn start_with(db_url: &str, port: u16, env: &[(&str, &str)]) -> Child {
     app::server::services::webhooks::install_tls();
-    let mut child = command(db_url, port).arg("serve").spawn().expect("spawn klaxon");
+    let mut child = command(db_url, port).envs(env.iter().copied()).arg("serve").spawn().expect("spawn klaxon");
     let client = reqwest::Client::new();
     for _ in 0..200 {
         if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await {
@@ -162,7 +166,7 @@ async fn sigterm_ends_live_streams_and_exits(backend: Backend) {
     }
     assert!(add.wait().await.unwrap().success());
     let port = free_port();
-    let mut child = start(&db_url, port).await;
+    let mut child = start_with(&db_url, port, &[("KLAXON_LIVE_PING_SECS", "1")]).await;
     let c = signed_in(port).await;
     let streams: Vec<_> = futures::future::join_all((0..3).map(|_| c.get(format!("http://127.0.0.1:{port}/live/incidents")).send())).await;
     let mut bodies = vec![];
@@ -171,6 +175,18 @@ async fn sigterm_ends_live_streams_and_exits(backend: Backend) {
         assert_eq!(s.status(), 200);
         bodies.push(s.bytes_stream());
     }
+    // KLAXON_LIVE_PING_SECS reaches the streams: a keep-alive within two seconds
+    let mut seen = String::new();
+    let pinged = tokio::time::timeout(Duration::from_secs(3), async {
+        while let Some(Ok(chunk)) = bodies[0].next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains(": ping") {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(pinged.is_ok(), "no keep-alive: {seen:?}");
     let pid = child.id().unwrap().to_string();
     let started = std::time::Instant::now();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().await.unwrap().success());

@@ -17,6 +17,9 @@ pub struct AppState {
     pub limiter: LoginLimiter,
     /// How often an open live stream checks that its session is still valid.
     pub live_reauth: std::time::Duration,
+    /// How often an idle live stream is sent a keep-alive comment.
+    #[from_ref(skip)]
+    pub live_ping: std::time::Duration,
     /// The public status page, served from memory.
     pub status: StatusSnapshots,
     pub webhooks: Webhooks,
@@ -44,7 +47,7 @@ impl AppState {
         let _ = crate::server::password::dummy_hash();
         let hub = Hub::new();
         let status = StatusSnapshots::new(db.clone(), hub.clone(), std::time::Duration::from_secs(10));
-        AppState { leptos_options, db, hub, limiter: LoginLimiter::default(), live_reauth: std::time::Duration::from_secs(60), status, webhooks: Webhooks::default() }
+        AppState { leptos_options, db, hub, limiter: LoginLimiter::default(), live_reauth: std::time::Duration::from_secs(60), live_ping: std::time::Duration::from_secs(15), status, webhooks: Webhooks::default() }
     }
 
     /// How often the public snapshot is rebuilt even when nothing here changed it.
