@@ -98,6 +98,15 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => AppError::not_found("Not found."),
+            // only while shutting down: nothing is wrong
+            sqlx::Error::PoolClosed => {
+                tracing::debug!("database pool closed");
+                AppError::unavailable("Klaxon is shutting down; try again in a moment.")
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => {
+                tracing::warn!(error = %e, "the database did not answer");
+                AppError::unavailable("The database did not answer; try again in a moment.")
+            }
             _ => {
                 tracing::error!(error = %e, "database error");
                 AppError::internal()
@@ -107,3 +116,21 @@ impl From<sqlx::Error> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_errors_map_to_what_the_caller_can_do() {
+        assert_eq!(AppError::from(sqlx::Error::RowNotFound).status_code(), 404);
+        // shutting down or a database that does not answer: try again, not a bug
+        assert_eq!(AppError::from(sqlx::Error::PoolClosed).status_code(), 503);
+        assert_eq!(AppError::from(sqlx::Error::PoolTimedOut).status_code(), 503);
+        let io = sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused"));
+        assert_eq!(AppError::from(io).status_code(), 503);
+        let other = AppError::from(sqlx::Error::Protocol("garbled".into()));
+        assert_eq!(other.status_code(), 500);
+        assert!(!other.message.contains("garbled"), "internals are logged, not shown");
+    }
+}

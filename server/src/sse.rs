@@ -43,6 +43,7 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
         StatusCode::FORBIDDEN => "Forbidden",
         StatusCode::NOT_FOUND => "NotFound",
         StatusCode::BAD_REQUEST => "BadRequest",
+        StatusCode::SERVICE_UNAVAILABLE => "Unavailable",
         _ => "Internal",
     };
     (status, Json(serde_json::json!({ "kind": kind, "message": message.into() }))).into_response()
@@ -57,7 +58,7 @@ pub async fn live(
 ) -> Response {
     let user = match current_user(&state.db, &session).await {
         Ok(u) => u,
-        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "Cannot read the session."),
+        Err(e) => return error(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.message),
     };
     let user = match require(user.as_ref(), Permission::ReadInternal) {
         Ok(u) => u.id,
@@ -74,7 +75,7 @@ pub async fn live(
             Ok(mut conn) => match incidents::get(&mut conn, id).await {
                 Ok(Some(_)) => {}
                 Ok(None) => return error(StatusCode::NOT_FOUND, format!("There is no incident {id}.")),
-                Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "The database did not answer."),
+                Err(_) => return error(StatusCode::SERVICE_UNAVAILABLE, "The database did not answer."),
             },
             Err(_) => return error(StatusCode::SERVICE_UNAVAILABLE, "The database did not answer."),
         }
