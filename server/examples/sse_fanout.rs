@@ -185,6 +185,19 @@ fn main() {
     let rss_after = rss_kib(pid);
     let per_sub = (rss_after.saturating_sub(rss_before)) as f64 / (n + stalled) as f64;
 
+    // fill the connections of the subscribers that do not read: eight 4 KB notes, more than
+    // their receive buffers and the server's first send buffers hold (the others drop them)
+    let mut warm_up_bytes = 0;
+    for k in 0..8 {
+        let body = format!("warm-up {k} {}", "w".repeat(4000));
+        warm_up_bytes += body.len();
+        let r = rt
+            .block_on(http.post(format!("{base}/api/incidents/note")).form(&[("id", incident.to_string()), ("kind", "note".into()), ("body", body)]).send())
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+    std::thread::sleep(Duration::from_millis(500));
+
     let mut buf = vec![0u8; 64 * 1024];
     let mut pending: Vec<Vec<u8>> = vec![vec![]; n];
     let mut all = vec![];
@@ -243,9 +256,25 @@ fn main() {
         all.extend(d);
     }
     all.sort();
+    // what the subscribers that do not read hold: far less than was sent to them means their
+    // connections are full and the server's writes to them are waiting
+    let held: Vec<usize> = not_reading
+        .iter()
+        .map(|s| {
+            let mut queued: libc::c_int = 0;
+            // SAFETY: FIONREAD writes one c_int for a valid socket
+            unsafe { libc::ioctl(s.as_raw_fd(), libc::FIONREAD, &mut queued) };
+            queued.max(0) as usize
+        })
+        .collect();
     let stuck = not_reading.iter().filter(|s| s.peer_addr().is_ok()).count();
     println!(
-        "subscribers {n} (+{stalled} not reading, {stuck} of them still connected)  connected in {:.1} s  server RSS {:.1} MiB -> {:.1} MiB  = {:.1} KiB per subscriber",
+        "not reading: {stuck} of {stalled} still connected, each holding at most {:.1} KiB of the {:.1} KiB of notes sent to it",
+        held.iter().max().copied().unwrap_or(0) as f64 / 1024.0,
+        (warm_up_bytes + rounds * note_bytes) as f64 / 1024.0
+    );
+    println!(
+        "subscribers {n} (+{stalled} not reading)  connected in {:.1} s  server RSS {:.1} MiB -> {:.1} MiB  = {:.1} KiB per subscriber",
         connect_time.as_secs_f64(),
         rss_before as f64 / 1024.0,
         rss_after as f64 / 1024.0,
