@@ -115,6 +115,16 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// The JSON body every Klaxon endpoint answers an error with (`{"kind", "message"}`), under
+/// the error's status.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status = axum::http::StatusCode::from_u16(self.status_code()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(self)).into_response()
+    }
+}
+
 pub type AppResult<T> = Result<T, AppError>;
 
 #[cfg(all(test, feature = "ssr"))]

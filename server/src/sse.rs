@@ -13,6 +13,7 @@ use std::time::Duration;
 use app::domain::event::{parse_last_event_id, IncidentEvent, LiveEvent, Topic};
 use app::domain::ids::{EventId, IncidentId, UserId};
 use app::domain::user::Permission;
+use app::error::AppError;
 use app::server::authz::{current_user, require, session_live};
 use app::server::db::{Db, DbError};
 use app::server::hub::LiveMessage;
@@ -20,9 +21,8 @@ use app::server::repo::{events, incidents};
 use app::server::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use futures::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
@@ -37,17 +37,7 @@ pub struct LiveQuery {
     after: Option<String>,
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    let kind = match status {
-        StatusCode::UNAUTHORIZED => "Unauthorized",
-        StatusCode::FORBIDDEN => "Forbidden",
-        StatusCode::NOT_FOUND => "NotFound",
-        StatusCode::BAD_REQUEST => "BadRequest",
-        StatusCode::SERVICE_UNAVAILABLE => "Unavailable",
-        _ => "Internal",
-    };
-    (status, Json(serde_json::json!({ "kind": kind, "message": message.into() }))).into_response()
-}
+const DB_DOWN: &str = "The database did not answer.";
 
 pub async fn live(
     State(state): State<AppState>,
@@ -56,35 +46,22 @@ pub async fn live(
     Query(query): Query<LiveQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let user = match current_user(&state.db, &session).await {
-        Ok(u) => u,
-        Err(e) => return error(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.message),
-    };
-    let user = match require(user.as_ref(), Permission::ReadInternal) {
-        Ok(u) => u.id,
-        Err(e) => return error(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::FORBIDDEN), e.message),
-    };
-    let Some(session_id) = session.id().map(|id| id.to_string()) else {
-        return error(StatusCode::UNAUTHORIZED, "Please sign in.");
-    };
-    let Some(topic) = Topic::parse(&topic) else {
-        return error(StatusCode::NOT_FOUND, format!("There is no live topic {topic:?}."));
-    };
+    open(state, session, topic, query, headers).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn open(state: AppState, session: Session, topic: String, query: LiveQuery, headers: HeaderMap) -> Result<Response, AppError> {
+    let user = current_user(&state.db, &session).await?;
+    let user = require(user.as_ref(), Permission::ReadInternal)?.id;
+    let session_id = session.id().map(|id| id.to_string()).ok_or_else(AppError::unauthorized)?;
+    let topic = Topic::parse(&topic).ok_or_else(|| AppError::not_found(format!("There is no live topic {topic:?}.")))?;
     if let Topic::Incident(id) = topic {
-        match state.db.pool().acquire().await {
-            Ok(mut conn) => match incidents::get(&mut conn, id).await {
-                Ok(Some(_)) => {}
-                Ok(None) => return error(StatusCode::NOT_FOUND, format!("There is no incident {id}.")),
-                Err(_) => return error(StatusCode::SERVICE_UNAVAILABLE, "The database did not answer."),
-            },
-            Err(_) => return error(StatusCode::SERVICE_UNAVAILABLE, "The database did not answer."),
+        let mut conn = state.db.pool().acquire().await.map_err(|_| AppError::unavailable(DB_DOWN))?;
+        if incidents::get(&mut conn, id).await.map_err(|_| AppError::unavailable(DB_DOWN))?.is_none() {
+            return Err(AppError::not_found(format!("There is no incident {id}.")));
         }
     }
     let resume = match headers.get("last-event-id").map(|v| v.to_str().unwrap_or("\u{fffd}")).or(query.after.as_deref()) {
-        Some(raw) => match parse_last_event_id(raw) {
-            Ok(id) => Some(id),
-            Err(m) => return error(StatusCode::BAD_REQUEST, m),
-        },
+        Some(raw) => Some(parse_last_event_id(raw).map_err(AppError::bad_request)?),
         None => None,
     };
     // Subscribe before reading the backlog, so nothing falls between the two.
@@ -92,25 +69,21 @@ pub async fn live(
     let start = match resume {
         Some(id) => id,
         // a new subscriber wants what happens from now on
-        None => match newest(&state.db, topic).await {
-            Ok(id) => id,
-            Err(_) => return error(StatusCode::SERVICE_UNAVAILABLE, "The database did not answer."),
-        },
+        None => newest(&state.db, topic).await.map_err(|_| AppError::unavailable(DB_DOWN))?,
     };
     let hello = stream::once(async { Ok::<_, Infallible>(Bytes::from_static(b"retry: 2000\n: live\n\n")) });
     let watch = Watch { state: state.clone(), session_id, user };
     let events = subscription(state.db.clone(), topic, rx, start, state.live_ping, Some(watch)).map(|m| Ok::<_, Infallible>(m.frame.clone()));
-    let body = Body::from_stream(hello.chain(events));
     Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream")
         .header(header::CACHE_CONTROL, "no-cache")
         .header("x-accel-buffering", "no")
-        .body(body)
-        .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "Cannot start the stream."))
+        .body(Body::from_stream(hello.chain(events)))
+        .map_err(|_| AppError::new(app::error::ErrorKind::Internal, "Cannot start the stream."))
 }
 
 /// A comment line that keeps idle connections (and the proxies between) open.
-const PING: &[u8] = b": ping\n\n";
+pub const PING: &[u8] = b": ping\n\n";
 
 /// Whose stream it is: checked again every `state.live_reauth`, so signing out or
 /// deactivating an account ends its streams.
@@ -131,7 +104,8 @@ struct Sub {
     tick: Pin<Box<tokio::time::Sleep>>,
     ping_every: Duration,
     ping_at: tokio::time::Instant,
-    recheck_at: tokio::time::Instant,
+    /// When the session is next checked (streams with a `watch` only).
+    recheck_at: Option<tokio::time::Instant>,
     watch: Option<Watch>,
 }
 
@@ -165,7 +139,7 @@ pub fn subscription(
     watch: Option<Watch>,
 ) -> impl Stream<Item = Arc<LiveMessage>> {
     let now = tokio::time::Instant::now();
-    let recheck_at = now + watch.as_ref().map(|w| w.state.live_reauth).unwrap_or(ping);
+    let recheck_at = watch.as_ref().map(|w| now + w.state.live_reauth);
     let sub = Sub {
         db,
         topic,
@@ -173,7 +147,7 @@ pub fn subscription(
         queue: VecDeque::new(),
         last: after,
         resync: true,
-        tick: Box::pin(tokio::time::sleep_until((now + ping).min(recheck_at))),
+        tick: Box::pin(tokio::time::sleep_until(next_tick(now + ping, recheck_at))),
         ping_every: ping,
         ping_at: now + ping,
         recheck_at,
@@ -207,9 +181,9 @@ pub fn subscription(
                 r = s.rx.recv() => r,
                 _ = s.tick.as_mut() => {
                     let now = tokio::time::Instant::now();
-                    if let Some(w) = &s.watch {
-                        if now >= s.recheck_at {
-                            s.recheck_at = now + w.state.live_reauth;
+                    if let (Some(w), Some(at)) = (&s.watch, s.recheck_at) {
+                        if now >= at {
+                            s.recheck_at = Some(now + w.state.live_reauth);
                             // a database that does not answer keeps the stream; it asks again later
                             if let Ok(false) = Box::pin(session_live(&w.state.db, &w.session_id, w.user)).await {
                                 return None;
@@ -220,8 +194,7 @@ pub fn subscription(
                     if ping_due {
                         s.ping_at = now + s.ping_every;
                     }
-                    let next = if s.watch.is_some() { s.ping_at.min(s.recheck_at) } else { s.ping_at };
-                    s.tick.as_mut().reset(next);
+                    s.tick.as_mut().reset(next_tick(s.ping_at, s.recheck_at));
                     if !ping_due {
                         continue;
                     }
@@ -242,6 +215,11 @@ pub fn subscription(
             }
         }
     })
+}
+
+/// The stream's timer wakes it for whichever comes first: a ping or a session check.
+fn next_tick(ping_at: tokio::time::Instant, recheck_at: Option<tokio::time::Instant>) -> tokio::time::Instant {
+    recheck_at.map_or(ping_at, |r| r.min(ping_at))
 }
 
 /// The events after `after` on a topic, as (id, JSON) pairs, each with its incident as it

@@ -36,7 +36,7 @@ pub async fn live(State(state): State<AppState>) -> Response {
             }
             tokio::select! {
                 changed = l.rx.changed() => if changed.is_err() { return None },
-                _ = tokio::time::sleep(l.ping) => return Some((Ok(Bytes::from_static(b": ping\n\n")), l)),
+                _ = tokio::time::sleep(l.ping) => return Some((Ok(Bytes::from_static(crate::sse::PING)), l)),
                 _ = l.hub.closed() => return None,
             }
         }

@@ -53,12 +53,11 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 }
 
 fn failure(e: AppError, json: bool) -> Response {
-    let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
     if json {
-        (status, Json(serde_json::json!({ "kind": format!("{:?}", e.kind), "message": e.message }))).into_response()
-    } else {
-        page(status, "That did not work", &format!("<p role=\"alert\">{}</p>", escape(&e.message)))
+        return e.into_response();
     }
+    let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
+    page(status, "That did not work", &format!("<p role=\"alert\">{}</p>", escape(&e.message)))
 }
 
 pub async fn subscribe(State(state): State<AppState>, ConnectInfo(client): ConnectInfo<SocketAddr>, request: Request) -> Response {
