@@ -13,6 +13,7 @@ use crate::pages::status::StatusPage;
 use crate::pages::status_history::StatusHistoryPage;
 use crate::pages::status_incident::StatusIncidentPage;
 use crate::pages::status_admin::StatusAdminPage;
+use crate::pages::status_webhooks::StatusWebhooksPage;
 use crate::pages::war_room::WarRoomPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -57,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/status/history") view=StatusHistoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/status/incidents/:id") view=StatusIncidentPage ssr=SsrMode::Async/>
                 <Route path=path!("/status-page") view=StatusAdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/status-page/webhooks") view=StatusWebhooksPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -1,23 +1,35 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, Page } from '@playwright/test';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { BEN, hydrated, signIn } from './helpers';
+import { ADA, BEN, hydrated, signIn } from './helpers';
 
-// A webhook receiver on loopback (the test server allows private targets).
-function receiver(): Promise<{ url: string; bodies: any[]; close: () => void }> {
+// A webhook receiver on loopback (the test server allows private targets) that answers
+// `status` to every delivery.
+function receiver(status = 200): Promise<{ url: string; bodies: any[]; close: () => void }> {
   const bodies: any[] = [];
   const server = http.createServer((req, res) => {
     let data = '';
     req.on('data', (c) => (data += c));
     req.on('end', () => {
       try { bodies.push(JSON.parse(data)); } catch { bodies.push({ unreadable: data }); }
-      res.writeHead(200).end('ok');
+      res.writeHead(status).end('ok');
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
     const { port } = server.address() as AddressInfo;
     resolve({ url: `http://127.0.0.1:${port}/hook`, bodies, close: () => server.close() });
   }));
+}
+
+async function postPublicUpdate(page: Page, message: string) {
+  await page.goto('/incidents');
+  await page.getByTestId('incident-list').getByRole('link', { name: 'Checkout errors' }).click();
+  await hydrated(page);
+  const panel = page.getByTestId('public-update');
+  await panel.getByLabel('Update status').selectOption('identified');
+  await panel.getByLabel('Message').fill(message);
+  await panel.getByRole('button', { name: 'Post public update' }).click();
+  await expect(panel.getByTestId('public-now')).toContainText(message);
 }
 
 test('a customer subscribes a webhook on the status page and receives the next public update', async ({ browser }) => {
@@ -34,13 +46,8 @@ test('a customer subscribes a webhook on the status page and receives the next p
 
   const page = await (await browser.newContext()).newPage();
   await signIn(page, BEN, '/incidents');
-  await page.getByTestId('incident-list').getByRole('link', { name: 'Checkout errors' }).click();
-  await hydrated(page);
-  const panel = page.getByTestId('public-update');
-  await panel.getByLabel('Update status').selectOption('identified');
-  await panel.getByLabel('Message').fill('The payment provider is failing some requests; we are switching providers.');
-  await panel.getByRole('button', { name: 'Post public update' }).click();
-  await expect(panel.getByTestId('public-now')).toContainText('Identified');
+  await postPublicUpdate(page, 'The payment provider is failing some requests; we are switching providers.');
+  await expect(page.getByTestId('public-now')).toContainText('Identified');
 
   await expect.poll(() => hook.bodies.length, { timeout: 15_000 }).toBeGreaterThan(0);
   const body = hook.bodies[0];
@@ -53,6 +60,45 @@ test('a customer subscribes a webhook on the status page and receives the next p
   await customer.goto(body.meta.unsubscribe.replace(/^https?:\/\/[^/]+/, ''));
   await customer.getByRole('button', { name: 'Stop sending updates to this webhook' }).click();
   await expect(customer.getByRole('heading', { level: 1 })).toHaveText('Unsubscribed');
+  hook.close();
+});
+
+test('an admin sees a receiver that keeps failing and removes its subscription', async ({ browser }) => {
+  const hook = await receiver(503);
+  const customer = await (await browser.newContext()).newPage();
+  const r = await customer.request.post('/status/subscriptions', { data: { url: hook.url } });
+  expect(r.status()).toBe(201);
+
+  const responder = await (await browser.newContext()).newPage();
+  await signIn(responder, BEN, '/incidents');
+  await postPublicUpdate(responder, 'A second payment provider is taking over.');
+  await expect.poll(() => hook.bodies.length, { timeout: 15_000 }).toBeGreaterThan(0);
+  // the screen is for admins only
+  await responder.goto('/status-page/webhooks');
+  await expect(responder.getByRole('heading', { level: 1 })).toHaveText('Not allowed');
+
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, ADA, '/status-page');
+  await admin.getByRole('link', { name: 'Webhook subscriptions' }).click();
+  await expect(admin).toHaveURL(/\/status-page\/webhooks$/);
+  await hydrated(admin);
+  const port = new URL(hook.url).port;
+  const row = admin.getByTestId('webhooks').locator('tr', { hasText: `http://127.0.0.1:${port}/…hook` });
+  await expect(row).toHaveCount(1);
+  await expect(row.getByTestId('waiting')).toHaveText('1');
+  await expect(row.getByTestId('delivered')).toHaveText('0');
+  await expect(row.getByTestId('last-error')).toHaveText('answered 503 Service Unavailable');
+  await expect(row).toHaveClass(/troubled/);
+
+  await row.getByRole('button', { name: `Remove http://127.0.0.1:${port}/…hook` }).click();
+  await expect(row).toHaveCount(0);
+  await admin.reload();
+  await expect(admin.getByText('Nobody has subscribed a webhook yet.')).toBeVisible();
+  // nothing more is sent to it
+  const sent = hook.bodies.length;
+  await postPublicUpdate(responder, 'The second provider is handling all payments.');
+  await admin.waitForTimeout(2_500);
+  expect(hook.bodies.length).toBe(sent);
   hook.close();
 });
 

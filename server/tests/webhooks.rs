@@ -1,9 +1,11 @@
 //! Webhook subscriptions: subscribe, deliveries with the Slack-compatible text and the
-//! unsubscribe token, retries with backoff, giving up, unsubscribing; and the guards:
+//! unsubscribe token, retries with backoff (longer when a receiver asks with `Retry-After`),
+//! giving up, unsubscribing (also when a receiver answers 410 Gone); and the guards:
 //! address checks (no private network), checks again at delivery, rate limits.
 
 mod common;
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use app::domain::incident::{DeclareInput, Severity};
@@ -15,15 +17,18 @@ use app::server::repo::webhooks as repo;
 use app::server::services::incidents as incidents_svc;
 use app::server::services::webhooks::deliver_due;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use chrono::{Duration, Utc};
 use common::TestApp;
 use serde_json::{json, Value};
 
-/// A receiver on loopback: answers `fail_first` requests with 500, then 200; keeps bodies.
+/// A receiver on loopback: answers what `script` holds first (a status and maybe a
+/// `Retry-After`), then `fail_first` requests with 500, then 200; keeps bodies.
 #[derive(Clone, Default)]
 struct Receiver {
     bodies: Arc<Mutex<Vec<Value>>>,
     fail_first: Arc<Mutex<usize>>,
+    script: Arc<Mutex<VecDeque<(StatusCode, Option<&'static str>)>>>,
 }
 
 async fn receiver(fail_first: usize) -> (String, Receiver) {
@@ -35,12 +40,18 @@ async fn receiver(fail_first: usize) -> (String, Receiver) {
             let state = state.clone();
             async move {
                 state.bodies.lock().unwrap().push(body);
+                if let Some((status, retry_after)) = state.script.lock().unwrap().pop_front() {
+                    return match retry_after {
+                        Some(v) => (status, [(axum::http::header::RETRY_AFTER, v)]).into_response(),
+                        None => status.into_response(),
+                    };
+                }
                 let mut fail = state.fail_first.lock().unwrap();
                 if *fail > 0 {
                     *fail -= 1;
-                    StatusCode::INTERNAL_SERVER_ERROR
+                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
                 } else {
-                    StatusCode::OK
+                    StatusCode::OK.into_response()
                 }
             }
         }),
@@ -135,6 +146,107 @@ async fn a_dead_receiver_is_given_up_on(b: Backend) {
     assert_eq!(hook.bodies.lock().unwrap().len(), MAX_ATTEMPTS as usize);
 }
 
+/// A receiver that asks for a pause (429 with `Retry-After`) is left alone that long, and
+/// one that answers 410 Gone loses its subscription; the other receivers are unaffected.
+async fn retry_after_is_honoured_and_gone_unsubscribes(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.webhooks.allow_private = true).await;
+    let (busy_url, busy) = receiver(0).await;
+    busy.script.lock().unwrap().push_back((StatusCode::TOO_MANY_REQUESTS, Some("600")));
+    let (gone_url, gone) = receiver(0).await;
+    gone.script.lock().unwrap().push_back((StatusCode::GONE, None));
+    assert_eq!(subscribe(&app, &busy_url).await.status(), 201);
+    assert_eq!(subscribe(&app, &gone_url).await.status(), 201);
+
+    post_update(&app, PublicStatus::Investigating, "Looking.").await;
+    let now = Utc::now();
+    assert_eq!(deliver_due(&app.state, now).await.unwrap(), 0);
+    let d = deliveries(&app).await;
+    assert_eq!(d.len(), 1, "the gone receiver's delivery went with its subscription: {d:?}");
+    assert_eq!((d[0].0.as_str(), d[0].1), ("pending", 1));
+    assert!(d[0].2.contains("429"), "{}", d[0].2);
+    assert!(d[0].3 >= now + Duration::seconds(595), "the receiver asked for ten minutes, not the 30 s backoff: {}", d[0].3 - now);
+    {
+        let mut conn = app.state.db.pool().acquire().await.unwrap();
+        assert!(!repo::url_taken(&mut conn, &gone_url).await.unwrap(), "410 ends the subscription");
+        assert!(repo::url_taken(&mut conn, &busy_url).await.unwrap());
+    }
+    // not before the ten minutes; then delivered
+    assert_eq!(deliver_due(&app.state, now + Duration::minutes(5)).await.unwrap(), 0);
+    assert_eq!(busy.bodies.lock().unwrap().len(), 1);
+    assert_eq!(deliver_due(&app.state, now + Duration::minutes(11)).await.unwrap(), 1);
+    assert_eq!(deliveries(&app).await[0].0, "delivered");
+    assert_eq!(busy.bodies.lock().unwrap().len(), 2);
+
+    // the next update goes to the receiver still subscribed only
+    post_update(&app, PublicStatus::Resolved, "Fixed.").await;
+    assert_eq!(deliver_due(&app.state, Utc::now()).await.unwrap(), 1);
+    assert_eq!(gone.bodies.lock().unwrap().len(), 1);
+    assert_eq!(busy.bodies.lock().unwrap().len(), 3);
+}
+
+/// Admins see every subscription with how its deliveries fared (the secret path hidden),
+/// can queue given-up deliveries again and remove a subscription; nobody else can.
+async fn admins_see_retry_and_remove_subscriptions(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.webhooks.allow_private = true).await;
+    let (dead_url, dead) = receiver(MAX_ATTEMPTS as usize).await;
+    let (ok_url, ok) = receiver(0).await;
+    assert_eq!(subscribe(&app, &format!("{dead_url}?key=s3cret-Zz9x")).await.status(), 201);
+    assert_eq!(subscribe(&app, &ok_url).await.status(), 201);
+    post_update(&app, PublicStatus::Investigating, "Looking.").await;
+    let mut at = Utc::now();
+    for _ in 0..MAX_ATTEMPTS + 1 {
+        deliver_due(&app.state, at).await.unwrap();
+        at += Duration::hours(2);
+    }
+
+    let admin = app.client(Some(&app.admin)).await;
+    let list = |c: reqwest::Client| {
+        let url = app.url("/api/webhooks/list");
+        async move { c.post(url).send().await.unwrap() }
+    };
+    for (who, status) in [(None, 401), (Some(&app.viewer), 403), (Some(&app.responder), 403)] {
+        let c = app.client(who).await;
+        assert_eq!(list(c.clone()).await.status(), status);
+        assert_eq!(c.post(app.url("/api/webhooks/remove")).form(&[("id", "1")]).send().await.unwrap().status(), status);
+        assert_eq!(c.post(app.url("/api/webhooks/retry")).form(&[("id", "1")]).send().await.unwrap().status(), status);
+    }
+    let r = list(admin.clone()).await;
+    assert_eq!(r.status(), 200);
+    let subs: Vec<Value> = r.json().await.unwrap();
+    assert_eq!(subs.len(), 2);
+    let port = dead_url.trim_start_matches("http://").split('/').next().unwrap();
+    assert_eq!(subs[0]["shown_url"], format!("http://{port}/…Zz9x"), "the secret part is hidden");
+    assert!(!subs.iter().any(|s| s.to_string().contains("s3cret")));
+    assert_eq!((subs[0]["delivered"].as_i64(), subs[0]["waiting"].as_i64(), subs[0]["failed"].as_i64()), (Some(0), Some(0), Some(1)));
+    assert!(subs[0]["last_error"].as_str().unwrap().contains("500"), "{}", subs[0]);
+    assert_eq!((subs[1]["delivered"].as_i64(), subs[1]["failed"].as_i64(), subs[1]["last_error"].as_str()), (Some(1), Some(0), Some("")));
+    let dead_id = subs[0]["id"].as_i64().unwrap().to_string();
+    let ok_id = subs[1]["id"].as_i64().unwrap().to_string();
+
+    // the receiver is back: its given-up delivery gets a fresh set of attempts, due now
+    let r = admin.post(app.url("/api/webhooks/retry")).form(&[("id", dead_id.as_str())]).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.text().await.unwrap()), (200, "1".to_string()));
+    assert_eq!(deliver_due(&app.state, Utc::now()).await.unwrap(), 1);
+    assert_eq!(dead.bodies.lock().unwrap().len(), MAX_ATTEMPTS as usize + 1);
+    let subs: Vec<Value> = list(admin.clone()).await.json().await.unwrap();
+    assert_eq!((subs[0]["delivered"].as_i64(), subs[0]["failed"].as_i64(), subs[0]["last_error"].as_str()), (Some(1), Some(0), Some("")));
+
+    // removing one stops its deliveries; the other still gets them
+    let r = admin.post(app.url("/api/webhooks/remove")).form(&[("id", ok_id.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let again = admin.post(app.url("/api/webhooks/remove")).form(&[("id", ok_id.as_str())]).send().await.unwrap();
+    assert_eq!(again.status(), 404);
+    assert!(again.text().await.unwrap().contains("removed already"));
+    assert_eq!(admin.post(app.url("/api/webhooks/retry")).form(&[("id", ok_id.as_str())]).send().await.unwrap().status(), 404);
+    assert_eq!(admin.post(app.url("/api/webhooks/retry")).form(&[("id", "x")]).send().await.unwrap().status(), 400);
+    post_update(&app, PublicStatus::Resolved, "Fixed.").await;
+    assert_eq!(deliver_due(&app.state, Utc::now()).await.unwrap(), 1);
+    assert_eq!(ok.bodies.lock().unwrap().len(), 1);
+    assert_eq!(dead.bodies.lock().unwrap().len(), MAX_ATTEMPTS as usize + 2);
+    let subs: Vec<Value> = list(admin).await.json().await.unwrap();
+    assert_eq!(subs.len(), 1);
+}
+
 async fn private_addresses_and_floods_are_refused(b: Backend) {
     let app = TestApp::start(b).await;
     let (url, hook) = receiver(0).await;
@@ -168,4 +280,10 @@ async fn private_addresses_and_floods_are_refused(b: Backend) {
     assert!(hook.bodies.lock().unwrap().is_empty());
 }
 
-on_both_backends!(deliver_retry_and_unsubscribe, a_dead_receiver_is_given_up_on, private_addresses_and_floods_are_refused);
+on_both_backends!(
+    deliver_retry_and_unsubscribe,
+    a_dead_receiver_is_given_up_on,
+    retry_after_is_honoured_and_gone_unsubscribes,
+    admins_see_retry_and_remove_subscriptions,
+    private_addresses_and_floods_are_refused
+);

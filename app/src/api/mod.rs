@@ -4,6 +4,7 @@ pub mod auth;
 pub mod incidents;
 pub mod runbooks;
 pub mod status;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -17,4 +17,5 @@ pub mod user;
 /// Server-only: it needs a URL parser the browser bundle should not carry.
 #[cfg(feature = "ssr")]
 pub mod webhook;
+pub mod webhook_admin;
 pub mod war_room;

@@ -9,6 +9,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 /// The longest subscription address accepted.
 pub const URL_MAX: usize = 2000;
 /// Attempts per delivery before it is given up.
@@ -51,6 +53,20 @@ pub fn parse_target(raw: &str) -> Result<WebhookTarget, String> {
     }
     let port = url.port_or_known_default().unwrap_or(443);
     Ok(WebhookTarget { url, host, port })
+}
+
+/// How an admin sees a subscription's address: scheme, host and port, and only the last
+/// four characters of the rest (a webhook's path is its secret, as in Slack's).
+pub fn shown_url(raw: &str) -> String {
+    let Ok(url) = url::Url::parse(raw) else { return "(unreadable address)".into() };
+    let origin = url.origin().ascii_serialization();
+    let rest = &url[url::Position::BeforePath..];
+    let tail: String = rest.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    if rest.chars().count() <= 4 {
+        format!("{origin}{rest}")
+    } else {
+        format!("{origin}/…{tail}")
+    }
 }
 
 /// Whether `ip` is on the public internet: not loopback, private, link-local, shared
@@ -101,6 +117,55 @@ fn public_v4(ip: Ipv4Addr) -> bool {
 pub fn backoff(attempt: u32) -> Duration {
     let secs = 30u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(20));
     Duration::from_secs(secs.min(3600))
+}
+
+/// The longest pause a receiver's `Retry-After` may ask for; a longer one is cut to this.
+pub const RETRY_AFTER_MAX: Duration = Duration::from_secs(6 * 3600);
+
+/// What became of one delivery attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// The receiver answered with this status (and maybe a `Retry-After`, already read).
+    Answered { status: u16, retry_after: Option<Duration> },
+    /// No answer: refused, timed out, or the address may not be called.
+    NoAnswer,
+}
+
+/// What to do with a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Delivered,
+    /// Try again after this pause.
+    RetryAfter(Duration),
+    /// Too many failed attempts: give the delivery up.
+    GiveUp,
+    /// The receiver answered 410 Gone: the address is gone for good, so the subscription
+    /// ends (as Slack answers for a removed webhook).
+    Unsubscribe,
+}
+
+/// Decides the fate of a delivery after its `attempts`-th attempt. A receiver that asks for
+/// a longer pause with `Retry-After` (after a 429 or 503, say) gets it, up to
+/// [`RETRY_AFTER_MAX`]; it never shortens the backoff.
+pub fn verdict(attempt: Attempt, attempts: u32) -> Verdict {
+    match attempt {
+        Attempt::Answered { status: 200..=299, .. } => Verdict::Delivered,
+        Attempt::Answered { status: 410, .. } => Verdict::Unsubscribe,
+        _ if attempts >= MAX_ATTEMPTS => Verdict::GiveUp,
+        Attempt::Answered { retry_after: Some(asked), .. } => Verdict::RetryAfter(backoff(attempts).max(asked.min(RETRY_AFTER_MAX))),
+        _ => Verdict::RetryAfter(backoff(attempts)),
+    }
+}
+
+/// Reads a `Retry-After` header: a number of seconds or an HTTP date (a date already past
+/// is no pause). `None` when it is neither.
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 /// The Slack-compatible `text` of a delivery.
@@ -164,6 +229,47 @@ mod tests {
         for a in 1..40 {
             assert!(backoff(a) >= last);
             last = backoff(a);
+        }
+    }
+
+    #[test]
+    fn admins_see_the_end_of_an_address_only() {
+        assert_eq!(shown_url("https://hooks.slack.com/services/T0001/B0002/XXXXsecretYYYY"), "https://hooks.slack.com/…YYYY");
+        assert_eq!(shown_url("http://127.0.0.1:8080/hook?key=abcd9"), "http://127.0.0.1:8080/…bcd9");
+        assert_eq!(shown_url("https://example.com/"), "https://example.com/");
+        assert_eq!(shown_url("https://example.com/ab"), "https://example.com/ab");
+        assert_eq!(shown_url("https://example.com/ünïcødé"), "https://example.com/…3%A9");
+        assert_eq!(shown_url("not an address"), "(unreadable address)");
+    }
+
+    #[test]
+    fn an_answer_decides_the_deliverys_fate() {
+        let answered = |status, retry_after| Attempt::Answered { status, retry_after };
+        assert_eq!(verdict(answered(200, None), 1), Verdict::Delivered);
+        assert_eq!(verdict(answered(204, None), MAX_ATTEMPTS), Verdict::Delivered);
+        assert_eq!(verdict(answered(410, None), 1), Verdict::Unsubscribe);
+        assert_eq!(verdict(answered(410, None), MAX_ATTEMPTS), Verdict::Unsubscribe);
+        assert_eq!(verdict(answered(500, None), 1), Verdict::RetryAfter(Duration::from_secs(30)));
+        assert_eq!(verdict(answered(404, None), 3), Verdict::RetryAfter(Duration::from_secs(120)));
+        assert_eq!(verdict(Attempt::NoAnswer, 2), Verdict::RetryAfter(Duration::from_secs(60)));
+        assert_eq!(verdict(Attempt::NoAnswer, MAX_ATTEMPTS), Verdict::GiveUp);
+        assert_eq!(verdict(answered(503, Some(Duration::from_secs(5))), MAX_ATTEMPTS), Verdict::GiveUp);
+        // Retry-After lengthens the pause, never shortens it, and is capped
+        assert_eq!(verdict(answered(429, Some(Duration::from_secs(600))), 1), Verdict::RetryAfter(Duration::from_secs(600)));
+        assert_eq!(verdict(answered(503, Some(Duration::from_secs(5))), 1), Verdict::RetryAfter(Duration::from_secs(30)));
+        assert_eq!(verdict(answered(429, Some(Duration::from_secs(86_400 * 30))), 1), Verdict::RetryAfter(RETRY_AFTER_MAX));
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("Mon, 23 Nov 2026 08:05:00 GMT", now), Some(Duration::from_secs(300)));
+        assert_eq!(parse_retry_after("Mon, 23 Nov 2026 07:00:00 GMT", now), Some(Duration::ZERO), "a date already past");
+        for bad in ["", "-5", "1.5", "soon", "2026-11-23T08:05:00Z"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
         }
     }
 

@@ -9,4 +9,5 @@ pub mod status;
 pub mod status_admin;
 pub mod status_history;
 pub mod status_incident;
+pub mod status_webhooks;
 pub mod war_room;

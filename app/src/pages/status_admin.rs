@@ -23,7 +23,13 @@ pub fn StatusAdminPage() -> impl IntoView {
             |_| status_page_admin(),
         );
         view! {
-            <div class="page-head"><h1>"Status page"</h1><a href="/status" target="_blank">"Open the public page"</a></div>
+            <div class="page-head">
+                <h1>"Status page"</h1>
+                <span class="row">
+                    {is_admin.then(|| view! { <a href="/status-page/webhooks">"Webhook subscriptions"</a> })}
+                    <a href="/status" target="_blank">"Open the public page"</a>
+                </span>
+            </div>
             {action_error(set_status.value())}
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
 use crate::domain::ids::EventId;
+use crate::domain::webhook::shown_url;
+use crate::domain::webhook_admin::WebhookSubscription;
 use crate::server::time::{from_ms, to_ms as ms};
 
 pub async fn url_taken(conn: &mut AnyConnection, url: &str) -> Result<bool, sqlx::Error> {
@@ -104,4 +106,52 @@ pub async fn record_attempt(
 pub async fn deliveries(conn: &mut AnyConnection) -> Result<Vec<(String, i64, String, DateTime<Utc>)>, sqlx::Error> {
     let rows = sqlx::query("SELECT state, attempts, last_error, next_attempt_at_ms FROM webhook_deliveries ORDER BY id").fetch_all(conn).await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, from_ms(r.try_get(3)?)))).collect()
+}
+
+/// Every subscription with its delivery counts (for the admin screen), oldest first.
+pub async fn subscriptions(conn: &mut AnyConnection) -> Result<Vec<WebhookSubscription>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT s.id, s.url, s.created_at_ms, \
+           (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.state = 'delivered'), \
+           (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.state = 'pending'), \
+           (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.state = 'failed'), \
+           COALESCE((SELECT d.last_error FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.last_error <> '' ORDER BY d.id DESC LIMIT 1), '') \
+         FROM webhook_subscriptions s ORDER BY s.id",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(WebhookSubscription {
+                id: r.try_get(0)?,
+                shown_url: shown_url(&r.try_get::<String, _>(1)?),
+                created_at: from_ms(r.try_get(2)?),
+                delivered: r.try_get(3)?,
+                waiting: r.try_get(4)?,
+                failed: r.try_get(5)?,
+                last_error: r.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
+/// Removes a subscription (and its deliveries) by id; false when there is none.
+pub async fn remove(conn: &mut AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query("DELETE FROM webhook_deliveries WHERE subscription_id = $1").bind(id).execute(&mut *conn).await?;
+    let r = sqlx::query("DELETE FROM webhook_subscriptions WHERE id = $1").bind(id).execute(conn).await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Gives a subscription's given-up deliveries a fresh set of attempts, the first due at
+/// `at`; returns how many. None when there is no such subscription.
+pub async fn retry_failed(conn: &mut AnyConnection, id: i64, at: DateTime<Utc>) -> Result<Option<u64>, sqlx::Error> {
+    if sqlx::query("SELECT 1 FROM webhook_subscriptions WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?.is_none() {
+        return Ok(None);
+    }
+    let r = sqlx::query("UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at_ms = $1 WHERE subscription_id = $2 AND state = 'failed'")
+        .bind(ms(at))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(Some(r.rows_affected()))
 }

@@ -7,4 +7,5 @@ pub mod runbooks;
 pub mod status_page;
 pub mod timers;
 pub mod war_room;
+pub mod webhook_admin;
 pub mod webhooks;

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::domain::ids::{EventId, IncidentId};
 use crate::domain::status_page::{PageSettings, PublicUpdate};
-use crate::domain::webhook::{backoff, parse_target, public_ip, slack_text, WebhookTarget, DELIVERY_TIMEOUT, MAX_ATTEMPTS};
+use crate::domain::webhook::{parse_retry_after, parse_target, public_ip, shown_url, slack_text, verdict, Attempt, Verdict, WebhookTarget, DELIVERY_TIMEOUT};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::server::public::feeds::incident_link;
 use crate::server::repo::webhooks as repo;
@@ -128,32 +128,49 @@ pub async fn deliver_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize
     let base = state.status.get().await.map(|s| s.page.settings.public_url.trim_end_matches('/').to_string()).unwrap_or_default();
     let mut delivered = 0;
     for d in due {
-        let outcome = send(state, &d, &base).await;
-        let attempts = d.attempts + 1;
-        let (ok, retry_at, error) = match outcome {
-            Ok(()) => (true, None, String::new()),
-            Err(e) if attempts >= MAX_ATTEMPTS => (false, None, e),
-            Err(e) => (false, Some(now() + chrono::Duration::from_std(backoff(attempts)).unwrap_or(LEASE)), e),
+        let (attempt, error) = match send(state, &d, &base).await {
+            Ok(attempt) => attempt,
+            Err(e) => (Attempt::NoAnswer, e),
         };
-        if !ok {
-            tracing::info!(delivery = d.id, attempts, error = %error, "webhook delivery failed");
+        let attempts = d.attempts + 1;
+        // delivered?, and when to try again (neither: given up)
+        let outcome = match verdict(attempt, attempts) {
+            Verdict::Delivered => Some((true, None)),
+            Verdict::RetryAfter(pause) => {
+                tracing::info!(delivery = d.id, attempts, error = %error, "webhook delivery failed; retrying in {}s", pause.as_secs());
+                Some((false, Some(now() + chrono::Duration::from_std(pause).unwrap_or(LEASE))))
+            }
+            Verdict::GiveUp => {
+                tracing::info!(delivery = d.id, attempts, error = %error, "webhook delivery failed; giving up");
+                Some((false, None))
+            }
+            Verdict::Unsubscribe => {
+                tracing::info!(delivery = d.id, url = %shown_url(&d.url), "webhook receiver answered 410 Gone; its subscription is removed");
+                let mut tx = state.db.begin().await?;
+                repo::unsubscribe(tx.conn(), &d.token).await?;
+                tx.commit_quiet().await?;
+                None
+            }
+        };
+        if let Some((ok, retry_at)) = outcome {
+            let mut conn = state.db.pool().acquire().await?;
+            repo::record_attempt(&mut conn, d.id, ok, retry_at, &error).await?;
+            delivered += usize::from(ok);
         }
-        let mut conn = state.db.pool().acquire().await?;
-        repo::record_attempt(&mut conn, d.id, ok, retry_at, &error).await?;
-        delivered += usize::from(ok);
     }
     Ok(delivered)
 }
 
-/// One attempt. The address is checked again (DNS may have changed since subscribing) and
-/// the connection goes to the very address checked; redirects are not followed.
 /// Makes ring the process's TLS provider (HTTP clients need one). Called at start-up and
 /// before each delivery; installing it again does nothing.
 pub fn install_tls() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-async fn send(state: &AppState, d: &repo::Due, base: &str) -> Result<(), String> {
+/// One attempt. The address is checked again (DNS may have changed since subscribing) and
+/// the connection goes to the very address checked; redirects are not followed. Returns
+/// the answer and, when it was a failure, why (for the delivery's record).
+async fn send(state: &AppState, d: &repo::Due, base: &str) -> Result<(Attempt, String), String> {
     install_tls();
     let target = parse_target(&d.url)?;
     let addrs = resolve(&target, state.webhooks.allow_private).await?;
@@ -174,9 +191,8 @@ async fn send(state: &AppState, d: &repo::Due, base: &str) -> Result<(), String>
             format!("could not connect: {}", e.without_url())
         }
     })?;
-    if response.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!("answered {}", response.status()))
-    }
+    let status = response.status();
+    let retry_after = response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| parse_retry_after(v, now()));
+    let error = if status.is_success() { String::new() } else { format!("answered {status}") };
+    Ok((Attempt::Answered { status: status.as_u16(), retry_after }, error))
 }
