@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/runbooks") view=RunbooksPage ssr=SsrMode::Async/>
                 <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
                 <Route path=path!("/status/history") view=StatusHistoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/status/history/:month") view=StatusHistoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/status/incidents/:id") view=StatusIncidentPage ssr=SsrMode::Async/>
                 <Route path=path!("/status-page") view=StatusAdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/status-page/webhooks") view=StatusWebhooksPage ssr=SsrMode::Async/>

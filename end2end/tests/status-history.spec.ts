@@ -23,10 +23,11 @@ test.describe('without JavaScript', () => {
     await expect(updates.first()).toContainText('Resolved — Search suggestions are fast again.');
     await expect(updates.nth(1)).toContainText('Investigating — Search suggestions are slow for some customers.');
 
-    // an empty month links forward to the current one
-    await page.goto('/status/history?month=2020-01');
+    // an empty month links forward to the current one; each month has an address of its own
+    await page.goto('/status/history/2020-01');
     await expect(page.getByTestId('no-incidents')).toBeVisible();
     await page.locator('a[rel="next"]').click();
+    await expect(page).toHaveURL(/\/status\/history\/\d{4}-\d{2}$/);
     await expect(page.getByTestId('history')).toContainText('Slow search suggestions');
 
     // bad addresses get a clear answer and the right status
@@ -50,6 +51,7 @@ test('the history page hydrates and pages by month in the browser', async ({ pag
   await page.goto('/status/history?month=2020-01');
   await hydrated(page);
   await page.locator('a[rel="next"]').click();
+  await expect(page).toHaveURL(/\/status\/history\/\d{4}-\d{2}$/);
   await expect(page.getByTestId('history')).toContainText('Slow search suggestions');
   await expect(page.locator('a[rel="prev"]')).toHaveCount(0);
 });

@@ -1,12 +1,14 @@
-//! `klaxon export-status --out DIR`: the public page, its history, every public incident's
-//! page, the Statuspage JSON and the feeds, written as static files (with the stylesheet and
-//! scripts) so a copy can be hosted on any static host or object store. The files are the
-//! exact bytes the server sends, rendered by the real router without a network.
+//! `klaxon export-status --out DIR`: the public page, its history (a page per month),
+//! every public incident's page, the Statuspage JSON and the feeds, written as static
+//! files (with the stylesheet and scripts) so a copy can be hosted on any static host or
+//! object store. The files are the exact bytes the server sends, rendered by the real
+//! router without a network.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use app::server::public::Doc;
+use app::server::services::status_page::history_page;
 use app::server::state::AppState;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -28,6 +30,12 @@ pub async fn export(state: &AppState, out: &Path) -> anyhow::Result<Vec<PathBuf>
     let snapshot = state.status.get().await.map_err(|e| anyhow::anyhow!(e.message))?;
     let router = crate::router::build(state.clone(), false, CancellationToken::new());
     let mut paths: Vec<String> = vec!["/status".into(), "/status/history".into()];
+    // every month the history pages link to: this one, then each older one with incidents
+    let mut month = Some(history_page(state, None).await.map_err(|e| anyhow::anyhow!(e.message))?.month);
+    while let Some(m) = month {
+        paths.push(m.path());
+        month = history_page(state, Some(&m.to_string())).await.map_err(|e| anyhow::anyhow!(e.message))?.older;
+    }
     paths.extend(snapshot.incidents.iter().map(|i| format!("/status/incidents/{}", i.id)));
     paths.extend(Doc::ALL.iter().map(|d| d.path().to_string()));
     let mut written = vec![];
@@ -79,5 +87,6 @@ mod tests {
         assert_eq!(file_for("/status/incidents/p12"), PathBuf::from("status/incidents/p12/index.html"));
         assert_eq!(file_for("/api/v2/summary.json"), PathBuf::from("api/v2/summary.json"));
         assert_eq!(file_for("/status/history.atom"), PathBuf::from("status/history.atom"));
+        assert_eq!(file_for("/status/history/2026-10"), PathBuf::from("status/history/2026-10/index.html"));
     }
 }

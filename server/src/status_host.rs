@@ -67,7 +67,7 @@ mod tests {
     fn the_status_host_serves_public_paths_only() {
         assert_eq!(route("/"), Route::To("/status"));
         assert_eq!(route("/history"), Route::To("/status/history"));
-        for pass in ["/history.rss", "/status", "/status/history", "/status/incidents/p3", "/api/v2/summary.json", "/pkg/klaxon.css", "/live/status", "/api/status/page"] {
+        for pass in ["/history.rss", "/status", "/status/history", "/status/history/2026-10", "/status/incidents/p3", "/api/v2/summary.json", "/pkg/klaxon.css", "/live/status", "/api/status/page"] {
             assert_eq!(route(pass), Route::Pass, "{pass}");
         }
         for internal in ["/incidents", "/login", "/api/login", "/status-page", "/live/incidents", "/api/status/admin", "/api/status/settings", "/runbooks"] {

@@ -1,8 +1,8 @@
-//! The public pages' HTML (`/status`, `/status/history`, `/status/incidents/{id}`), rendered
-//! once per snapshot and then served from memory with entity tags and gzip. A render is
-//! anonymous (the request's cookies are not passed on: the page is the same for everyone)
-//! and reads only the snapshot, so it works while the database is down. One render runs
-//! at a time; readers who miss wait for it and share its result.
+//! The public pages' HTML (`/status`, `/status/history[/{month}]`, `/status/incidents/{id}`),
+//! rendered once per snapshot and then served from memory with entity tags and gzip. A
+//! render is anonymous (the request's cookies are not passed on: the page is the same for
+//! everyone) and reads only the snapshot, so it works while the database is down. One
+//! render runs at a time; readers who miss wait for it and share its result.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -52,7 +52,11 @@ impl HtmlCache {
 
 /// Whether `path` is one of the public HTML pages.
 pub fn is_public_page(path: &str) -> bool {
-    path == "/status" || path == "/status/history" || path.strip_prefix("/status/incidents/").is_some_and(|id| !id.is_empty() && !id.contains('/'))
+    let one_segment = |rest: &str| !rest.is_empty() && !rest.contains('/');
+    path == "/status"
+        || path == "/status/history"
+        || path.strip_prefix("/status/history/").is_some_and(one_segment)
+        || path.strip_prefix("/status/incidents/").is_some_and(one_segment)
 }
 
 pub async fn serve(State((state, cache)): State<(AppState, HtmlCache)>, request: Request, next: Next) -> Response {
@@ -102,5 +106,20 @@ pub async fn serve(State((state, cache)): State<(AppState, HtmlCache)>, request:
             r
         }
         None => (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be rendered.").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public_page;
+
+    #[test]
+    fn the_public_pages_are_the_status_page_its_months_and_its_incidents() {
+        for page in ["/status", "/status/history", "/status/history/2026-10", "/status/incidents/p12"] {
+            assert!(is_public_page(page), "{page}");
+        }
+        for other in ["/status/", "/status/history/", "/status/history/2026-10/x", "/status/history.rss", "/status/incidents/", "/incidents/3", "/status-page"] {
+            assert!(!is_public_page(other), "{other}");
+        }
     }
 }

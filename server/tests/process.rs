@@ -212,6 +212,16 @@ async fn export_status_writes_the_public_site(b: Backend) {
     };
     let demo = run(&["demo"]).await.unwrap();
     assert!(demo.status.success(), "demo failed");
+    // the resolved incident happened two months ago: the history has an older month
+    {
+        let db = app::server::db::Db::connect(&app::server::db::DbConfig::new(url.clone())).await.unwrap();
+        sqlx::query("UPDATE incident_events SET at_ms = at_ms - $1 WHERE incident_id = (SELECT incident_id FROM incident_events WHERE payload LIKE '%Slow search suggestions%' LIMIT 1)")
+            .bind(chrono::Duration::days(62).num_milliseconds())
+            .execute(db.pool())
+            .await
+            .unwrap();
+        db.pool().close().await;
+    }
     let export = run(&["export-status", "--out", out.to_str().unwrap()]).await.unwrap();
     assert!(export.status.success(), "export failed");
     assert!(String::from_utf8_lossy(&export.stdout).contains("wrote"));
@@ -219,7 +229,19 @@ async fn export_status_writes_the_public_site(b: Backend) {
     let page = read("status/index.html");
     assert!(page.contains("Example Status") && page.contains("Checkout failures"));
     assert_eq!(read("index.html"), page);
-    assert!(read("status/history/index.html").contains("Slow search suggestions"));
+    // every month has its own page, linked from the next one by path
+    let link = |html: &str, rel: &str| {
+        let at = html.find(&format!(r#"rel="{rel}" href="/status/history/"#)).unwrap_or_else(|| panic!("no {rel} link"));
+        html[at..].split('"').nth(3).unwrap().to_string()
+    };
+    let this_month = read("status/history/index.html");
+    assert!(this_month.contains("Checkout failures") && !this_month.contains("Slow search suggestions"));
+    let older = link(&this_month, "prev");
+    let old_page = read(&format!("{}/index.html", older.trim_start_matches('/')));
+    assert!(old_page.contains("Slow search suggestions"), "{older}");
+    let newer = link(&old_page, "next");
+    let newer_page = read(&format!("{}/index.html", newer.trim_start_matches('/')));
+    assert!(newer_page.contains("Checkout failures") && !newer_page.contains("Slow search suggestions"), "{newer}");
     let summary: serde_json::Value = serde_json::from_str(&read("api/v2/summary.json")).unwrap();
     assert_eq!(summary["page"]["name"], "Example Status");
     let incidents: serde_json::Value = serde_json::from_str(&read("api/v2/incidents.json")).unwrap();

@@ -87,15 +87,20 @@ async fn history_and_incident_pages(b: Backend) {
     let app = TestApp::start(b).await;
     let id = seed(&app).await;
     let month = chrono::Utc::now().format("%Y-%m").to_string();
-    for path in ["/status/history".to_string(), format!("/status/history?month={month}")] {
+    for path in ["/status/history".to_string(), format!("/status/history/{month}"), format!("/status/history?month={month}")] {
         let html = text(&app, &path).await;
         assert!(html.contains("Checkout problems") && html.contains(&format!("/status/incidents/{id}")), "{path}");
     }
-    let empty = text(&app, "/status/history?month=2020-01").await;
+    let empty = text(&app, "/status/history/2020-01").await;
     assert!(empty.contains("No incidents reported this month.") && !empty.contains("Checkout problems"));
-    let r = reqwest::get(app.url("/status/history?month=2026-13")).await.unwrap();
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("is not a month"));
+    assert!(empty.contains(&format!(r#"rel="next" href="/status/history/{month}""#)), "months link to each other by path");
+    for bad in ["/status/history?month=2026-13", "/status/history/2026-13", "/status/history/latest"] {
+        let r = reqwest::get(app.url(bad)).await.unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+        assert!(r.text().await.unwrap().contains("is not a month"), "{bad}");
+    }
+    let r = reqwest::get(app.url("/status/history/2026-10/more")).await.unwrap();
+    assert_eq!(r.status(), 404);
     let page = text(&app, &format!("/status/incidents/{id}")).await;
     for shown in ["Checkout problems", "Checkouts work again.", "We are looking into failed checkouts.", "Affected: Web"] {
         assert!(page.contains(shown), "{shown:?} missing");

@@ -38,6 +38,11 @@ impl Month {
         Month::of(self.first_day().checked_add_months(Months::new(1)).unwrap_or_default())
     }
 
+    /// The month's page: `/status/history/2026-11`.
+    pub fn path(self) -> String {
+        format!("/status/history/{self}")
+    }
+
     /// "November 2026"
     pub fn label(self) -> String {
         self.first_day().format("%B %Y").to_string()
@@ -124,6 +129,7 @@ mod tests {
         assert_eq!(m("2026-03").to_string(), "2026-03");
         assert_eq!(m("2026-12").next(), m("2027-01"));
         assert_eq!(m("2026-11").label(), "November 2026");
+        assert_eq!(m("2026-03").path(), "/status/history/2026-03");
         for bad in ["", "2026", "2026-13", "2026-00", "26-03", "2026-3", "2026-03-01", "abcd-ef", "+026-03"] {
             assert!(Month::parse(bad).is_err(), "{bad:?}");
         }

@@ -1,20 +1,22 @@
-//! `/status/history?month=YYYY-MM`: the public incident history, a month per page. Public,
-//! server-rendered, readable without JavaScript.
+//! `/status/history/YYYY-MM` (or `?month=YYYY-MM`; the current month without either): the
+//! public incident history, a month per page. Public, server-rendered, readable without
+//! JavaScript; each month has an address of its own, so the history exports as static files.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::status::status_history;
 use crate::components::time::Time;
-use crate::domain::status_history::{HistoryPage, Month};
+use crate::domain::status_history::HistoryPage;
 use crate::pages::gate::ErrorPanel;
 use crate::pages::status::FeedLinks;
 
 #[component]
 pub fn StatusHistoryPage() -> impl IntoView {
+    let params = use_params_map();
     let query = use_query_map();
-    let month = move || query.read().get("month");
+    let month = move || params.read().get("month").or_else(|| query.read().get("month"));
     let data = Resource::new_blocking(month, status_history);
     view! {
         <FeedLinks/>
@@ -27,10 +29,6 @@ pub fn StatusHistoryPage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-fn month_link(m: Month) -> String {
-    format!("/status/history?month={m}")
 }
 
 #[component]
@@ -62,8 +60,8 @@ fn History(h: HistoryPage) -> impl IntoView {
                 }.into_any()
             }}
             <nav class="pager">
-                {h.older.map(|m| view! { <a rel="prev" href=month_link(m)>"← " {m.label()}</a> })}
-                {h.newer.map(|m| view! { <a rel="next" href=month_link(m)>{m.label()} " →"</a> })}
+                {h.older.map(|m| view! { <a rel="prev" href=m.path()>"← " {m.label()}</a> })}
+                {h.newer.map(|m| view! { <a rel="next" href=m.path()>{m.label()} " →"</a> })}
             </nav>
             <footer class="status-foot muted small"><a href="/status">"Current status"</a></footer>
         </main>

@@ -59,12 +59,13 @@ fn Subscriptions(subs: Vec<WebhookSubscription>, remove: ServerAction<RemoveWebh
                             <td data-testid="waiting">{s.waiting}</td>
                             <td data-testid="failed">{s.failed}</td>
                             <td data-testid="last-error">{s.last_error.clone()}</td>
-                            <td class="row">
+                            <td><div class="row">
                                 {(s.failed > 0).then(|| view! {
                                     <button type="button" on:click=move |_| { retry.dispatch(RetryWebhook { id }); }>"Retry given-up deliveries"</button>
                                 })}
                                 <button type="button" class="danger" aria-label=format!("Remove {}", s.shown_url)
                                     on:click=move |_| { remove.dispatch(RemoveWebhook { id }); }>"Remove"</button>
+                            </div>
                             </td>
                         </tr>
                     }
