@@ -10,10 +10,11 @@ use std::sync::{Arc, Mutex};
 
 use app::domain::incident::{DeclareInput, Severity};
 use app::domain::status_page::{Impact, PublicStatus, PublicUpdate};
+use app::domain::webhook::DeliveryState::{Delivered, Failed, Pending};
 use app::domain::webhook::MAX_ATTEMPTS;
 use app::on_both_backends;
 use app::server::db::Backend;
-use app::server::repo::webhooks as repo;
+use app::server::repo::webhooks::{self as repo, Delivery};
 use app::server::services::incidents as incidents_svc;
 use app::server::services::webhooks::deliver_due;
 use axum::http::StatusCode;
@@ -70,7 +71,7 @@ async fn post_update(app: &TestApp, status: PublicStatus, body: &str) {
     incidents_svc::post_public_update(&app.state, Some(&app.responder), incident.id, u).await.unwrap();
 }
 
-async fn deliveries(app: &TestApp) -> Vec<(String, i64, String, chrono::DateTime<Utc>)> {
+async fn deliveries(app: &TestApp) -> Vec<Delivery> {
     let mut conn = app.state.db.pool().acquire().await.unwrap();
     repo::deliveries(&mut conn).await.unwrap()
 }
@@ -91,20 +92,20 @@ async fn deliver_retry_and_unsubscribe(b: Backend) {
     post_update(&app, PublicStatus::Investigating, "We are looking into failed checkouts.").await;
     let queued = deliveries(&app).await;
     assert_eq!(queued.len(), 1);
-    assert_eq!(queued[0].0, "pending");
+    assert_eq!(queued[0].state, Pending);
 
     // the first attempt fails: retried after a pause, not at once
     let now = Utc::now();
     assert_eq!(deliver_due(&app.state, now).await.unwrap(), 0);
     let after_first = deliveries(&app).await;
-    assert_eq!((after_first[0].0.as_str(), after_first[0].1), ("pending", 1));
-    assert!(after_first[0].2.contains("500"), "{}", after_first[0].2);
-    assert!(after_first[0].3 >= now + Duration::seconds(25));
+    assert_eq!((after_first[0].state, after_first[0].attempts), (Pending, 1));
+    assert!(after_first[0].last_error.contains("500"), "{}", after_first[0].last_error);
+    assert!(after_first[0].next_attempt_at >= now + Duration::seconds(25));
     assert_eq!(deliver_due(&app.state, now + Duration::seconds(5)).await.unwrap(), 0, "not due yet");
     assert_eq!(hook.bodies.lock().unwrap().len(), 1);
     // the retry goes through
     assert_eq!(deliver_due(&app.state, now + Duration::minutes(2)).await.unwrap(), 1);
-    assert_eq!(deliveries(&app).await[0].0, "delivered");
+    assert_eq!(deliveries(&app).await[0].state, Delivered);
     let body = hook.bodies.lock().unwrap().last().cloned().unwrap();
     assert_eq!(body["text"], "*[Status] Checkout problems — Investigating*\nWe are looking into failed checkouts.");
     assert_eq!(body["incident"]["name"], "Checkout problems");
@@ -142,7 +143,7 @@ async fn a_dead_receiver_is_given_up_on(b: Backend) {
         at += Duration::hours(2);
     }
     let d = deliveries(&app).await;
-    assert_eq!((d[0].0.as_str(), d[0].1), ("failed", MAX_ATTEMPTS as i64));
+    assert_eq!((d[0].state, d[0].attempts), (Failed, MAX_ATTEMPTS as i64));
     assert_eq!(hook.bodies.lock().unwrap().len(), MAX_ATTEMPTS as usize);
 }
 
@@ -162,9 +163,9 @@ async fn retry_after_is_honoured_and_gone_unsubscribes(b: Backend) {
     assert_eq!(deliver_due(&app.state, now).await.unwrap(), 0);
     let d = deliveries(&app).await;
     assert_eq!(d.len(), 1, "the gone receiver's delivery went with its subscription: {d:?}");
-    assert_eq!((d[0].0.as_str(), d[0].1), ("pending", 1));
-    assert!(d[0].2.contains("429"), "{}", d[0].2);
-    assert!(d[0].3 >= now + Duration::seconds(595), "the receiver asked for ten minutes, not the 30 s backoff: {}", d[0].3 - now);
+    assert_eq!((d[0].state, d[0].attempts), (Pending, 1));
+    assert!(d[0].last_error.contains("429"), "{}", d[0].last_error);
+    assert!(d[0].next_attempt_at >= now + Duration::seconds(595), "the receiver asked for ten minutes, not the 30 s backoff: {}", d[0].next_attempt_at - now);
     {
         let mut conn = app.state.db.pool().acquire().await.unwrap();
         assert!(!repo::url_taken(&mut conn, &gone_url).await.unwrap(), "410 ends the subscription");
@@ -174,7 +175,7 @@ async fn retry_after_is_honoured_and_gone_unsubscribes(b: Backend) {
     assert_eq!(deliver_due(&app.state, now + Duration::minutes(5)).await.unwrap(), 0);
     assert_eq!(busy.bodies.lock().unwrap().len(), 1);
     assert_eq!(deliver_due(&app.state, now + Duration::minutes(11)).await.unwrap(), 1);
-    assert_eq!(deliveries(&app).await[0].0, "delivered");
+    assert_eq!(deliveries(&app).await[0].state, Delivered);
     assert_eq!(busy.bodies.lock().unwrap().len(), 2);
 
     // the next update goes to the receiver still subscribed only
@@ -275,8 +276,8 @@ async fn private_addresses_and_floods_are_refused(b: Backend) {
     post_update(&app, PublicStatus::Investigating, "Looking.").await;
     assert_eq!(deliver_due(&app.state, Utc::now()).await.unwrap(), 0);
     let d = deliveries(&app).await;
-    assert_eq!(d[0].0, "pending");
-    assert!(d[0].2.contains("private"), "{}", d[0].2);
+    assert_eq!(d[0].state, Pending);
+    assert!(d[0].last_error.contains("private"), "{}", d[0].last_error);
     assert!(hook.bodies.lock().unwrap().is_empty());
 }
 

@@ -122,6 +122,32 @@ pub fn backoff(attempt: u32) -> Duration {
 /// The longest pause a receiver's `Retry-After` may ask for; a longer one is cut to this.
 pub const RETRY_AFTER_MAX: Duration = Duration::from_secs(6 * 3600);
 
+/// Where a delivery stands (the `state` column, which has the same CHECK).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Not sent yet, or to be tried again.
+    Pending,
+    Delivered,
+    /// Given up after every attempt failed.
+    Failed,
+}
+
+impl DeliveryState {
+    pub const ALL: [DeliveryState; 3] = [DeliveryState::Pending, DeliveryState::Delivered, DeliveryState::Failed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryState> {
+        DeliveryState::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
 /// What became of one delivery attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
@@ -258,6 +284,14 @@ mod tests {
         assert_eq!(verdict(answered(429, Some(Duration::from_secs(600))), 1), Verdict::RetryAfter(Duration::from_secs(600)));
         assert_eq!(verdict(answered(503, Some(Duration::from_secs(5))), 1), Verdict::RetryAfter(Duration::from_secs(30)));
         assert_eq!(verdict(answered(429, Some(Duration::from_secs(86_400 * 30))), 1), Verdict::RetryAfter(RETRY_AFTER_MAX));
+    }
+
+    #[test]
+    fn delivery_states_read_back_what_they_write() {
+        for d in DeliveryState::ALL {
+            assert_eq!(DeliveryState::parse(d.as_str()), Some(d));
+        }
+        assert_eq!(DeliveryState::parse("Pending"), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
 use crate::domain::ids::EventId;
-use crate::domain::webhook::shown_url;
+use crate::domain::webhook::{shown_url, DeliveryState};
 use crate::domain::webhook_admin::WebhookSubscription;
 use crate::server::time::{from_ms, to_ms as ms};
 
@@ -82,18 +82,17 @@ pub async fn claim_due(conn: &mut AnyConnection, now: DateTime<Utc>, lease_until
     Ok(out)
 }
 
-/// Records an attempt: delivered, to be retried at `retry_at`, or (with neither) given up.
+/// Records an attempt and where it leaves the delivery (`next_attempt` when pending).
 pub async fn record_attempt(
     conn: &mut AnyConnection,
     id: i64,
-    delivered: bool,
-    retry_at: Option<DateTime<Utc>>,
+    state: DeliveryState,
+    next_attempt: Option<DateTime<Utc>>,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    let state = if delivered { "delivered" } else if retry_at.is_some() { "pending" } else { "failed" };
     sqlx::query("UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, next_attempt_at_ms = $2, last_error = $3 WHERE id = $4")
-        .bind(state)
-        .bind(retry_at.map(ms).unwrap_or(0))
+        .bind(state.as_str())
+        .bind(next_attempt.map(ms).unwrap_or(0))
         .bind(error.chars().take(500).collect::<String>())
         .bind(id)
         .execute(conn)
@@ -101,11 +100,29 @@ pub async fn record_attempt(
     Ok(())
 }
 
-/// (state, attempts, last error, next attempt) of every delivery, oldest first (for tests
-/// and the admin screen).
-pub async fn deliveries(conn: &mut AnyConnection) -> Result<Vec<(String, i64, String, DateTime<Utc>)>, sqlx::Error> {
+/// One delivery, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub state: DeliveryState,
+    pub attempts: i64,
+    pub last_error: String,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+/// Every delivery, oldest first.
+pub async fn deliveries(conn: &mut AnyConnection) -> Result<Vec<Delivery>, sqlx::Error> {
     let rows = sqlx::query("SELECT state, attempts, last_error, next_attempt_at_ms FROM webhook_deliveries ORDER BY id").fetch_all(conn).await?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, from_ms(r.try_get(3)?)))).collect()
+    rows.iter()
+        .map(|r| {
+            let state: String = r.try_get(0)?;
+            Ok(Delivery {
+                state: DeliveryState::parse(&state).ok_or_else(|| sqlx::Error::Decode(format!("unknown delivery state {state:?}").into()))?,
+                attempts: r.try_get(1)?,
+                last_error: r.try_get(2)?,
+                next_attempt_at: from_ms(r.try_get(3)?),
+            })
+        })
+        .collect()
 }
 
 /// Every subscription with its delivery counts (for the admin screen), oldest first.

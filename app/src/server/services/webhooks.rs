@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::domain::ids::{EventId, IncidentId};
 use crate::domain::status_page::{PageSettings, PublicUpdate};
-use crate::domain::webhook::{parse_retry_after, parse_target, public_ip, shown_url, slack_text, verdict, Attempt, Verdict, WebhookTarget, DELIVERY_TIMEOUT};
+use crate::domain::webhook::{parse_retry_after, parse_target, public_ip, shown_url, slack_text, verdict, Attempt, DeliveryState, Verdict, WebhookTarget, DELIVERY_TIMEOUT};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::server::public::feeds::incident_link;
 use crate::server::repo::webhooks as repo;
@@ -133,16 +133,16 @@ pub async fn deliver_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize
             Err(e) => (Attempt::NoAnswer, e),
         };
         let attempts = d.attempts + 1;
-        // delivered?, and when to try again (neither: given up)
+        // where the delivery stands now, and when to try again
         let outcome = match verdict(attempt, attempts) {
-            Verdict::Delivered => Some((true, None)),
+            Verdict::Delivered => Some((DeliveryState::Delivered, None)),
             Verdict::RetryAfter(pause) => {
                 tracing::info!(delivery = d.id, attempts, error = %error, "webhook delivery failed; retrying in {}s", pause.as_secs());
-                Some((false, Some(now() + chrono::Duration::from_std(pause).unwrap_or(LEASE))))
+                Some((DeliveryState::Pending, Some(now() + chrono::Duration::from_std(pause).unwrap_or(LEASE))))
             }
             Verdict::GiveUp => {
                 tracing::info!(delivery = d.id, attempts, error = %error, "webhook delivery failed; giving up");
-                Some((false, None))
+                Some((DeliveryState::Failed, None))
             }
             Verdict::Unsubscribe => {
                 tracing::info!(delivery = d.id, url = %shown_url(&d.url), "webhook receiver answered 410 Gone; its subscription is removed");
@@ -152,10 +152,10 @@ pub async fn deliver_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize
                 None
             }
         };
-        if let Some((ok, retry_at)) = outcome {
+        if let Some((now_state, next_attempt)) = outcome {
             let mut conn = state.db.pool().acquire().await?;
-            repo::record_attempt(&mut conn, d.id, ok, retry_at, &error).await?;
-            delivered += usize::from(ok);
+            repo::record_attempt(&mut conn, d.id, now_state, next_attempt, &error).await?;
+            delivered += usize::from(now_state == DeliveryState::Delivered);
         }
     }
     Ok(delivered)
