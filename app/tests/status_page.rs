@@ -180,8 +180,12 @@ async fn maintenance_is_scheduled_and_moves_on_by_the_clock(b: Backend) {
     assert_eq!(svc::schedule_maintenance(&state, Some(&ben), backwards).await.unwrap_err().kind, ErrorKind::BadRequest);
     let unknown = MaintenanceInput { components: vec![app::domain::ids::ComponentId(999)], ..window.clone() };
     assert_eq!(svc::schedule_maintenance(&state, Some(&ben), unknown).await.unwrap_err().kind, ErrorKind::BadRequest);
-    let m = svc::schedule_maintenance(&state, Some(&ben), window).await.unwrap();
-    assert_eq!(m.components, vec![db.id]);
+    let twice = MaintenanceInput { components: vec![db.id, db.id], ..window.clone() };
+    let e = svc::schedule_maintenance(&state, Some(&ben), twice).await.unwrap_err();
+    assert_eq!((e.kind, e.message.as_str()), (ErrorKind::BadRequest, format!("Component {} is listed twice.", db.id).as_str()));
+    assert!(svc::public_data(&state.db, Utc::now()).await.unwrap().0.maintenances.is_empty(), "nothing half-written");
+    let m = svc::schedule_maintenance(&state, Some(&ben), window.clone()).await.unwrap();
+    assert_eq!((m.title.as_str(), m.starts_at.timestamp_millis(), m.components.clone()), ("DB upgrade", window.starts_at.timestamp_millis(), vec![db.id]));
     for (at, phase) in [
         (Utc::now(), MaintenancePhase::Scheduled),
         (start + Duration::minutes(10), MaintenancePhase::InProgress),

@@ -51,6 +51,23 @@ impl MaintenancePhase {
     }
 }
 
+/// The two moments a window switches its components: into maintenance when it starts,
+/// back to operational when it ends. Each happens once per component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    Start,
+    End,
+}
+
+impl Edge {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edge::Start => "start",
+            Edge::End => "end",
+        }
+    }
+}
+
 /// A maintenance window as scheduled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Maintenance {
@@ -102,6 +119,10 @@ impl MaintenanceInput {
         if self.ends_at - self.starts_at > MAINTENANCE_MAX {
             return Err("A maintenance window may last at most 7 days.".into());
         }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(c) = self.components.iter().find(|c| !seen.insert(**c)) {
+            return Err(format!("Component {c} is listed twice."));
+        }
         Ok(())
     }
 }
@@ -122,7 +143,9 @@ mod tests {
         assert!(MaintenanceInput { ends_at: at(21, 0), ..ok.clone() }.validate(at(12, 0)).unwrap_err().contains("after it starts"));
         assert!(ok.validate(at(23, 30)).unwrap_err().contains("already over"));
         assert!(MaintenanceInput { ends_at: at(22, 0) + Duration::days(8), ..ok.clone() }.validate(at(12, 0)).unwrap_err().contains("7 days"));
-        assert!(MaintenanceInput { title: " ".into(), ..ok }.validate(at(12, 0)).is_err());
+        assert!(MaintenanceInput { title: " ".into(), ..ok.clone() }.validate(at(12, 0)).is_err());
+        let twice = MaintenanceInput { components: vec![ComponentId(3), ComponentId(4), ComponentId(3)], ..ok };
+        assert_eq!(twice.validate(at(12, 0)).unwrap_err(), "Component 3 is listed twice.");
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub async fn schedule_maintenance(state: &AppState, actor: Option<&CurrentUser>,
         }
     }
     let id = crate::server::repo::maintenances::insert(tx.conn(), &input, actor.id, now()).await?;
-    let m = crate::server::repo::maintenances::recent(tx.conn(), 1000).await?.into_iter().find(|m| m.id == id).ok_or_else(AppError::internal)?;
+    let m = crate::server::repo::maintenances::get(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
     tx.commit_quiet().await?;
     state.status.invalidate();
     Ok(m)
@@ -140,6 +140,7 @@ pub async fn schedule_maintenance(state: &AppState, actor: Option<&CurrentUser>,
 /// incident) keeps its status; so does one a responder changed during the window.
 /// Returns how many components were switched.
 pub async fn apply_maintenance_windows(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
+    use crate::domain::maintenance::Edge;
     use crate::domain::status_page::MaintenancePhase;
     use crate::server::repo::maintenances;
     let windows = {
@@ -150,17 +151,24 @@ pub async fn apply_maintenance_windows(state: &AppState, at: DateTime<Utc>) -> A
     for m in windows {
         let (edge, from, to) = match m.phase(at) {
             MaintenancePhase::Scheduled => continue,
-            MaintenancePhase::InProgress => ("start", ComponentStatus::Operational, ComponentStatus::UnderMaintenance),
-            MaintenancePhase::Verifying | MaintenancePhase::Completed => ("end", ComponentStatus::UnderMaintenance, ComponentStatus::Operational),
+            MaintenancePhase::InProgress => (Edge::Start, ComponentStatus::Operational, ComponentStatus::UnderMaintenance),
+            MaintenancePhase::Verifying | MaintenancePhase::Completed => (Edge::End, ComponentStatus::UnderMaintenance, ComponentStatus::Operational),
         };
         for c in &m.components {
+            {
+                // most windows were switched long ago: look before taking the write lock
+                let mut conn = state.db.pool().acquire().await?;
+                if maintenances::switch_claimed(&mut conn, m.id, *c, edge).await? {
+                    continue;
+                }
+            }
             let mut tx = state.db.begin().await?;
             if !maintenances::claim_switch(tx.conn(), m.id, *c, edge).await? {
-                continue; // done before, here or on another replica
+                continue; // done meanwhile, on another replica
             }
             // at the end, only a component that was handled at the start goes back (a window
             // that began and ended while nothing ran never switched it)
-            let started = edge == "start" || !maintenances::claim_switch(tx.conn(), m.id, *c, "start").await?;
+            let started = edge == Edge::Start || !maintenances::claim_switch(tx.conn(), m.id, *c, Edge::Start).await?;
             let current = status::component_by_id(tx.conn(), *c).await?.map(|comp| comp.status);
             if started && current == Some(from) {
                 status::set_status(tx.conn(), *c, to, at).await?;
