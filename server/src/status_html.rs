@@ -11,11 +11,12 @@ use app::server::public::Rendered;
 use app::server::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
+use app::domain::status_history::Month;
+use axum::http::{header, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// Pages kept at most (query strings make new keys; old versions are dropped first).
+/// Pages kept at most (old versions are dropped first, then history months).
 const MAX_ENTRIES: usize = 500;
 /// The largest page kept.
 const MAX_BODY: usize = 8 << 20;
@@ -43,7 +44,11 @@ impl HtmlCache {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.retain(|_, e| e.version == entry.version);
         if entries.len() >= MAX_ENTRIES {
-            entries.clear();
+            // history months go first: the page and the incidents are what an outage brings
+            entries.retain(|k, _| !k.starts_with("/status/history/"));
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
         }
         entries.insert(key, entry.clone());
         entry
@@ -59,15 +64,35 @@ pub fn is_public_page(path: &str) -> bool {
         || path.strip_prefix("/status/incidents/").is_some_and(one_segment)
 }
 
+/// What a public page is kept under: its path, and for the history its month (nothing else
+/// in a query string changes a page, so random ones cannot crowd the cache out). `None` for
+/// a history month that is not one: that answer (a 400) is not kept.
+fn cache_key(uri: &Uri) -> Option<String> {
+    let path = uri.path();
+    let month = match path.strip_prefix("/status/history/") {
+        Some(m) => Some(m),
+        None if path == "/status/history" => {
+            uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("month="))).filter(|m| !m.trim().is_empty())
+        }
+        None => None,
+    };
+    match month {
+        None => Some(path.to_string()),
+        Some(m) => Month::parse(m).ok().map(Month::path),
+    }
+}
+
 pub async fn serve(State((state, cache)): State<(AppState, HtmlCache)>, request: Request, next: Next) -> Response {
     if !(request.method() == Method::GET || request.method() == Method::HEAD) || !is_public_page(request.uri().path()) {
         return next.run(request).await;
     }
+    let Some(key) = cache_key(request.uri()) else {
+        return next.run(request).await;
+    };
     let Ok(snapshot) = state.status.get().await else {
         return next.run(request).await;
     };
     let (version, stale) = (snapshot.version, state.status.stale());
-    let key = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
     let headers = request.headers().clone();
     let hit = match cache.lookup(&key, version, stale) {
         Some(e) => Some(e),
@@ -111,7 +136,21 @@ pub async fn serve(State((state, cache)): State<(AppState, HtmlCache)>, request:
 
 #[cfg(test)]
 mod tests {
-    use super::is_public_page;
+    use super::{cache_key, is_public_page};
+
+    #[test]
+    fn pages_are_kept_by_path_and_month_only() {
+        let key = |uri: &str| cache_key(&uri.parse().unwrap());
+        assert_eq!(key("/status").as_deref(), Some("/status"));
+        assert_eq!(key("/status?utm_source=x&r=81726").as_deref(), Some("/status"));
+        assert_eq!(key("/status/incidents/p3?x=1").as_deref(), Some("/status/incidents/p3"));
+        assert_eq!(key("/status/history").as_deref(), Some("/status/history"));
+        assert_eq!(key("/status/history?month=").as_deref(), Some("/status/history"));
+        assert_eq!(key("/status/history?x=1&month=2026-10").as_deref(), Some("/status/history/2026-10"));
+        assert_eq!(key("/status/history/2026-10").as_deref(), Some("/status/history/2026-10"));
+        assert_eq!(key("/status/history?month=2026-13"), None);
+        assert_eq!(key("/status/history/latest"), None);
+    }
 
     #[test]
     fn the_public_pages_are_the_status_page_its_months_and_its_incidents() {

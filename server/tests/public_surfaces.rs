@@ -101,6 +101,19 @@ async fn history_and_incident_pages(b: Backend) {
     }
     let r = reqwest::get(app.url("/status/history/2026-10/more")).await.unwrap();
     assert_eq!(r.status(), 404);
+    // a page is rendered once whatever query string comes with it (each render has a fresh
+    // nonce, so the same entity tag means the same rendering)
+    let etag = |path: String| {
+        let url = app.url(&path);
+        async move { reqwest::get(url).await.unwrap().headers()["etag"].to_str().unwrap().to_string() }
+    };
+    for (a, b) in [
+        ("/status".to_string(), "/status?utm_source=x&r=1".to_string()),
+        (format!("/status/incidents/{id}"), format!("/status/incidents/{id}?r=2")),
+        (format!("/status/history/{month}"), format!("/status/history?month={month}&r=3")),
+    ] {
+        assert_eq!(etag(a.clone()).await, etag(b).await, "{a}");
+    }
     let page = text(&app, &format!("/status/incidents/{id}")).await;
     for shown in ["Checkout problems", "Checkouts work again.", "We are looking into failed checkouts.", "Affected: Web"] {
         assert!(page.contains(shown), "{shown:?} missing");
