@@ -142,7 +142,7 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
     state.live_ping = config.live_ping;
     state.webhooks.allow_private = config.webhook_allow_private;
     let shutdown = CancellationToken::new();
-    tokio::spawn(jobs::timers(state.clone(), config.timer_interval, shutdown.clone()));
+    jobs::start(&state, config.timer_interval, &shutdown);
     tokio::spawn(jobs::session_cleanup(DbSessionStore::new(db.clone()), shutdown.clone()));
     if db.backend() == Backend::Postgres {
         // other replicas' events reach this replica's live subscribers

@@ -248,6 +248,56 @@ async fn admins_see_retry_and_remove_subscriptions(b: Backend) {
     assert_eq!(subs.len(), 1);
 }
 
+/// The deliveries of a pass go out together: a receiver that answers only once another
+/// has been called does not hold that other up (sent one after the other, the first would
+/// time out).
+async fn a_slow_receiver_holds_up_no_other(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.webhooks.allow_private = true).await;
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let serve = |router: axum::Router| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        url
+    };
+    let waits = gate.clone();
+    let slow = serve(axum::Router::new().route("/hook", axum::routing::post(move || { let g = waits.clone(); async move { g.notified().await; StatusCode::OK } }))).await;
+    let opens = gate.clone();
+    let fast = serve(axum::Router::new().route("/hook", axum::routing::post(move || { let g = opens.clone(); async move { g.notify_one(); StatusCode::OK } }))).await;
+    assert_eq!(subscribe(&app, &slow).await.status(), 201);
+    assert_eq!(subscribe(&app, &fast).await.status(), 201);
+    post_update(&app, PublicStatus::Investigating, "Looking.").await;
+    assert_eq!(deliver_due(&app.state, Utc::now()).await.unwrap(), 2);
+    assert!(deliveries(&app).await.iter().all(|d| d.state == Delivered));
+}
+
+/// A pass that outlives its lease does not record over the pass that took the delivery over.
+async fn an_expired_lease_records_nothing(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.webhooks.allow_private = true).await;
+    let (url, hook) = receiver(0).await;
+    assert_eq!(subscribe(&app, &url).await.status(), 201);
+    post_update(&app, PublicStatus::Investigating, "Looking.").await;
+    let now = Utc::now();
+    // a pass claims the delivery and stalls
+    let stalled_lease = now + Duration::minutes(2);
+    let claimed = {
+        let mut conn = app.state.db.pool().acquire().await.unwrap();
+        repo::claim_due(&mut conn, now, stalled_lease, 20).await.unwrap()
+    };
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(deliver_due(&app.state, now + Duration::minutes(1)).await.unwrap(), 0, "still claimed");
+    // its lease runs out: the next pass takes the delivery over and delivers it
+    assert_eq!(deliver_due(&app.state, now + Duration::minutes(3)).await.unwrap(), 1);
+    assert_eq!(hook.bodies.lock().unwrap().len(), 1);
+    // the stalled pass comes back with a failure: it is not recorded
+    let mut conn = app.state.db.pool().acquire().await.unwrap();
+    let recorded = repo::record_attempt(&mut conn, claimed[0].id, stalled_lease, Failed, None, "timed out").await.unwrap();
+    assert!(!recorded);
+    drop(conn);
+    let d = deliveries(&app).await;
+    assert_eq!((d[0].state, d[0].attempts, d[0].last_error.as_str()), (Delivered, 1, ""));
+}
+
 async fn private_addresses_and_floods_are_refused(b: Backend) {
     let app = TestApp::start(b).await;
     let (url, hook) = receiver(0).await;
@@ -286,5 +336,7 @@ on_both_backends!(
     a_dead_receiver_is_given_up_on,
     retry_after_is_honoured_and_gone_unsubscribes,
     admins_see_retry_and_remove_subscriptions,
+    a_slow_receiver_holds_up_no_other,
+    an_expired_lease_records_nothing,
     private_addresses_and_floods_are_refused
 );

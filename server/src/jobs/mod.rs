@@ -1,7 +1,9 @@
 //! Background jobs. Each claims its work in the database, so replicas can all run them.
 
+use std::future::Future;
 use std::time::Duration;
 
+use app::error::AppResult;
 use app::server::services::status_page::apply_maintenance_windows;
 use app::server::services::timers::fire_due;
 use app::server::services::webhooks::deliver_due;
@@ -9,32 +11,45 @@ use app::server::session_store::DbSessionStore;
 use app::server::state::AppState;
 use tokio_util::sync::CancellationToken;
 
-/// Fires due war-room clocks, sends due webhooks and switches components for maintenance
-/// windows, every
-/// `interval` until shutdown.
-pub async fn timers(state: AppState, interval: Duration, shutdown: CancellationToken) {
+/// Starts the periodic jobs, each in its own task so a slow one (webhooks waiting on their
+/// receivers) never holds up another (war-room clocks): fires due war-room clocks, sends
+/// due webhooks and switches components for maintenance windows, every `interval` until
+/// shutdown.
+pub fn start(state: &AppState, interval: Duration, shutdown: &CancellationToken) {
+    let s = state.clone();
+    tokio::spawn(every("war-room clocks", interval, shutdown.clone(), move || {
+        let s = s.clone();
+        async move { fire_due(&s, chrono::Utc::now()).await }
+    }));
+    let s = state.clone();
+    tokio::spawn(every("webhook deliveries", interval, shutdown.clone(), move || {
+        let s = s.clone();
+        async move { deliver_due(&s, chrono::Utc::now()).await }
+    }));
+    let s = state.clone();
+    tokio::spawn(every("maintenance windows", interval, shutdown.clone(), move || {
+        let s = s.clone();
+        async move { apply_maintenance_windows(&s, chrono::Utc::now()).await }
+    }));
+}
+
+/// Runs `pass` every `interval` (a pass that overruns delays the next) until shutdown;
+/// logs what each pass did.
+async fn every<F, Fut>(job: &'static str, interval: Duration, shutdown: CancellationToken, mut pass: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = AppResult<usize>>,
+{
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tick.tick() => {
-                match fire_due(&state, chrono::Utc::now()).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(fired = n, "war-room clocks fired"),
-                    Err(e) => tracing::warn!(error = %e, "timer pass failed"),
-                }
-                match deliver_due(&state, chrono::Utc::now()).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(delivered = n, "webhooks delivered"),
-                    Err(e) => tracing::warn!(error = %e, "webhook pass failed"),
-                }
-                match apply_maintenance_windows(&state, chrono::Utc::now()).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(switched = n, "maintenance windows switched components"),
-                    Err(e) => tracing::warn!(error = %e, "maintenance pass failed"),
-                }
-            }
+            _ = tick.tick() => match pass().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(job, done = n, "background pass did work"),
+                Err(e) => tracing::warn!(job, error = %e, "background pass failed"),
+            },
         }
     }
 }

@@ -82,22 +82,29 @@ pub async fn claim_due(conn: &mut AnyConnection, now: DateTime<Utc>, lease_until
     Ok(out)
 }
 
-/// Records an attempt and where it leaves the delivery (`next_attempt` when pending).
+/// Records an attempt and where it leaves the delivery (`next_attempt` when pending), if
+/// the claim that made it still holds (`lease_until`); false when another pass has
+/// reclaimed the delivery since.
 pub async fn record_attempt(
     conn: &mut AnyConnection,
     id: i64,
+    lease_until: DateTime<Utc>,
     state: DeliveryState,
     next_attempt: Option<DateTime<Utc>>,
     error: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, next_attempt_at_ms = $2, last_error = $3 WHERE id = $4")
-        .bind(state.as_str())
-        .bind(next_attempt.map(ms).unwrap_or(0))
-        .bind(error.chars().take(500).collect::<String>())
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, next_attempt_at_ms = $2, last_error = $3 \
+         WHERE id = $4 AND state = 'pending' AND next_attempt_at_ms = $5",
+    )
+    .bind(state.as_str())
+    .bind(next_attempt.map(ms).unwrap_or(0))
+    .bind(error.chars().take(500).collect::<String>())
+    .bind(id)
+    .bind(ms(lease_until))
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// One delivery, as stored.

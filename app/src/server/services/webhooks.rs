@@ -110,55 +110,65 @@ pub async fn enqueue(conn: &mut sqlx::AnyConnection, incident: IncidentId, event
     Ok(())
 }
 
-/// Sends the deliveries due at `at`; returns how many were delivered.
+/// Sends the deliveries due at `at`, all of a batch at once (a slow receiver holds up no
+/// other, and the batch ends well inside its lease); returns how many were delivered.
 pub async fn deliver_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
+    use futures::stream::{self, StreamExt};
     {
         let mut conn = state.db.pool().acquire().await?;
         if !repo::any_due(&mut conn, at).await? {
             return Ok(0);
         }
     }
+    let lease_until = at + LEASE;
     let due = {
         let mut tx = state.db.begin().await?;
-        let due = repo::claim_due(tx.conn(), at, at + LEASE, BATCH).await?;
+        let due = repo::claim_due(tx.conn(), at, lease_until, BATCH).await?;
         tx.commit_quiet().await?;
         due
     };
     // where unsubscribe links point (relative when the page has no public address)
     let base = state.status.get().await.map(|s| s.page.settings.public_url.trim_end_matches('/').to_string()).unwrap_or_default();
+    let outcomes: Vec<AppResult<bool>> = stream::iter(due).map(|d| attempt(state, d, &base, lease_until)).buffer_unordered(BATCH as usize).collect().await;
     let mut delivered = 0;
-    for d in due {
-        let (attempt, error) = match send(state, &d, &base).await {
-            Ok(attempt) => attempt,
-            Err(e) => (Attempt::NoAnswer, e),
-        };
-        let attempts = d.attempts + 1;
-        // where the delivery stands now, and when to try again
-        let outcome = match verdict(attempt, attempts) {
-            Verdict::Delivered => Some((DeliveryState::Delivered, None)),
-            Verdict::RetryAfter(pause) => {
-                tracing::info!(delivery = d.id, attempts, error = %error, "webhook delivery failed; retrying in {}s", pause.as_secs());
-                Some((DeliveryState::Pending, Some(now() + chrono::Duration::from_std(pause).unwrap_or(LEASE))))
-            }
-            Verdict::GiveUp => {
-                tracing::info!(delivery = d.id, attempts, error = %error, "webhook delivery failed; giving up");
-                Some((DeliveryState::Failed, None))
-            }
-            Verdict::Unsubscribe => {
-                tracing::info!(delivery = d.id, url = %shown_url(&d.url), "webhook receiver answered 410 Gone; its subscription is removed");
-                let mut tx = state.db.begin().await?;
-                repo::unsubscribe(tx.conn(), &d.token).await?;
-                tx.commit_quiet().await?;
-                None
-            }
-        };
-        if let Some((now_state, next_attempt)) = outcome {
-            let mut conn = state.db.pool().acquire().await?;
-            repo::record_attempt(&mut conn, d.id, now_state, next_attempt, &error).await?;
-            delivered += usize::from(now_state == DeliveryState::Delivered);
-        }
+    for outcome in outcomes {
+        delivered += usize::from(outcome?);
     }
     Ok(delivered)
+}
+
+/// One attempt at a claimed delivery, and its record (unless the lease ran out and another
+/// pass has it now); true when it was delivered.
+async fn attempt(state: &AppState, d: repo::Due, base: &str, lease_until: DateTime<Utc>) -> AppResult<bool> {
+    let (attempt, error) = match send(state, &d, base).await {
+        Ok(attempt) => attempt,
+        Err(e) => (Attempt::NoAnswer, e),
+    };
+    let attempts = d.attempts + 1;
+    // where the delivery stands now, and when to try again
+    let (now_state, next_attempt) = match verdict(attempt, attempts) {
+        Verdict::Delivered => (DeliveryState::Delivered, None),
+        Verdict::RetryAfter(pause) => {
+            tracing::info!(delivery = d.id, attempts, error = %error, "webhook delivery failed; retrying in {}s", pause.as_secs());
+            (DeliveryState::Pending, Some(now() + chrono::Duration::from_std(pause).unwrap_or(LEASE)))
+        }
+        Verdict::GiveUp => {
+            tracing::info!(delivery = d.id, attempts, error = %error, "webhook delivery failed; giving up");
+            (DeliveryState::Failed, None)
+        }
+        Verdict::Unsubscribe => {
+            tracing::info!(delivery = d.id, url = %shown_url(&d.url), "webhook receiver answered 410 Gone; its subscription is removed");
+            let mut tx = state.db.begin().await?;
+            repo::unsubscribe(tx.conn(), &d.token).await?;
+            tx.commit_quiet().await?;
+            return Ok(false);
+        }
+    };
+    let mut conn = state.db.pool().acquire().await?;
+    if !repo::record_attempt(&mut conn, d.id, lease_until, now_state, next_attempt, &error).await? {
+        tracing::warn!(delivery = d.id, "webhook delivery outlived its lease; another pass has it now");
+    }
+    Ok(now_state == DeliveryState::Delivered)
 }
 
 /// Makes ring the process's TLS provider (HTTP clients need one). Called at start-up and
