@@ -53,12 +53,17 @@ enum UserCommand {
         email: String,
         #[arg(long)]
         name: String,
-        #[arg(long, value_parser = ["admin", "responder", "viewer"])]
-        role: String,
+        /// admin, responder or viewer
+        #[arg(long, value_parser = account_role)]
+        role: AccountRole,
         /// Read the password from standard input.
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+}
+
+fn account_role(s: &str) -> Result<AccountRole, String> {
+    AccountRole::parse(s).ok_or_else(|| format!("{s:?} is not a role: use admin, responder or viewer"))
 }
 
 #[tokio::main]
@@ -83,7 +88,6 @@ async fn main() -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\n', '\r']);
-            let role = AccountRole::parse(&role).context("unknown role")?;
             let id = app::server::services::auth::add_user(&db, &email, &name, role, password)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.message))?;

@@ -155,6 +155,14 @@ async fn writes_survive_sigkill(backend: Backend) {
 async fn sigterm_ends_live_streams_and_exits(backend: Backend) {
     use futures::StreamExt;
     let db_url = fresh_url(backend).await;
+    let bad = command(&db_url, 0)
+        .args(["user", "add", "--email", "x@example.com", "--name", "X", "--role", "root", "--password-stdin"])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains(r#""root" is not a role: use admin, responder or viewer"#), "{}", String::from_utf8_lossy(&bad.stderr));
     let mut add = command(&db_url, 0)
         .args(["user", "add", "--email", "crash@example.com", "--name", "Crash Test", "--role", "viewer", "--password-stdin"])
         .stdin(Stdio::piped())

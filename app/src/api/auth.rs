@@ -33,8 +33,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         }
         Err(e) => {
             if accepts_html() {
-                let code = if e.kind == crate::error::ErrorKind::TooManyRequests { "locked" } else { "failed" };
-                leptos_axum::redirect(&format!("/login?error={code}"));
+                use crate::domain::user::SignInProblem;
+                let problem = if e.kind == crate::error::ErrorKind::TooManyRequests { SignInProblem::Locked } else { SignInProblem::Refused };
+                leptos_axum::redirect(&format!("/login?error={}", problem.as_str()));
             }
             Err(e)
         }

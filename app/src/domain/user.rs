@@ -76,6 +76,41 @@ pub struct UserSummary {
     pub role: AccountRole,
 }
 
+/// Why a sign-in sent from the plain (script-less) form failed, as the login page's
+/// address carries it back (`/login?error=locked`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInProblem {
+    /// Too many failed attempts for the email: it is locked for a while.
+    Locked,
+    /// A wrong password or an unknown email (the same answer for both).
+    Refused,
+}
+
+impl SignInProblem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInProblem::Locked => "locked",
+            SignInProblem::Refused => "failed",
+        }
+    }
+
+    /// Any other value reads as a refusal: the page never says more than that.
+    pub fn parse(s: &str) -> SignInProblem {
+        if s == SignInProblem::Locked.as_str() {
+            SignInProblem::Locked
+        } else {
+            SignInProblem::Refused
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            SignInProblem::Locked => "Too many sign-in attempts for this email. Try again in 15 minutes.",
+            SignInProblem::Refused => "Wrong email or password.",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +133,15 @@ mod tests {
         for (role, perm, allowed) in expect {
             assert_eq!(role.allows(perm), allowed, "{role:?} {perm:?}");
         }
+    }
+
+    #[test]
+    fn sign_in_problems_round_trip_and_say_no_more_than_refused() {
+        for p in [SignInProblem::Locked, SignInProblem::Refused] {
+            assert_eq!(SignInProblem::parse(p.as_str()), p);
+        }
+        assert_eq!(SignInProblem::parse("no-such-user"), SignInProblem::Refused);
+        assert_eq!(SignInProblem::Refused.message(), "Wrong email or password.");
     }
 
     #[test]

@@ -3,17 +3,14 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::{safe_next, Login};
+use crate::domain::user::SignInProblem;
 use crate::pages::gate::action_error;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || safe_next(query.read().get("next").as_deref());
-    let flagged = move || match query.read().get("error").as_deref() {
-        Some("locked") => Some("Too many sign-in attempts for this email. Try again in 15 minutes."),
-        Some(_) => Some("Wrong email or password."),
-        None => None,
-    };
+    let flagged = move || query.read().get("error").map(|e| SignInProblem::parse(&e).message());
     let login = ServerAction::<Login>::new();
     Effect::new(move |_| {
         if let Some(Ok(_)) = login.value().get() {

@@ -8,6 +8,7 @@ use sqlx::{AnyConnection, Row};
 use crate::domain::ids::{IncidentId, ServiceId, UserId};
 use crate::domain::incident::{Incident, ServiceRef, Severity, Status};
 use crate::domain::roles::{Assignment, IncidentRole, Person};
+use crate::domain::timers::TimerKind;
 use crate::server::db::flag;
 use crate::server::time::{from_ms, opt_from_ms, to_ms};
 
@@ -208,10 +209,10 @@ pub async fn remove_role(conn: &mut AnyConnection, id: IncidentId, role: Inciden
 }
 
 /// Whether a timer firing was recorded already.
-pub async fn timer_claimed(conn: &mut AnyConnection, id: IncidentId, kind: &str, due_at_ms: i64) -> Result<bool, sqlx::Error> {
+pub async fn timer_claimed(conn: &mut AnyConnection, id: IncidentId, kind: TimerKind, due_at_ms: i64) -> Result<bool, sqlx::Error> {
     let row = sqlx::query("SELECT 1 AS one FROM timer_firings WHERE incident_id = $1 AND kind = $2 AND due_at_ms = $3")
         .bind(id.0)
-        .bind(kind.to_string())
+        .bind(kind.as_str())
         .bind(due_at_ms)
         .fetch_optional(conn)
         .await?;
@@ -219,12 +220,12 @@ pub async fn timer_claimed(conn: &mut AnyConnection, id: IncidentId, kind: &str,
 }
 
 /// Records that a timer fired; false when it was recorded already (by this or another replica).
-pub async fn claim_timer(conn: &mut AnyConnection, id: IncidentId, kind: &str, due_at_ms: i64) -> Result<bool, sqlx::Error> {
+pub async fn claim_timer(conn: &mut AnyConnection, id: IncidentId, kind: TimerKind, due_at_ms: i64) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
         "INSERT INTO timer_firings (incident_id, kind, due_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
     .bind(id.0)
-    .bind(kind.to_string())
+    .bind(kind.as_str())
     .bind(due_at_ms)
     .execute(conn)
     .await?;

@@ -21,7 +21,7 @@ pub async fn fire_due(state: &AppState, at: chrono::DateTime<chrono::Utc>) -> Ap
             // most expired clocks fired long ago: look before taking the write lock
             {
                 let mut conn = state.db.pool().acquire().await?;
-                if incidents::timer_claimed(&mut conn, candidate.id, timer.kind.as_str(), to_ms(timer.due_at)).await? {
+                if incidents::timer_claimed(&mut conn, candidate.id, timer.kind, to_ms(timer.due_at)).await? {
                     continue;
                 }
             }
@@ -31,7 +31,7 @@ pub async fn fire_due(state: &AppState, at: chrono::DateTime<chrono::Utc>) -> Ap
             if !expired(&incident, at).contains(&timer) {
                 continue;
             }
-            if !incidents::claim_timer(tx.conn(), incident.id, timer.kind.as_str(), to_ms(timer.due_at)).await? {
+            if !incidents::claim_timer(tx.conn(), incident.id, timer.kind, to_ms(timer.due_at)).await? {
                 continue;
             }
             let kind = EventKind::TimerFired { timer: timer.kind, due_at: timer.due_at, text: timer.kind.fired_text(timer.minutes) };
