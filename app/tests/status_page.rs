@@ -9,6 +9,7 @@ use app::on_both_backends;
 use app::server::db::Backend;
 use app::server::repo::{catalog, status};
 use app::server::services::status_page as svc;
+use app::server::services::{maintenance, status_public};
 use app::server::testing::{fresh_state, user};
 use chrono::{Duration, TimeZone, Utc};
 
@@ -56,7 +57,7 @@ async fn admins_define_the_page_and_components(b: Backend) {
 
     // a responder moves a component; the page rolls up
     svc::set_component_status(&state, Some(&ben), web.id, ComponentStatus::PartialOutage).await.unwrap();
-    let page = svc::public_data(&state.db, Utc::now()).await.unwrap().0;
+    let page = status_public::public_data(&state.db, Utc::now()).await.unwrap().0;
     assert_eq!(page.settings.name, "Example Status");
     assert_eq!(page.overall.indicator, Indicator::Major);
     assert_eq!(page.overall.description, "Partial System Outage");
@@ -83,7 +84,7 @@ async fn history_gives_the_uptime_bars(b: Backend) {
         status::record_past(&mut conn, c.id, ComponentStatus::MajorOutage, day10).await.unwrap();
         status::record_past(&mut conn, c.id, ComponentStatus::Operational, day10 + Duration::hours(3)).await.unwrap();
     }
-    let page = svc::public_data(&state.db, now).await.unwrap().0;
+    let page = status_public::public_data(&state.db, now).await.unwrap().0;
     let view = &page.groups[0].components[0];
     assert!(view.days.iter().all(|d| d.uptime.is_some()), "the component existed all 90 days");
     let bad = view.days.iter().find(|d| d.date == Utc.with_ymd_and_hms(2026, 11, 12, 0, 0, 0).unwrap().date_naive()).unwrap();
@@ -116,7 +117,7 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
     incidents_svc::add_note(&state, Some(&ben), i.id, NoteKind::Note, "internal: the root password is in vault path x").await.unwrap();
     let quiet = DeclareInput { title: "Internal only incident".into(), severity: Some(Severity::Sev4), ..Default::default() };
     incidents_svc::declare(&state, Some(&ben), quiet).await.unwrap();
-    let page = svc::public_data(&state.db, Utc::now()).await.unwrap().0;
+    let page = status_public::public_data(&state.db, Utc::now()).await.unwrap().0;
     assert!(page.incidents.is_empty(), "no incident is public before its first public update");
 
     let update = PublicUpdate {
@@ -130,14 +131,14 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
     assert_eq!(incidents_svc::post_public_update(&state, Some(&vic), i.id, update.clone()).await.unwrap_err().kind, ErrorKind::Forbidden);
     let bad = PublicUpdate { components: vec![(app::domain::ids::ComponentId(999), ComponentStatus::MajorOutage)], ..update.clone() };
     assert_eq!(incidents_svc::post_public_update(&state, Some(&ben), i.id, bad).await.unwrap_err().kind, ErrorKind::BadRequest);
-    assert_eq!(svc::public_data(&state.db, Utc::now()).await.unwrap().0.overall.indicator, Indicator::None, "a refused update changed nothing");
+    assert_eq!(status_public::public_data(&state.db, Utc::now()).await.unwrap().0.overall.indicator, Indicator::None, "a refused update changed nothing");
     let before = app::server::services::war_room::load(&state, Some(&ben), i.id).await.unwrap().incident.last_update_at;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     incidents_svc::post_public_update(&state, Some(&ben), i.id, update).await.unwrap();
     let room = app::server::services::war_room::load(&state, Some(&ben), i.id).await.unwrap();
     assert!(room.incident.last_update_at > before, "a public update resets the update clock");
 
-    let page = svc::public_data(&state.db, Utc::now()).await.unwrap().0;
+    let page = status_public::public_data(&state.db, Utc::now()).await.unwrap().0;
     assert_eq!(page.overall.indicator, Indicator::Critical);
     assert_eq!(page.unresolved().count(), 1);
     let public = page.unresolved().next().unwrap();
@@ -159,7 +160,7 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
         previous: vec![],
     };
     incidents_svc::post_public_update(&state, Some(&ben), i.id, resolved).await.unwrap();
-    let page = svc::public_data(&state.db, Utc::now()).await.unwrap().0;
+    let page = status_public::public_data(&state.db, Utc::now()).await.unwrap().0;
     assert_eq!(page.unresolved().count(), 0);
     assert_eq!(page.incidents.len(), 1, "resolved incidents stay in the recent list");
     assert_eq!(page.incidents[0].updates[0].affected, vec![(web.id, ComponentStatus::MajorOutage, ComponentStatus::Operational)]);
@@ -175,16 +176,16 @@ async fn maintenance_is_scheduled_and_moves_on_by_the_clock(b: Backend) {
     let db = svc::create_component(&state, Some(&ada), input("Database", "")).await.unwrap();
     let start = Utc::now() + Duration::hours(2);
     let window = MaintenanceInput { title: "DB upgrade".into(), message: "Writes pause for a minute.".into(), starts_at: start, ends_at: start + Duration::hours(1), components: vec![db.id] };
-    assert_eq!(svc::schedule_maintenance(&state, Some(&vic), window.clone()).await.unwrap_err().kind, ErrorKind::Forbidden);
+    assert_eq!(maintenance::schedule_maintenance(&state, Some(&vic), window.clone()).await.unwrap_err().kind, ErrorKind::Forbidden);
     let backwards = MaintenanceInput { ends_at: start - Duration::hours(1), ..window.clone() };
-    assert_eq!(svc::schedule_maintenance(&state, Some(&ben), backwards).await.unwrap_err().kind, ErrorKind::BadRequest);
+    assert_eq!(maintenance::schedule_maintenance(&state, Some(&ben), backwards).await.unwrap_err().kind, ErrorKind::BadRequest);
     let unknown = MaintenanceInput { components: vec![app::domain::ids::ComponentId(999)], ..window.clone() };
-    assert_eq!(svc::schedule_maintenance(&state, Some(&ben), unknown).await.unwrap_err().kind, ErrorKind::BadRequest);
+    assert_eq!(maintenance::schedule_maintenance(&state, Some(&ben), unknown).await.unwrap_err().kind, ErrorKind::BadRequest);
     let twice = MaintenanceInput { components: vec![db.id, db.id], ..window.clone() };
-    let e = svc::schedule_maintenance(&state, Some(&ben), twice).await.unwrap_err();
+    let e = maintenance::schedule_maintenance(&state, Some(&ben), twice).await.unwrap_err();
     assert_eq!((e.kind, e.message.as_str()), (ErrorKind::BadRequest, format!("Component {} is listed twice.", db.id).as_str()));
-    assert!(svc::public_data(&state.db, Utc::now()).await.unwrap().0.maintenances.is_empty(), "nothing half-written");
-    let m = svc::schedule_maintenance(&state, Some(&ben), window.clone()).await.unwrap();
+    assert!(status_public::public_data(&state.db, Utc::now()).await.unwrap().0.maintenances.is_empty(), "nothing half-written");
+    let m = maintenance::schedule_maintenance(&state, Some(&ben), window.clone()).await.unwrap();
     assert_eq!((m.title.as_str(), m.starts_at.timestamp_millis(), m.components.clone()), ("DB upgrade", window.starts_at.timestamp_millis(), vec![db.id]));
     for (at, phase) in [
         (Utc::now(), MaintenancePhase::Scheduled),
@@ -192,7 +193,7 @@ async fn maintenance_is_scheduled_and_moves_on_by_the_clock(b: Backend) {
         (start + Duration::minutes(65), MaintenancePhase::Verifying),
         (start + Duration::hours(2), MaintenancePhase::Completed),
     ] {
-        let page = svc::public_data(&state.db, at).await.unwrap().0;
+        let page = status_public::public_data(&state.db, at).await.unwrap().0;
         assert_eq!(page.maintenances.len(), 1);
         assert_eq!(page.maintenances[0].phase(at), phase);
         assert_eq!(page.maintenances_in(&[phase]).len(), 1);
@@ -209,32 +210,32 @@ async fn maintenance_windows_switch_components_once(b: Backend) {
     svc::set_component_status(&state, Some(&ben), api.id, ComponentStatus::PartialOutage).await.unwrap();
     let start = Utc::now() + Duration::minutes(30);
     let window = MaintenanceInput { title: "Upgrade".into(), message: "Pauses.".into(), starts_at: start, ends_at: start + Duration::hours(1), components: vec![db.id, api.id] };
-    svc::schedule_maintenance(&state, Some(&ben), window).await.unwrap();
+    maintenance::schedule_maintenance(&state, Some(&ben), window).await.unwrap();
     let status_of = |id| {
         let (state, ada) = (state.clone(), ada.clone());
         async move { svc::admin_view(&state, Some(&ada)).await.unwrap().components.into_iter().find(|c| c.id == id).unwrap().status }
     };
-    assert_eq!(svc::apply_maintenance_windows(&state, Utc::now()).await.unwrap(), 0, "not started yet");
+    assert_eq!(maintenance::apply_maintenance_windows(&state, Utc::now()).await.unwrap(), 0, "not started yet");
     // started: the operational one goes under maintenance; the one in an incident stays
     let during = start + Duration::minutes(5);
     let other = app::server::state::AppState::new(state.leptos_options.clone(), state.db.clone());
-    let (x, y) = tokio::join!(svc::apply_maintenance_windows(&state, during), svc::apply_maintenance_windows(&other, during));
+    let (x, y) = tokio::join!(maintenance::apply_maintenance_windows(&state, during), maintenance::apply_maintenance_windows(&other, during));
     assert_eq!(x.unwrap() + y.unwrap(), 1, "once, across replicas");
     assert_eq!(status_of(db.id).await, ComponentStatus::UnderMaintenance);
     assert_eq!(status_of(api.id).await, ComponentStatus::PartialOutage);
-    assert_eq!(svc::public_data(&state.db, during).await.unwrap().0.overall.indicator, Indicator::Major);
+    assert_eq!(status_public::public_data(&state.db, during).await.unwrap().0.overall.indicator, Indicator::Major);
     // ended: back to operational, once
     let after = start + Duration::minutes(70);
-    assert_eq!(svc::apply_maintenance_windows(&state, after).await.unwrap(), 1);
-    assert_eq!(svc::apply_maintenance_windows(&state, after).await.unwrap(), 0);
+    assert_eq!(maintenance::apply_maintenance_windows(&state, after).await.unwrap(), 1);
+    assert_eq!(maintenance::apply_maintenance_windows(&state, after).await.unwrap(), 0);
     assert_eq!(status_of(db.id).await, ComponentStatus::Operational);
     assert_eq!(status_of(api.id).await, ComponentStatus::PartialOutage, "never touched");
     // a window that started and ended while nothing ran switches nothing
     let missed_start = Utc::now() + Duration::minutes(10);
     let missed = MaintenanceInput { title: "Missed".into(), message: "x".into(), starts_at: missed_start, ends_at: missed_start + Duration::minutes(5), components: vec![db.id] };
-    svc::schedule_maintenance(&state, Some(&ben), missed).await.unwrap();
+    maintenance::schedule_maintenance(&state, Some(&ben), missed).await.unwrap();
     svc::set_component_status(&state, Some(&ben), db.id, ComponentStatus::UnderMaintenance).await.unwrap();
-    assert_eq!(svc::apply_maintenance_windows(&state, missed_start + Duration::hours(2)).await.unwrap(), 0);
+    assert_eq!(maintenance::apply_maintenance_windows(&state, missed_start + Duration::hours(2)).await.unwrap(), 0);
     assert_eq!(status_of(db.id).await, ComponentStatus::UnderMaintenance, "a status set by hand is left alone");
 }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use app::server::public::Doc;
-use app::server::services::status_page::history_page;
+use app::server::services::status_public::history_page;
 use app::server::state::AppState;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -11,6 +11,7 @@ use app::on_both_backends;
 use app::server::db::Backend;
 use app::server::services::incidents as incidents_svc;
 use app::server::services::status_page as svc;
+use app::server::services::maintenance;
 use chrono::{Duration, Utc};
 use common::TestApp;
 use serde_json::Value;
@@ -89,14 +90,14 @@ async fn every_change_shows_at_once(b: Backend) {
         ends_at: now + Duration::hours(1),
         components: vec![web.id],
     };
-    svc::schedule_maintenance(&app.state, Some(&app.responder), window).await.unwrap();
+    maintenance::schedule_maintenance(&app.state, Some(&app.responder), window).await.unwrap();
     let summary = changed(&app, "/api/v2/summary.json", &summary, "scheduled maintenance").await;
     assert!(summary.body.contains("Shop upgrade"));
 
     // the window opens: its component goes under maintenance (once the incident's status is back)
     svc::set_component_status(&app.state, Some(&app.responder), web.id, ComponentStatus::Operational).await.unwrap();
     let summary = changed(&app, "/api/v2/summary.json", &summary, "a component status").await;
-    assert_eq!(svc::apply_maintenance_windows(&app.state, now + Duration::minutes(2)).await.unwrap(), 1);
+    assert_eq!(maintenance::apply_maintenance_windows(&app.state, now + Duration::minutes(2)).await.unwrap(), 1);
     let summary = changed(&app, "/api/v2/summary.json", &summary, "a maintenance window opening").await;
     assert!(summary.body.contains("under_maintenance"));
 

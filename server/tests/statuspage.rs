@@ -8,6 +8,7 @@ use app::domain::status_page::{ComponentInput, ComponentStatus};
 use app::on_both_backends;
 use app::server::db::Backend;
 use app::server::services::status_page as svc;
+use app::server::services::maintenance;
 use common::TestApp;
 use serde_json::Value;
 
@@ -192,8 +193,8 @@ async fn statuspage_maintenance_shapes(b: Backend) {
         ends_at: now + to,
         components: vec![db.id],
     };
-    svc::schedule_maintenance(&app.state, Some(&app.responder), window("Later", Duration::hours(3), Duration::hours(4))).await.unwrap();
-    svc::schedule_maintenance(&app.state, Some(&app.responder), window("Now", -Duration::minutes(10), Duration::minutes(50))).await.unwrap();
+    maintenance::schedule_maintenance(&app.state, Some(&app.responder), window("Later", Duration::hours(3), Duration::hours(4))).await.unwrap();
+    maintenance::schedule_maintenance(&app.state, Some(&app.responder), window("Now", -Duration::minutes(10), Duration::minutes(50))).await.unwrap();
 
     let all = get("/api/v2/scheduled-maintenances.json").await;
     assert_eq!(keys(&all), set(&["page", "scheduled_maintenances"]));

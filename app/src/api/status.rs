@@ -19,13 +19,13 @@ pub async fn public_status() -> Result<PublicPage, AppError> {
 #[server(endpoint = "status/history")]
 pub async fn status_history(month: Option<String>) -> Result<crate::domain::status_history::HistoryPage, AppError> {
     let state = crate::api::ssr::state()?;
-    crate::server::services::status_page::history_page(&state, month.as_deref()).await
+    crate::server::services::status_public::history_page(&state, month.as_deref()).await
 }
 
 #[server(endpoint = "status/incident")]
 pub async fn public_incident(id: String) -> Result<crate::domain::status_history::IncidentPage, AppError> {
     let state = crate::api::ssr::state()?;
-    crate::server::services::status_page::incident_page(&state, &id).await
+    crate::server::services::status_public::incident_page(&state, &id).await
 }
 
 #[server(endpoint = "status/admin")]
@@ -59,5 +59,5 @@ pub async fn set_component_status(id: ComponentId, status: ComponentStatus) -> R
 #[server(endpoint = "status/maintenance", input = Json)]
 pub async fn schedule_maintenance(input: crate::domain::status_page::MaintenanceInput) -> Result<crate::domain::status_page::Maintenance, AppError> {
     let (state, user) = crate::api::ssr::caller().await?;
-    crate::server::services::status_page::schedule_maintenance(&state, user.as_ref(), input).await
+    crate::server::services::maintenance::schedule_maintenance(&state, user.as_ref(), input).await
 }

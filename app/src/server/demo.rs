@@ -240,7 +240,7 @@ async fn status_page(state: &AppState, admin: &CurrentUser) -> AppResult<()> {
                 ends_at: starts_at + Duration::hours(1),
                 components: vec![c.id],
             };
-            svc::schedule_maintenance(state, Some(admin), window).await?;
+            crate::server::services::maintenance::schedule_maintenance(state, Some(admin), window).await?;
         }
     }
     Ok(())

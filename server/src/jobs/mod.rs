@@ -4,7 +4,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use app::error::AppResult;
-use app::server::services::status_page::apply_maintenance_windows;
+use app::server::services::maintenance::apply_maintenance_windows;
 use app::server::services::timers::fire_due;
 use app::server::services::webhooks::deliver_due;
 use app::server::session_store::DbSessionStore;

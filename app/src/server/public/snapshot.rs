@@ -202,7 +202,7 @@ fn same_content(prev: &Snapshot, page: &PublicPage, incidents: &[PublicIncident]
 /// Builds a snapshot for invalidation `generation`; false when the database failed.
 async fn rebuild(inner: &Inner, generation: u64) -> bool {
     let at = crate::server::time::now();
-    let (page, incidents) = match crate::server::services::status_page::public_data(&inner.db, at).await {
+    let (page, incidents) = match crate::server::services::status_public::public_data(&inner.db, at).await {
         Ok(data) => data,
         Err(e) => {
             if !inner.failing.swap(true, Ordering::SeqCst) {

@@ -3,8 +3,10 @@
 
 pub mod auth;
 pub mod incidents;
+pub mod maintenance;
 pub mod runbooks;
 pub mod status_page;
+pub mod status_public;
 pub mod timers;
 pub mod war_room;
 pub mod webhook_admin;

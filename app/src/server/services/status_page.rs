@@ -1,27 +1,18 @@
-//! The status page: admins define it and its components; responders set component
-//! statuses; anyone reads the public snapshot.
+//! Defining the status page: admins set it up and its components; responders set
+//! component statuses. (What the public reads is in `status_public`; maintenance windows
+//! in `maintenance`.)
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, Utc};
-
 use crate::domain::ids::{ComponentId, ServiceId};
 use crate::domain::incident::parse_link;
-use crate::domain::status_page::{
-    arrange, day_bars, overall_uptime, rollup, Component, ComponentInput, ComponentStatus, ComponentView, PageSettings, PublicPage,
-    public_incidents, Maintenance, MaintenanceInput, PublicIncident, StatusAdmin,
-};
-use crate::domain::status_history::{history, HistoryPage, IncidentPage, Month};
-use crate::server::db::Db;
+use crate::domain::status_page::{Component, ComponentInput, ComponentStatus, PageSettings, StatusAdmin};
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
 use crate::server::authz::require;
 use crate::server::repo::{catalog, status};
 use crate::server::state::AppState;
 use crate::server::time::now;
-
-/// Days of history on the public page.
-pub const DAYS: u32 = 90;
 
 fn text(value: &str, what: &str, min: usize, max: usize) -> AppResult<String> {
     let t = value.trim();
@@ -117,72 +108,6 @@ pub async fn set_component_status(state: &AppState, actor: Option<&CurrentUser>,
     Ok(c)
 }
 
-/// Schedules a maintenance window (responders and admins).
-pub async fn schedule_maintenance(state: &AppState, actor: Option<&CurrentUser>, input: MaintenanceInput) -> AppResult<Maintenance> {
-    let actor = require(actor, Permission::WorkIncidents)?;
-    input.validate(now()).map_err(AppError::bad_request)?;
-    let mut tx = state.db.begin().await?;
-    for c in &input.components {
-        if status::component_by_id(tx.conn(), *c).await?.is_none() {
-            return Err(AppError::bad_request(format!("There is no component {c}.")));
-        }
-    }
-    let id = crate::server::repo::maintenances::insert(tx.conn(), &input, actor.id, now()).await?;
-    let m = crate::server::repo::maintenances::get(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
-    tx.commit_quiet().await?;
-    state.status.invalidate();
-    Ok(m)
-}
-
-/// Puts the components of windows that have started under maintenance, and returns those of
-/// windows that have ended to operational; each switch happens once (claimed in the
-/// database). A component that is not operational when its window starts (it is in an
-/// incident) keeps its status; so does one a responder changed during the window.
-/// Returns how many components were switched.
-pub async fn apply_maintenance_windows(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
-    use crate::domain::maintenance::Edge;
-    use crate::domain::status_page::MaintenancePhase;
-    use crate::server::repo::maintenances;
-    let windows = {
-        let mut conn = state.db.pool().acquire().await?;
-        maintenances::recent(&mut conn, 100).await?
-    };
-    let mut switched = 0;
-    for m in windows {
-        let (edge, from, to) = match m.phase(at) {
-            MaintenancePhase::Scheduled => continue,
-            MaintenancePhase::InProgress => (Edge::Start, ComponentStatus::Operational, ComponentStatus::UnderMaintenance),
-            MaintenancePhase::Verifying | MaintenancePhase::Completed => (Edge::End, ComponentStatus::UnderMaintenance, ComponentStatus::Operational),
-        };
-        for c in &m.components {
-            {
-                // most windows were switched long ago: look before taking the write lock
-                let mut conn = state.db.pool().acquire().await?;
-                if maintenances::switch_claimed(&mut conn, m.id, *c, edge).await? {
-                    continue;
-                }
-            }
-            let mut tx = state.db.begin().await?;
-            if !maintenances::claim_switch(tx.conn(), m.id, *c, edge).await? {
-                continue; // done meanwhile, on another replica
-            }
-            // at the end, only a component that was handled at the start goes back (a window
-            // that began and ended while nothing ran never switched it)
-            let started = edge == Edge::Start || !maintenances::claim_switch(tx.conn(), m.id, *c, Edge::Start).await?;
-            let current = status::component_by_id(tx.conn(), *c).await?.map(|comp| comp.status);
-            if started && current == Some(from) {
-                status::set_status(tx.conn(), *c, to, at).await?;
-                switched += 1;
-            }
-            tx.commit_quiet().await?;
-        }
-    }
-    if switched > 0 {
-        state.status.invalidate();
-    }
-    Ok(switched)
-}
-
 /// The internal screen: settings, groups, components and the services they may show.
 pub async fn admin_view(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<StatusAdmin> {
     require(actor, Permission::ReadInternal)?;
@@ -195,65 +120,4 @@ pub async fn admin_view(state: &AppState, actor: Option<&CurrentUser>) -> AppRes
     };
     tx.commit().await?;
     Ok(view)
-}
-
-/// What the public page shows at `at`, and every public incident (newest first). Needs no
-/// sign-in and reads nothing internal: incidents are built from their public updates alone.
-/// Readers get it from the snapshots ([`crate::server::public::StatusSnapshots`]), not here.
-pub async fn public_data(db: &Db, at: DateTime<Utc>) -> AppResult<(PublicPage, Vec<PublicIncident>)> {
-    let mut tx = db.begin_read().await?;
-    let settings = status::settings(&mut tx).await?;
-    let groups = status::groups(&mut tx).await?;
-    let components = status::components(&mut tx).await?;
-    let history = status::history_since(&mut tx, at - Duration::days(DAYS as i64 + 1)).await?;
-    let updates = crate::server::repo::events::public_updates(&mut tx).await?;
-    let maintenances = crate::server::repo::maintenances::recent(&mut tx, 50).await?;
-    tx.commit().await?;
-    let all = public_incidents(&updates);
-    let incidents = all.iter().take(50).cloned().collect();
-    let tz = chrono_tz::Tz::from_str(&settings.time_zone).unwrap_or(chrono_tz::UTC);
-    let views: Vec<ComponentView> = components
-        .into_iter()
-        .map(|component| {
-            let days = day_bars(history.get(&component.id).map(Vec::as_slice).unwrap_or(&[]), at, &tz, DAYS);
-            let uptime = overall_uptime(&days);
-            ComponentView { component, days, uptime }
-        })
-        .collect();
-    let overall = rollup(&views.iter().map(|v| v.component.status).collect::<Vec<_>>());
-    Ok((PublicPage { settings, overall, groups: arrange(&groups, views), incidents, maintenances, generated_at: at, stale: false }, all))
-}
-
-/// The public page's calendar date of `t`.
-fn page_date(settings: &PageSettings, t: DateTime<Utc>) -> chrono::NaiveDate {
-    let tz = chrono_tz::Tz::from_str(&settings.time_zone).unwrap_or(chrono_tz::UTC);
-    t.with_timezone(&tz).date_naive()
-}
-
-/// One month of public incident history (`YYYY-MM`; the current month when empty), from
-/// the snapshot.
-pub async fn history_page(state: &AppState, month: Option<&str>) -> AppResult<HistoryPage> {
-    let snapshot = state.status.get().await?;
-    let settings = &snapshot.page.settings;
-    let today = page_date(settings, now());
-    let month = match month.map(str::trim).filter(|m| !m.is_empty()) {
-        Some(m) => Month::parse(m).map_err(AppError::bad_request)?,
-        None => Month::of(today),
-    };
-    Ok(history(settings.clone(), &snapshot.incidents, month, today, |t| page_date(settings, t)))
-}
-
-/// A public incident's own page, from the snapshot.
-pub async fn incident_page(state: &AppState, id: &str) -> AppResult<IncidentPage> {
-    let snapshot = state.status.get().await?;
-    let incident = snapshot.incident(id).cloned().ok_or_else(|| AppError::not_found("There is no such incident on this page."))?;
-    let components = snapshot
-        .page
-        .groups
-        .iter()
-        .flat_map(|g| g.components.iter().map(|v| &v.component))
-        .filter(|c| incident.components.contains(&c.id))
-        .cloned()
-        .collect();
-    Ok(IncidentPage { settings: snapshot.page.settings.clone(), incident, components })
 }
