@@ -17,14 +17,37 @@ pub struct RunbookMetadata {
     pub title: String,
     /// The slug of the service it belongs to.
     pub service: String,
-    #[serde(default)]
-    pub severity: Option<String>,
+    /// `sev1` to `sev4` in the YAML.
+    #[serde(default, with = "severity_text")]
+    pub severity: Option<Severity>,
     #[serde(default)]
     pub owner: Option<String>,
     #[serde(default)]
     pub alert_names: Vec<String>,
     #[serde(default)]
     pub impact: Option<String>,
+}
+
+/// A runbook's severity as its YAML writes it (`sev2`, any case), read strictly.
+mod severity_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Severity;
+
+    pub fn serialize<S: Serializer>(v: &Option<Severity>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(sev) => s.serialize_some(sev.as_str()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Severity>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(raw) if raw.trim().is_empty() => Ok(None),
+            Some(raw) => Severity::parse(&raw).map(Some).ok_or_else(|| serde::de::Error::custom(format!("severity must be sev1 to sev4, not {raw:?}"))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,17 +92,37 @@ pub struct Runbook {
     pub doc: RunbookDoc,
 }
 
+/// The three parts of a runbook, in the order a responder works through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RunbookSection {
+    Diagnosis,
+    Mitigation,
+    Recovery,
+}
+
+impl RunbookSection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunbookSection::Diagnosis => "diagnosis",
+            RunbookSection::Mitigation => "mitigation",
+            RunbookSection::Recovery => "recovery",
+        }
+    }
+}
+
 /// A step a responder can tick, with a key stable across edits that keep its position.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepRef {
+    /// `section.index`, such as `mitigation.0` (what the timeline records).
     pub key: String,
+    pub section: RunbookSection,
     pub title: String,
     pub command: Option<String>,
     pub detail: Option<String>,
 }
 
 impl RunbookDoc {
-    /// Checks what YAML cannot: non-empty titles, a known severity, sane sizes.
+    /// Checks what YAML cannot: non-empty titles, sane sizes.
     pub fn validate(&self) -> Result<(), String> {
         let m = &self.metadata;
         if m.title.trim().is_empty() {
@@ -90,11 +133,6 @@ impl RunbookDoc {
         }
         if m.service.trim().is_empty() {
             return Err("metadata.service must name a service".into());
-        }
-        if let Some(s) = &m.severity {
-            if Severity::parse(s).is_none() {
-                return Err(format!("metadata.severity must be sev1 to sev4, not {s:?}"));
-            }
         }
         let steps = self.diagnosis.len() + self.mitigation.len() + self.recovery.len();
         if steps == 0 {
@@ -122,6 +160,7 @@ impl RunbookDoc {
         for (i, d) in self.diagnosis.iter().enumerate() {
             out.push(StepRef {
                 key: format!("diagnosis.{i}"),
+                section: RunbookSection::Diagnosis,
                 title: d.step.clone(),
                 command: d.command.clone(),
                 detail: d.expected.as_ref().map(|e| format!("Expected: {e}")),
@@ -130,6 +169,7 @@ impl RunbookDoc {
         for (i, m) in self.mitigation.iter().enumerate() {
             out.push(StepRef {
                 key: format!("mitigation.{i}"),
+                section: RunbookSection::Mitigation,
                 title: m.option.clone(),
                 command: m.command.clone(),
                 detail: match (&m.when, &m.verify) {
@@ -141,7 +181,7 @@ impl RunbookDoc {
             });
         }
         for (i, r) in self.recovery.iter().enumerate() {
-            out.push(StepRef { key: format!("recovery.{i}"), title: r.clone(), command: None, detail: None });
+            out.push(StepRef { key: format!("recovery.{i}"), section: RunbookSection::Recovery, title: r.clone(), command: None, detail: None });
         }
         out
     }
@@ -160,7 +200,7 @@ mod tests {
             metadata: RunbookMetadata {
                 title: "Checkout 5xx".into(),
                 service: "checkout".into(),
-                severity: Some("sev2".into()),
+                severity: Some(Severity::Sev2),
                 owner: Some("payments".into()),
                 alert_names: vec!["CheckoutErrorRate".into()],
                 impact: None,
@@ -175,6 +215,9 @@ mod tests {
     fn steps_have_stable_keys() {
         let keys: Vec<String> = doc().steps().into_iter().map(|s| s.key).collect();
         assert_eq!(keys, ["diagnosis.0", "mitigation.0", "recovery.0"]);
+        let sections: Vec<RunbookSection> = doc().steps().into_iter().map(|s| s.section).collect();
+        assert_eq!(sections, [RunbookSection::Diagnosis, RunbookSection::Mitigation, RunbookSection::Recovery]);
+        assert!(doc().steps().iter().all(|s| s.key.starts_with(s.section.as_str())));
         assert_eq!(doc().step("mitigation.0").unwrap().detail.as_deref(), Some("When: after deploy"));
         assert!(doc().step("mitigation.9").is_none());
     }
@@ -182,9 +225,13 @@ mod tests {
     #[test]
     fn validation() {
         assert!(doc().validate().is_ok());
-        let mut d = doc();
-        d.metadata.severity = Some("high".into());
-        assert!(d.validate().unwrap_err().contains("sev1 to sev4"));
+        // severity is read strictly, any case, and written back as the YAML has it
+        let meta = |sev: &str| serde_json::from_str::<RunbookMetadata>(&format!(r#"{{"title":"t","service":"s","severity":{sev}}}"#));
+        assert_eq!(meta(r#""SEV1""#).unwrap().severity, Some(Severity::Sev1));
+        assert_eq!(meta("null").unwrap().severity, None);
+        assert_eq!(meta(r#""""#).unwrap().severity, None);
+        assert!(meta(r#""high""#).unwrap_err().to_string().contains(r#"severity must be sev1 to sev4, not "high""#));
+        assert!(serde_json::to_string(&doc().metadata).unwrap().contains(r#""severity":"sev2""#));
         let mut d = doc();
         d.diagnosis.clear();
         d.mitigation.clear();

@@ -114,13 +114,13 @@ fn RunbookList(rbs: Vec<Runbook>, is_admin: bool, editor: Editor) -> impl IntoVi
                     <h2>{m.title.clone()}</h2>
                     <p class="muted small">
                         "Service: " {m.service.clone()}
-                        {m.severity.clone().map(|s| format!(" · {s}"))}
+                        {m.severity.map(|s| format!(" · {}", s.label()))}
                         {m.owner.clone().map(|o| format!(" · owner {o}"))}
                         {(!m.alert_names.is_empty()).then(|| format!(" · alerts: {}", m.alert_names.join(", ")))}
                     </p>
                     <ol class="steps">
                         {rb.doc.steps().into_iter().map(|s| view! {
-                            <li><span class="section">{s.key.split('.').next().unwrap_or("").to_string()}</span> " " {s.title}
+                            <li><span class="section">{s.section.as_str()}</span> " " {s.title}
                                 {s.command.map(|c| view! { <pre><code>{c}</code></pre> })}</li>
                         }).collect_view()}
                     </ol>

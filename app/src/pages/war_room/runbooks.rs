@@ -27,7 +27,7 @@ pub fn RunbookPanel(room: RwSignal<WarRoom>, can_work: bool) -> impl IntoView {
                                 let key = s.key.clone();
                                 let key_done = s.key.clone();
                                 let is_done = Memo::new(move |_| done.with(|d| d.iter().any(|(r, k)| *r == rb_id && *k == key_done)));
-                                let section = s.key.split('.').next().unwrap_or("").to_string();
+                                let section = s.section.as_str();
                                 view! {
                                     <li class=move || if is_done.get() { "step done" } else { "step" } data-step=s.key.clone()>
                                         <span class="section">{section}</span>

@@ -61,6 +61,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(doc.metadata.alert_names, ["CheckoutErrors"]);
+        assert_eq!(doc.metadata.severity, Some(crate::domain::incident::Severity::Sev2));
+        let e = parse_yaml("metadata:\n  title: x\n  service: y\n  severity: high\nrecovery: [z]\n").unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::BadRequest);
+        assert!(e.message.contains(r#"severity must be sev1 to sev4, not "high""#), "{}", e.message);
         assert_eq!(doc.steps().len(), 3);
         assert!(parse_yaml("metadata: [").unwrap_err().message.contains("not a runbook"));
         assert!(parse_yaml("metadata:\n  title: x\n  service: y\n").unwrap_err().message.contains("at least one"));
