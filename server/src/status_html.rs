@@ -1,11 +1,12 @@
 //! The public pages' HTML (`/status`, `/status/history[/{month}]`, `/status/incidents/{id}`),
 //! rendered once per snapshot and then served from memory with entity tags and gzip. A
 //! render is anonymous (the request's cookies are not passed on: the page is the same for
-//! everyone) and reads only the snapshot, so it works while the database is down. One
-//! render runs at a time; readers who miss wait for it and share its result.
+//! everyone) and reads only the snapshot, so it works while the database is down. A page
+//! renders once at a time (readers who miss wait for it and share its result); different
+//! pages render side by side.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use app::server::public::Rendered;
 use app::server::state::AppState;
@@ -30,10 +31,25 @@ struct Entry {
 #[derive(Clone, Default)]
 pub struct HtmlCache {
     entries: Arc<Mutex<HashMap<String, Arc<Entry>>>>,
-    render: Arc<tokio::sync::Mutex<()>>,
+    /// One render at a time per page (readers of a page that is being rendered wait for
+    /// it); different pages render side by side.
+    renders: Arc<Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>>,
 }
 
 impl HtmlCache {
+    /// The lock that one page's renders take.
+    fn render_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut renders = self.renders.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(lock) = renders.get(key).and_then(Weak::upgrade) {
+            return lock;
+        }
+        // forget the pages nobody is rendering
+        renders.retain(|_, w| w.strong_count() > 0);
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        renders.insert(key.to_string(), Arc::downgrade(&lock));
+        lock
+    }
+
     fn lookup(&self, key: &str, version: u64, stale: bool) -> Option<Arc<Entry>> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.get(key).filter(|e| e.version == version && e.stale == stale).cloned()
@@ -97,7 +113,8 @@ pub async fn serve(State((state, cache)): State<(AppState, HtmlCache)>, request:
     let hit = match cache.lookup(&key, version, stale) {
         Some(e) => Some(e),
         None => {
-            let _one = cache.render.lock().await;
+            let lock = cache.render_lock(&key);
+            let _one = lock.lock().await;
             match cache.lookup(&key, version, stale) {
                 Some(e) => Some(e),
                 None => {

@@ -114,6 +114,15 @@ async fn history_and_incident_pages(b: Backend) {
     ] {
         assert_eq!(etag(a.clone()).await, etag(b).await, "{a}");
     }
+    // after a change, readers of several pages arriving at once: each page is rendered once
+    // and shared by its readers
+    svc::create_component(&app.state, Some(&app.admin), ComponentInput { name: "Search".into(), ..Default::default() }).await.unwrap();
+    let pages = ["/status".to_string(), format!("/status/incidents/{id}"), format!("/status/history/{month}")];
+    let tags = futures::future::join_all((0..24).map(|k| etag(pages[k % 3].clone()))).await;
+    for (k, page) in pages.iter().enumerate() {
+        let seen: std::collections::HashSet<&String> = tags.iter().skip(k).step_by(3).collect();
+        assert_eq!(seen.len(), 1, "{page} was rendered more than once");
+    }
     let page = text(&app, &format!("/status/incidents/{id}")).await;
     for shown in ["Checkout problems", "Checkouts work again.", "We are looking into failed checkouts.", "Affected: Web"] {
         assert!(page.contains(shown), "{shown:?} missing");
