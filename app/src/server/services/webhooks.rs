@@ -164,8 +164,11 @@ async fn attempt(state: &AppState, d: repo::Due, base: &str, lease_until: DateTi
             return Ok(false);
         }
     };
-    let mut conn = state.db.pool().acquire().await?;
-    if !repo::record_attempt(&mut conn, d.id, lease_until, now_state, next_attempt, &error).await? {
+    // a write like any other (on SQLite, in turn with the others)
+    let mut tx = state.db.begin().await?;
+    let recorded = repo::record_attempt(tx.conn(), d.id, lease_until, now_state, next_attempt, &error).await?;
+    tx.commit_quiet().await?;
+    if !recorded {
         tracing::warn!(delivery = d.id, "webhook delivery outlived its lease; another pass has it now");
     }
     Ok(now_state == DeliveryState::Delivered)
