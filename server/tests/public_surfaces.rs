@@ -120,7 +120,7 @@ async fn history_and_incident_pages(b: Backend) {
     let pages = ["/status".to_string(), format!("/status/incidents/{id}"), format!("/status/history/{month}")];
     let tags = futures::future::join_all((0..24).map(|k| etag(pages[k % 3].clone()))).await;
     for (k, page) in pages.iter().enumerate() {
-        let seen: std::collections::HashSet<&String> = tags.iter().skip(k).step_by(3).collect();
+        let seen: std::collections::HashSet<&String> = tags.iter().enumerate().filter(|(i, _)| i % 3 == k).map(|(_, t)| t).collect();
         assert_eq!(seen.len(), 1, "{page} was rendered more than once");
     }
     let page = text(&app, &format!("/status/incidents/{id}")).await;
