@@ -31,10 +31,11 @@ pub async fn export(state: &AppState, out: &Path) -> anyhow::Result<Vec<PathBuf>
     let router = crate::router::build(state.clone(), false, CancellationToken::new());
     let mut paths: Vec<String> = vec!["/status".into(), "/status/history".into()];
     // every month the history pages link to: this one, then each older one with incidents
-    let mut month = Some(history_page(state, None).await.map_err(|e| anyhow::anyhow!(e.message))?.month);
-    while let Some(m) = month {
-        paths.push(m.path());
-        month = history_page(state, Some(&m.to_string())).await.map_err(|e| anyhow::anyhow!(e.message))?.older;
+    let mut page = history_page(state, None).await.map_err(|e| anyhow::anyhow!(e.message))?;
+    loop {
+        paths.push(page.month.path());
+        let Some(older) = page.older else { break };
+        page = history_page(state, Some(&older.to_string())).await.map_err(|e| anyhow::anyhow!(e.message))?;
     }
     paths.extend(snapshot.incidents.iter().map(|i| format!("/status/incidents/{}", i.id)));
     paths.extend(Doc::ALL.iter().map(|d| d.path().to_string()));

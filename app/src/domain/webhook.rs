@@ -61,11 +61,9 @@ pub fn shown_url(raw: &str) -> String {
     let Ok(url) = url::Url::parse(raw) else { return "(unreadable address)".into() };
     let origin = url.origin().ascii_serialization();
     let rest = &url[url::Position::BeforePath..];
-    let tail: String = rest.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    if rest.chars().count() <= 4 {
-        format!("{origin}{rest}")
-    } else {
-        format!("{origin}/…{tail}")
+    match rest.chars().count() {
+        n if n <= 4 => format!("{origin}{rest}"),
+        n => format!("{origin}/…{}", rest.chars().skip(n - 4).collect::<String>()),
     }
 }
 

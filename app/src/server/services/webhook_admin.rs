@@ -19,7 +19,7 @@ pub async fn remove(state: &AppState, actor: Option<&CurrentUser>, id: i64) -> A
     require(actor, Permission::Administer)?;
     let mut tx = state.db.begin().await?;
     if !repo::remove(tx.conn(), id).await? {
-        return Err(AppError::not_found(format!("There is no webhook subscription {id} (it may have been removed already).")));
+        return Err(no_such(id));
     }
     tx.commit_quiet().await?;
     Ok(())
@@ -31,8 +31,12 @@ pub async fn retry_failed(state: &AppState, actor: Option<&CurrentUser>, id: i64
     require(actor, Permission::Administer)?;
     let mut tx = state.db.begin().await?;
     let Some(n) = repo::retry_failed(tx.conn(), id, now()).await? else {
-        return Err(AppError::not_found(format!("There is no webhook subscription {id} (it may have been removed already).")));
+        return Err(no_such(id));
     };
     tx.commit_quiet().await?;
     Ok(n)
+}
+
+fn no_such(id: i64) -> AppError {
+    AppError::not_found(format!("There is no webhook subscription {id} (it may have been removed already)."))
 }
