@@ -45,13 +45,34 @@ build_site() {
   ensure_wasm_toolchain
   log "building the browser bundle (wasm)"
   cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
-  local out="$SITE_ROOT/pkg"
+  local out="$SITE_ROOT/pkg" tmp
   mkdir -p "$out"
+  tmp="$(mktemp -d)"
   wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
-    --out-dir "$out" --out-name klaxon \
+    --out-dir "$tmp" --out-name klaxon \
     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
-  mv -f "$out/klaxon_bg.wasm" "$out/klaxon.wasm"
-  cat style/*.css > "$out/klaxon.css"
+  mv -f "$tmp/klaxon_bg.wasm" "$tmp/klaxon.wasm"
+  cat style/*.css > "$tmp/klaxon.css"
+  cp frontend/status.js "$tmp/status.js"
+  # replace only what changed, so unchanged files keep their compressed copies
+  local f
+  for f in "$tmp"/*; do
+    cmp -s "$f" "$out/${f##*/}" || cp -f "$f" "$out/"
+  done
+  rm -rf "$tmp"
+  precompress "$out"
+}
+
+# gzip and brotli copies of every site file, made once here instead of per request; the
+# server serves them under content-hashed names (a copy older than its file is ignored).
+precompress() {
+  apt_install brotli
+  local f
+  for f in "$1"/*; do
+    case "$f" in *.gz|*.br) continue ;; esac
+    [ "$f.gz" -nt "$f" ] || gzip -9 -n -c "$f" > "$f.gz"
+    [ "$f.br" -nt "$f" ] || brotli -q 11 -n -f -o "$f.br" "$f"
+  done
 }
 
 ensure_chromium() {

@@ -1,11 +1,13 @@
 //! The HTML shell and the route table.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::error::AppError;
 use crate::pages::declare::DeclarePage;
+use crate::pages::gate::{see_other, ErrorPanel};
 use crate::pages::incidents::IncidentsPage;
 use crate::pages::login::LoginPage;
 use crate::pages::runbooks::RunbooksPage;
@@ -16,14 +18,14 @@ use crate::pages::status_admin::StatusAdminPage;
 use crate::pages::status_webhooks::StatusWebhooksPage;
 use crate::pages::war_room::WarRoomPage;
 
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell(_options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <HydrationScripts options/>
+                <PageAssets/>
                 <MetaTags/>
             </head>
             <body>
@@ -31,6 +33,40 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The style sheet and scripts of a page, under their content-hashed names: the app's
+/// WASM for the internal pages; for the public status pages only a small script (local
+/// times, live updates), so a crowd of customers never downloads the internal app.
+#[component]
+fn PageAssets() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        use crate::server::assets::{APP_JS, APP_WASM, PUBLIC_JS, STYLE};
+        let state = use_context::<crate::server::state::AppState>();
+        let url = |file: &str| state.as_ref().map(|s| s.assets.url(file)).unwrap_or_else(|| format!("/pkg/{file}"));
+        let path = use_context::<http::request::Parts>().map(|p| p.uri.path().to_string()).unwrap_or_default();
+        let style = url(STYLE);
+        if crate::server::public::is_public_page(&path) {
+            return view! {
+                <link rel="stylesheet" href=style/>
+                <script type="module" src=url(PUBLIC_JS)></script>
+            }
+            .into_any();
+        }
+        let (js, wasm) = (url(APP_JS), url(APP_WASM));
+        let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let boot = format!("import({}).then(m => m.default({{module_or_path: {}}}).then(() => m.hydrate()));", quote(&js), quote(&wasm));
+        view! {
+            <link rel="stylesheet" href=style/>
+            <link rel="modulepreload" href=js/>
+            <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin=""/>
+            <script type="module" inner_html=boot></script>
+        }
+        .into_any()
+    }
+    #[cfg(not(feature = "ssr"))]
+    ()
 }
 
 #[component]
@@ -44,11 +80,10 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="klaxon" href="/pkg/klaxon.css"/>
         <Title text="Klaxon"/>
         <Router>
-            <Routes fallback=|| view! { <main class="page"><h1>"Not found"</h1><p><a href="/incidents">"Back to incidents"</a></p></main> }>
-                <Route path=path!("") view=|| view! { <Redirect path="/incidents"/> }/>
+            <Routes fallback=|| view! { <main class="page"><ErrorPanel error=AppError::not_found("There is no page at this address.")/></main> }>
+                <Route path=path!("") view=|| see_other("/incidents".into(), "the incidents")/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async/>

@@ -8,7 +8,6 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod live;
-pub mod live_status;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -6,7 +6,7 @@ export const BEN = 'ben@example.com';   // responder
 export const CLEO = 'cleo@example.com'; // responder
 export const VIC = 'vic@example.com';   // viewer
 
-/** Waits until the page has hydrated (the app marks <body data-hydrated>). */
+/** Waits until the page's script runs: the app marks <body data-hydrated> once hydrated, the public pages' small script once it has started. */
 export async function hydrated(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }

@@ -37,11 +37,26 @@ test.describe('without JavaScript', () => {
   });
 });
 
-test('the status page hydrates and shows times in the reader\'s zone', async ({ page }) => {
+test('the status page loads only its small script, no app WASM, and shows times in the reader\'s zone', async ({ page }) => {
+  const loaded: { url: string, type: string, bytes: number }[] = [];
+  page.on('requestfinished', async (request) => {
+    const sizes = await request.sizes();
+    loaded.push({ url: request.url(), type: request.resourceType(), bytes: sizes.responseBodySize });
+  });
   await page.goto('/status');
   await hydrated(page);
   await expect(page.getByTestId('overall')).toHaveText('Partial System Outage');
   await expect(page.locator('footer time')).not.toContainText('UTC');
+  await page.waitForLoadState('networkidle');
+  // what a customer's browser fetched: no WASM, no app script, and little code in all
+  expect(loaded.filter((r) => r.url.endsWith('.wasm'))).toEqual([]);
+  const scripts = loaded.filter((r) => r.type === 'script');
+  expect(scripts.map((r) => new URL(r.url).pathname)).toEqual([expect.stringMatching(/^\/pkg\/status\.[0-9a-f]{20}\.js$/)]);
+  const codeBytes = scripts.reduce((n, r) => n + r.bytes, 0);
+  expect(codeBytes).toBeGreaterThan(0);
+  expect(codeBytes).toBeLessThan(100 * 1024);
+  // the style sheet too is named by its content
+  expect(loaded.some((r) => /\/pkg\/klaxon\.[0-9a-f]{20}\.css$/.test(r.url))).toBe(true);
 });
 
 // Runs after the public-page tests above: it changes the demo page.

@@ -29,11 +29,16 @@ pub fn etag_matches(if_none_match: &str, etag: &str) -> bool {
 
 /// Whether the client takes gzip (`Accept-Encoding`, with q-values).
 pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    accepts(headers, "gzip")
+}
+
+/// Whether the client takes the content coding `wanted` (`Accept-Encoding`, with q-values).
+pub fn accepts(headers: &HeaderMap, wanted: &str) -> bool {
     headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|coding| {
         let mut parts = coding.split(';');
         let name = parts.next().unwrap_or("").trim();
         let q = parts.find_map(|p| p.trim().strip_prefix("q=").map(|q| q.trim().parse::<f32>().unwrap_or(0.0))).unwrap_or(1.0);
-        (name.eq_ignore_ascii_case("gzip") || name == "*") && q > 0.0
+        (name.eq_ignore_ascii_case(wanted) || name == "*") && q > 0.0
     })
 }
 
@@ -99,6 +104,8 @@ mod tests {
         assert!(!accepts_gzip(&h("gzip;q=0")));
         assert!(!accepts_gzip(&h("br")));
         assert!(!accepts_gzip(&HeaderMap::new()));
+        assert!(accepts(&h("gzip, deflate, br"), "br"));
+        assert!(!accepts(&h("gzip, br;q=0"), "br"));
     }
 
     #[test]

@@ -57,13 +57,11 @@ pub async fn export(state: &AppState, out: &Path) -> anyhow::Result<Vec<PathBuf>
             written.push(index);
         }
     }
-    let pkg = Path::new(&state.leptos_options.site_root.to_string()).join(state.leptos_options.site_pkg_dir.to_string());
-    if let Ok(mut entries) = tokio::fs::read_dir(&pkg).await {
-        while let Some(entry) = entries.next_entry().await? {
-            let to = out.join("pkg").join(entry.file_name());
-            write(&to, &tokio::fs::read(entry.path()).await?).await?;
-            written.push(to);
-        }
+    // the pages name the browser's files by their hashed names
+    for asset in state.assets.all() {
+        let to = out.join("pkg").join(&asset.hashed);
+        write(&to, &asset.identity).await?;
+        written.push(to);
     }
     Ok(written)
 }

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod export;
 pub mod jobs;
 pub mod metrics;
+pub mod assets;
 pub mod cached;
 pub mod rest;
 pub mod status_host;

@@ -18,7 +18,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::status_html::{self, HtmlCache};
-use crate::{csrf, errors, rest, secure_cookies, sse, status_host, status_live};
+use crate::{assets, csrf, errors, rest, secure_cookies, sse, status_host, status_live};
 
 /// How long a session lives without use.
 const SESSION_IDLE: time::Duration = time::Duration::days(7);
@@ -46,7 +46,7 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
     let live = Router::new().route("/live/{topic}", get(sse::live)).layer(sessions.clone());
     // The public documents skip the session, CSRF and compression layers: they are the same
     // for everyone, served from memory, and compressed once per snapshot.
-    let mut public = Router::new().route("/live/status", get(status_live::live));
+    let mut public = Router::new().route("/live/status", get(status_live::live)).route("/pkg/{file}", get(assets::serve));
     crate::metrics::handle();
     for path in Doc::ALL.iter().map(|d| d.path()).chain(Doc::ALIASES.iter().map(|(p, _)| *p)) {
         public = public.route(path, get(rest::public::doc));

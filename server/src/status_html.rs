@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
-use app::server::public::Rendered;
+use app::server::public::{is_public_page, Rendered};
 use app::server::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -69,15 +69,6 @@ impl HtmlCache {
         entries.insert(key, entry.clone());
         entry
     }
-}
-
-/// Whether `path` is one of the public HTML pages.
-pub fn is_public_page(path: &str) -> bool {
-    let one_segment = |rest: &str| !rest.is_empty() && !rest.contains('/');
-    path == "/status"
-        || path == "/status/history"
-        || path.strip_prefix("/status/history/").is_some_and(one_segment)
-        || path.strip_prefix("/status/incidents/").is_some_and(one_segment)
 }
 
 /// What a public page is kept under: its path, and for the history its month (nothing else
@@ -153,7 +144,7 @@ pub async fn serve(State((state, cache)): State<(AppState, HtmlCache)>, request:
 
 #[cfg(test)]
 mod tests {
-    use super::{cache_key, is_public_page};
+    use super::cache_key;
 
     #[test]
     fn pages_are_kept_by_path_and_month_only() {
@@ -167,15 +158,5 @@ mod tests {
         assert_eq!(key("/status/history/2026-10").as_deref(), Some("/status/history/2026-10"));
         assert_eq!(key("/status/history?month=2026-13"), None);
         assert_eq!(key("/status/history/latest"), None);
-    }
-
-    #[test]
-    fn the_public_pages_are_the_status_page_its_months_and_its_incidents() {
-        for page in ["/status", "/status/history", "/status/history/2026-10", "/status/incidents/p12"] {
-            assert!(is_public_page(page), "{page}");
-        }
-        for other in ["/status/", "/status/history/", "/status/history/2026-10/x", "/status/history.rss", "/status/incidents/", "/incidents/3", "/status-page"] {
-            assert!(!is_public_page(other), "{other}");
-        }
     }
 }

@@ -58,7 +58,7 @@ async fn permissions_matrix(b: Backend) {
         ("post note", [401, 403, 200, 200]),
         ("save runbook", [401, 403, 403, 200]),
         ("live stream", [401, 200, 200, 200]),
-        ("incident page", [302, 200, 200, 200]),
+        ("incident page", [303, 200, 200, 200]),
     ];
     for (what, expected) in cases {
         for (i, (name, c)) in who.iter().enumerate() {

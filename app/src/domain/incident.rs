@@ -173,18 +173,7 @@ pub const TITLE_MAX: usize = 120;
 
 impl Title {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let t = raw.trim();
-        let n = t.chars().count();
-        if n < 3 {
-            return Err("The title must have at least 3 characters.".into());
-        }
-        if n > TITLE_MAX {
-            return Err(format!("The title must have at most {TITLE_MAX} characters (it has {n})."));
-        }
-        if t.chars().any(|c| c.is_control()) {
-            return Err("The title must not contain control characters.".into());
-        }
-        Ok(Title(t.to_string()))
+        crate::domain::text::checked(raw, "The title", 3, TITLE_MAX, crate::domain::text::Lines::One).map(Title)
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,5 +1,6 @@
 //! Scheduled maintenance windows: their phase follows the clock.
 
+use crate::domain::text::{checked, Lines};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -102,14 +103,8 @@ pub const MAINTENANCE_MAX: Duration = Duration::days(7);
 impl MaintenanceInput {
     /// Checks the text and the window (it must end in the future and last at most a week).
     pub fn validate(&self, now: DateTime<Utc>) -> Result<(), String> {
-        let t = self.title.trim().chars().count();
-        if t == 0 || t > PUBLIC_TITLE_MAX {
-            return Err(format!("The title must have 1 to {PUBLIC_TITLE_MAX} characters."));
-        }
-        let m = self.message.trim().chars().count();
-        if m == 0 || m > PUBLIC_BODY_MAX {
-            return Err(format!("The message must have 1 to {PUBLIC_BODY_MAX} characters."));
-        }
+        checked(&self.title, "The title", 1, PUBLIC_TITLE_MAX, Lines::One)?;
+        checked(&self.message, "The message", 1, PUBLIC_BODY_MAX, Lines::Many)?;
         if self.ends_at <= self.starts_at {
             return Err("The window must end after it starts.".into());
         }

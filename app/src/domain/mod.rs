@@ -11,6 +11,7 @@ pub mod roles;
 pub mod runbook;
 pub mod status_history;
 pub mod status_page;
+pub mod text;
 pub mod timers;
 pub mod triage;
 pub mod user;

@@ -1,6 +1,7 @@
 //! Public incidents: the updates a responder posts to the status page, and the incidents
 //! customers see, built from those updates alone.
 
+use crate::domain::text::{checked, Lines};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -88,14 +89,8 @@ pub const PUBLIC_BODY_MAX: usize = 5000;
 impl PublicUpdate {
     /// Checks lengths and characters, and that no component is named twice.
     pub fn validate(&self) -> Result<(), String> {
-        let title = self.title.trim().chars().count();
-        if title == 0 || title > PUBLIC_TITLE_MAX {
-            return Err(format!("The public title must have 1 to {PUBLIC_TITLE_MAX} characters."));
-        }
-        let body = self.body.trim().chars().count();
-        if body == 0 || body > PUBLIC_BODY_MAX {
-            return Err(format!("The update must have 1 to {PUBLIC_BODY_MAX} characters."));
-        }
+        checked(&self.title, "The public title", 1, PUBLIC_TITLE_MAX, Lines::One)?;
+        checked(&self.body, "The update", 1, PUBLIC_BODY_MAX, Lines::Many)?;
         let mut ids: Vec<ComponentId> = self.components.iter().map(|(id, _)| *id).collect();
         ids.sort();
         ids.dedup();

@@ -1,6 +1,7 @@
 //! Internal pages render only for a signed-in user; others are sent to sign in.
 
 use leptos::prelude::*;
+#[cfg(not(feature = "ssr"))]
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
@@ -24,15 +25,33 @@ where
                 Suspend::new(async move {
                     match me.await {
                         Ok(Some(user)) => view! { <Nav user=user.clone()/> <main class="page">{page(user)}</main> }.into_any(),
-                        Ok(None) => {
-                            let to = format!("/login?next={}", urlencode(&here));
-                            view! { <Redirect path=to/> }.into_any()
-                        }
+                        Ok(None) => see_other(format!("/login?next={}", urlencode(&here)), "sign in"),
                         Err(e) => view! { <main class="page"><ErrorPanel error=e/></main> }.into_any(),
                     }
                 })
             }}
         </Suspense>
+    }
+}
+
+/// Sends the reader to `to`: on the server a `303 See Other` whatever the request accepts
+/// (a reader without JavaScript follows it; the body names it as `what`); in the browser,
+/// the router goes there.
+pub fn see_other(to: String, what: &'static str) -> AnyView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::SEE_OTHER);
+            if let Ok(location) = http::HeaderValue::from_str(&to) {
+                res.insert_header(http::header::LOCATION, location);
+            }
+        }
+        view! { <main class="page"><p>"Continue to " <a href=to>{what}</a> "."</p></main> }.into_any()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = what;
+        view! { <Redirect path=to/> }.into_any()
     }
 }
 

@@ -1,4 +1,6 @@
-//! `/status`: what customers see. Public, server-rendered, readable without JavaScript.
+//! `/status`: what customers see. Public, server-rendered, readable without JavaScript; it
+//! never loads the app's WASM: its small script (`frontend/status.js`) shows local times
+//! and re-reads the page when `/live/status` says it changed.
 
 use leptos::prelude::*;
 use leptos_meta::{Link, Title};
@@ -6,7 +8,6 @@ use leptos_meta::{Link, Title};
 use crate::api::status::public_status;
 use crate::components::public_updates::PublicUpdates;
 use crate::components::time::Time;
-use crate::live_status::use_status_live;
 use crate::domain::status_page::{ComponentView, DayBar, Indicator, Maintenance, MaintenancePhase, PublicPage};
 use crate::pages::gate::ErrorPanel;
 
@@ -18,7 +19,7 @@ pub fn StatusPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(p) => view! { <LivePublic page=p/> }.into_any(),
+                    Ok(p) => view! { <Public page=p/> }.into_any(),
                     Err(e) => view! { <main class="page"><ErrorPanel error=e/></main> }.into_any(),
                 }
             })}
@@ -33,14 +34,6 @@ pub fn FeedLinks() -> impl IntoView {
         <Link rel="alternate" type_="application/rss+xml" title="Status updates (RSS)" href="/status/history.rss"/>
         <Link rel="alternate" type_="application/atom+xml" title="Status updates (Atom)" href="/status/history.atom"/>
     }
-}
-
-/// The page, replaced whenever the server sends a newer one.
-#[component]
-fn LivePublic(page: PublicPage) -> impl IntoView {
-    let current = RwSignal::new(page);
-    use_status_live(move |p| current.set(p));
-    move || view! { <Public page=current.get()/> }
 }
 
 fn indicator_class(i: Indicator) -> &'static str {

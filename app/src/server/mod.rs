@@ -1,5 +1,6 @@
 //! Server-only code: the database, repositories, services, sessions and the live hub.
 
+pub mod assets;
 pub mod authz;
 pub mod bridge;
 pub mod db;

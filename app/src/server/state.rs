@@ -3,6 +3,7 @@
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
+use crate::server::assets::Assets;
 use crate::server::db::Db;
 use crate::server::hub::Hub;
 use crate::server::login_limiter::LoginLimiter;
@@ -23,6 +24,8 @@ pub struct AppState {
     /// The public status page, served from memory.
     pub status: StatusSnapshots,
     pub webhooks: Webhooks,
+    /// The browser's files, under content-hashed names.
+    pub assets: std::sync::Arc<Assets>,
 }
 
 /// Webhook subscription settings.
@@ -47,7 +50,19 @@ impl AppState {
         let _ = crate::server::password::dummy_hash();
         let hub = Hub::new();
         let status = StatusSnapshots::new(db.clone(), hub.clone(), std::time::Duration::from_secs(10));
-        AppState { leptos_options, db, hub, limiter: LoginLimiter::default(), live_reauth: std::time::Duration::from_secs(60), live_ping: std::time::Duration::from_secs(15), status, webhooks: Webhooks::default() }
+        let pkg = std::path::Path::new(leptos_options.site_root.as_ref()).join(leptos_options.site_pkg_dir.as_ref());
+        let assets = std::sync::Arc::new(Assets::load(&pkg));
+        AppState {
+            leptos_options,
+            db,
+            hub,
+            limiter: LoginLimiter::default(),
+            live_reauth: std::time::Duration::from_secs(60),
+            live_ping: std::time::Duration::from_secs(15),
+            status,
+            webhooks: Webhooks::default(),
+            assets,
+        }
     }
 
     /// How often the public snapshot is rebuilt even when nothing here changed it.

@@ -62,8 +62,8 @@ pub fn PublicUpdatePanel(room: RwSignal<WarRoom>, can_work: bool) -> impl IntoVi
                     }.into_any(),
                 }}
                 {move || match room.with(|r| public_page_path(&r.events)) {
-                    Some(path) => view! { <a href=path data-testid="public-link">"View it on the status page"</a> }.into_any(),
-                    None => view! { <a href="/status" data-testid="public-link">"Open the status page"</a> }.into_any(),
+                    Some(path) => view! { <a href=path rel="external" data-testid="public-link">"View it on the status page"</a> }.into_any(),
+                    None => view! { <a href="/status" rel="external" data-testid="public-link">"Open the status page"</a> }.into_any(),
                 }}
             </div>
             {can_work.then(move || view! {

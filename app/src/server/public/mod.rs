@@ -13,6 +13,15 @@ use axum::body::Bytes;
 
 pub use snapshot::{Snapshot, StatusSnapshots};
 
+/// Whether `path` is one of the public HTML pages.
+pub fn is_public_page(path: &str) -> bool {
+    let one_segment = |rest: &str| !rest.is_empty() && !rest.contains('/');
+    path == "/status"
+        || path == "/status/history"
+        || path.strip_prefix("/status/history/").is_some_and(one_segment)
+        || path.strip_prefix("/status/incidents/").is_some_and(one_segment)
+}
+
 /// The documents a snapshot carries ready to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Doc {
@@ -102,4 +111,19 @@ pub fn etag(bytes: &[u8]) -> String {
     let mut h = std::hash::DefaultHasher::new();
     bytes.hash(&mut h);
     format!("\"{:016x}{:08x}\"", h.finish(), bytes.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public_page;
+
+    #[test]
+    fn the_public_pages_are_the_status_page_its_months_and_its_incidents() {
+        for page in ["/status", "/status/history", "/status/history/2026-10", "/status/incidents/p12"] {
+            assert!(is_public_page(page), "{page}");
+        }
+        for other in ["/status/", "/status/history/", "/status/history/2026-10/x", "/status/history.rss", "/status/incidents/", "/incidents/3", "/status-page"] {
+            assert!(!is_public_page(other), "{other}");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Declaring and working incidents. Every function here is one write transaction that
 //! changes the incident and appends the events saying so.
 
+use crate::domain::text::{checked, Lines};
 use chrono::Duration;
 
 use crate::domain::event::{EventKind, IncidentEvent, LiveEvent, TriageRecord};
@@ -26,16 +27,9 @@ fn person(u: &CurrentUser) -> Person {
     Person { id: u.id, name: u.name.clone() }
 }
 
+/// A multi-line text that must not be empty (see [`checked`]).
 fn bounded(text: &str, what: &str, max: usize) -> AppResult<String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(AppError::bad_request(format!("{what} must not be empty.")));
-    }
-    let n = t.chars().count();
-    if n > max {
-        return Err(AppError::bad_request(format!("{what} must have at most {max} characters (it has {n}).")));
-    }
-    Ok(t.to_string())
+    checked(text, what, 1, max, Lines::Many).map_err(AppError::bad_request)
 }
 
 /// Appends an event and queues it for live subscribers.
@@ -83,10 +77,7 @@ async fn notify(tx: &mut Tx, incident: &Incident) -> AppResult<()> {
 pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: DeclareInput) -> AppResult<Incident> {
     let actor = require(actor, Permission::WorkIncidents)?;
     let title = Title::parse(&input.title).map_err(AppError::bad_request)?;
-    let impact = input.impact.trim().to_string();
-    if impact.chars().count() > IMPACT_MAX {
-        return Err(AppError::bad_request(format!("The impact must have at most {IMPACT_MAX} characters.")));
-    }
+    let impact = checked(&input.impact, "The impact", 0, IMPACT_MAX, Lines::Many).map_err(AppError::bad_request)?;
     let at = now();
     let detected_at = input.detected_at.unwrap_or(at);
     if detected_at > at + Duration::minutes(5) {

@@ -2,6 +2,7 @@
 //! component statuses. (What the public reads is in `status_public`; maintenance windows
 //! in `maintenance`.)
 
+use crate::domain::text::{checked, Lines};
 use std::str::FromStr;
 
 use crate::domain::ids::{ComponentId, ServiceId};
@@ -15,12 +16,7 @@ use crate::server::state::AppState;
 use crate::server::time::now;
 
 fn text(value: &str, what: &str, min: usize, max: usize) -> AppResult<String> {
-    let t = value.trim();
-    let n = t.chars().count();
-    if n < min || n > max || t.chars().any(|c| c.is_control()) {
-        return Err(AppError::bad_request(format!("{what} must have {min} to {max} characters.")));
-    }
-    Ok(t.to_string())
+    checked(value, what, min, max, Lines::One).map_err(AppError::bad_request)
 }
 
 fn optional_link(value: &str, what: &str) -> AppResult<String> {

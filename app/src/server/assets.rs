@@ -1,0 +1,210 @@
+//! The browser's files (`pkg/`: the app's script and WASM, the public pages' script, the
+//! style sheet), read once at start-up and served from memory under content-hashed names
+//! (`klaxon.3f9a…e1.wasm`), so browsers and proxies keep them for a year and a new build is
+//! a new address. The gzip and brotli copies are made at build time (`scripts/build-site`);
+//! one that is missing or older than its file is made here with gzip, never per request.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use sha2::{Digest, Sha256};
+
+/// One file, ready to send.
+#[derive(Debug)]
+pub struct Asset {
+    /// The name it is served under: `stem.<hash>.ext`.
+    pub hashed: String,
+    pub content_type: &'static str,
+    /// A strong tag: the content hash.
+    pub etag: String,
+    pub identity: Bytes,
+    pub gzip: Bytes,
+    /// Empty when the build made no brotli copy.
+    pub brotli: Bytes,
+}
+
+/// What a request for `/pkg/{name}` finds.
+pub struct Found {
+    pub asset: Arc<Asset>,
+    /// Asked for by its hashed name: the bytes behind that name never change.
+    pub immutable: bool,
+}
+
+/// Every file of the site's `pkg/` folder, by plain and by hashed name.
+#[derive(Debug, Default)]
+pub struct Assets {
+    by_plain: HashMap<String, Arc<Asset>>,
+    by_hashed: HashMap<String, Arc<Asset>>,
+}
+
+/// The files a page links to.
+pub const APP_JS: &str = "klaxon.js";
+pub const APP_WASM: &str = "klaxon.wasm";
+pub const STYLE: &str = "klaxon.css";
+/// The public pages' own small script (local times and live updates, no WASM).
+pub const PUBLIC_JS: &str = "status.js";
+
+impl Assets {
+    /// Reads `dir` (the site's `pkg/`); a missing folder gives no assets (pages then name
+    /// the plain files, and the server warns at start-up).
+    pub fn load(dir: &Path) -> Assets {
+        let mut assets = Assets::default();
+        let Ok(entries) = std::fs::read_dir(dir) else { return assets };
+        let mut names: Vec<String> = entries.filter_map(|e| e.ok()).filter(|e| e.path().is_file()).filter_map(|e| e.file_name().into_string().ok()).collect();
+        names.sort();
+        for name in names {
+            if name.ends_with(".gz") || name.ends_with(".br") {
+                continue;
+            }
+            match read(dir, &name) {
+                Ok(asset) => assets.insert(name, asset),
+                Err(e) => tracing::warn!(file = %name, error = %e, "cannot read a site file"),
+            }
+        }
+        assets
+    }
+
+    fn insert(&mut self, plain: String, asset: Asset) {
+        let asset = Arc::new(asset);
+        self.by_hashed.insert(asset.hashed.clone(), asset.clone());
+        self.by_plain.insert(plain, asset);
+    }
+
+    /// The address a page uses for `plain` (`/pkg/klaxon.<hash>.wasm`).
+    pub fn url(&self, plain: &str) -> String {
+        match self.by_plain.get(plain) {
+            Some(a) => format!("/pkg/{}", a.hashed),
+            None => format!("/pkg/{plain}"),
+        }
+    }
+
+    /// The file served as `/pkg/{name}`, by hashed name or, revalidated each time, plain.
+    pub fn find(&self, name: &str) -> Option<Found> {
+        if let Some(a) = self.by_hashed.get(name) {
+            return Some(Found { asset: a.clone(), immutable: true });
+        }
+        self.by_plain.get(name).map(|a| Found { asset: a.clone(), immutable: false })
+    }
+
+    /// Every file under its hashed name (for a static export).
+    pub fn all(&self) -> impl Iterator<Item = &Arc<Asset>> {
+        self.by_hashed.values()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_plain.is_empty()
+    }
+}
+
+fn read(dir: &Path, name: &str) -> std::io::Result<Asset> {
+    let path = dir.join(name);
+    let identity = Bytes::from(std::fs::read(&path)?);
+    let digest = Sha256::digest(&identity);
+    let hash: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
+    let hashed = match name.split_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+        None => format!("{name}.{hash}"),
+    };
+    let modified = std::fs::metadata(&path)?.modified().ok();
+    // a precompressed copy counts only when it is at least as new as the file
+    let copy = |ext: &str| -> Option<Bytes> {
+        let p = dir.join(format!("{name}.{ext}"));
+        let m = std::fs::metadata(&p).ok()?;
+        if let (Some(file), Ok(copy)) = (modified, m.modified()) {
+            if copy < file {
+                return None;
+            }
+        }
+        std::fs::read(&p).ok().map(Bytes::from)
+    };
+    let gzip = match copy("gz") {
+        Some(g) => g,
+        None => gzip(&identity)?,
+    };
+    let brotli = copy("br").unwrap_or_default();
+    Ok(Asset { hashed, content_type: content_type(name), etag: format!("\"{hash}\""), identity, gzip, brotli })
+}
+
+fn gzip(bytes: &[u8]) -> std::io::Result<Bytes> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
+    gz.write_all(bytes)?;
+    Ok(Bytes::from(gz.finish()?))
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit('.').next().unwrap_or("") {
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(files: &[(&str, &[u8])]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("klaxon-assets-{}-{}", std::process::id(), rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in files {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn names_carry_the_content_hash_and_plain_names_still_resolve() {
+        let dir = folder(&[("klaxon.js", b"export default 1;"), ("klaxon.wasm", b"\0asm")]);
+        let assets = Assets::load(&dir);
+        let url = assets.url(APP_JS);
+        assert!(url.starts_with("/pkg/klaxon.") && url.ends_with(".js") && url.len() == "/pkg/klaxon..js".len() + 20, "{url}");
+        let hashed = url.trim_start_matches("/pkg/");
+        assert!(assets.find(hashed).unwrap().immutable);
+        let plain = assets.find("klaxon.js").unwrap();
+        assert!(!plain.immutable);
+        assert_eq!(plain.asset.hashed, hashed);
+        assert_eq!(plain.asset.content_type, "text/javascript; charset=utf-8");
+        // a file that is not there keeps its plain address
+        assert_eq!(assets.url("nothing.js"), "/pkg/nothing.js");
+        assert!(assets.find("klaxon.0000000000.js").is_none());
+    }
+
+    #[test]
+    fn other_content_is_another_name() {
+        let a = Assets::load(&folder(&[("klaxon.css", b"body{color:red}")]));
+        let b = Assets::load(&folder(&[("klaxon.css", b"body{color:blue}")]));
+        let again = Assets::load(&folder(&[("klaxon.css", b"body{color:red}")]));
+        assert_ne!(a.url(STYLE), b.url(STYLE));
+        assert_eq!(a.url(STYLE), again.url(STYLE));
+    }
+
+    #[test]
+    fn precompressed_copies_are_used_and_gzip_is_made_when_missing() {
+        let dir = folder(&[("klaxon.css", b"body{color:red}"), ("klaxon.css.br", b"BROTLI")]);
+        let assets = Assets::load(&dir);
+        let css = assets.find("klaxon.css").unwrap().asset;
+        assert_eq!(&css.brotli[..], b"BROTLI");
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&css.gzip[..]), &mut out).unwrap();
+        assert_eq!(out, "body{color:red}");
+        // the copies themselves are not served as files of their own
+        assert!(assets.find("klaxon.css.br").is_none());
+    }
+
+    #[test]
+    fn a_copy_older_than_its_file_is_not_used() {
+        let dir = folder(&[("klaxon.css.br", b"OLD")]);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(dir.join("klaxon.css"), b"body{}").unwrap();
+        let assets = Assets::load(&dir);
+        assert!(assets.find("klaxon.css").unwrap().asset.brotli.is_empty());
+    }
+}

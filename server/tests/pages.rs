@@ -1,0 +1,62 @@
+//! Pages read without JavaScript (plain HTTP, as `curl` would): the right status code for
+//! every page, a real redirect to sign in for an anonymous reader.
+
+mod common;
+
+use app::domain::incident::DeclareInput;
+use app::on_both_backends;
+use app::server::db::Backend;
+use app::server::services::incidents as incidents_svc;
+use common::TestApp;
+use reqwest::redirect::Policy;
+
+async fn pages_answer_the_right_status_without_javascript(b: Backend) {
+    let app = TestApp::start(b).await;
+    let incident = incidents_svc::declare(&app.state, Some(&app.responder), DeclareInput { title: "Checkout down".into(), severity: Some(app::domain::incident::Severity::Sev3), ..Default::default() }).await.unwrap();
+    let war_room = format!("/incidents/{}", incident.id);
+    let plain = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+
+    // anonymous: every internal page is a 303 to sign in, whatever the request accepts
+    for path in ["/incidents", "/incidents/new", war_room.as_str(), "/runbooks", "/status-page", "/status-page/webhooks"] {
+        for accept in [None, Some("text/html"), Some("*/*")] {
+            let mut req = plain.get(app.url(path));
+            if let Some(a) = accept {
+                req = req.header("accept", a);
+            }
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), 303, "{path} with accept {accept:?}");
+            let to = format!("/login?next={path}");
+            assert_eq!(r.headers()["location"], to.as_str(), "{path}");
+            let body = r.text().await.unwrap();
+            assert!(body.contains(&format!("href=\"{to}\"")), "{path}: the body names where it leads");
+        }
+    }
+    // the root leads to the incidents
+    let r = plain.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/incidents");
+
+    // signed in: allowed, forbidden, not found
+    let viewer = app.client(Some(&app.viewer)).await;
+    let admin = app.client(Some(&app.admin)).await;
+    let cases: [(&reqwest::Client, &str, u16); 8] = [
+        (&viewer, "/incidents", 200),
+        (&viewer, war_room.as_str(), 200),
+        (&viewer, "/incidents/new", 403),
+        (&viewer, "/status-page/webhooks", 403),
+        (&admin, "/status-page/webhooks", 200),
+        (&viewer, "/incidents/987654", 404),
+        (&viewer, "/no/such/page", 404),
+        (&plain, "/status/incidents/nope", 404),
+    ];
+    for (client, path, expected) in cases {
+        let r = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), expected, "{path}");
+    }
+    // the public pages need nobody
+    for path in ["/status", "/status/history", "/login"] {
+        assert_eq!(plain.get(app.url(path)).send().await.unwrap().status(), 200, "{path}");
+    }
+}
+
+on_both_backends!(pages_answer_the_right_status_without_javascript);
