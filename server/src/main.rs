@@ -47,6 +47,11 @@ enum Command {
 
 #[derive(Subcommand)]
 enum UserCommand {
+    /// Disable an account: it cannot sign in, and its sessions end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
     /// Add an account, or update the one with this email.
     Add {
         #[arg(long)]
@@ -79,6 +84,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => serve(config, db).await,
         Command::Migrate => {
             tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Disable { email } } => {
+            let id = app::server::services::auth::disable_user(&db, &email).await.map_err(|e| anyhow::anyhow!(e.message))?;
+            println!("user {id} {email} disabled; its sessions have ended");
             Ok(())
         }
         Command::User { command: UserCommand::Add { email, name, role, password_stdin } } => {

@@ -2,7 +2,7 @@
 //! session, CSRF, compression and tracing layers.
 
 use app::server::public::Doc;
-use app::server::session_store::DbSessionStore;
+use app::server::session_store::{self, DbSessionStore};
 use app::server::state::AppState;
 use app::{shell, App};
 use axum::extract::State;
@@ -20,9 +20,6 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use crate::status_html::{self, HtmlCache};
 use crate::{assets, csrf, errors, rest, secure_cookies, sse, status_host, status_live};
 
-/// How long a session lives without use.
-const SESSION_IDLE: time::Duration = time::Duration::days(7);
-
 pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken) -> Router {
     build_with(state, secure_cookies, None, shutdown)
 }
@@ -35,9 +32,9 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(secure_cookies)
-        .with_expiry(Expiry::OnInactivity(SESSION_IDLE))
-        // save on every request, so the inactivity window really slides
-        .with_always_save(true);
+        // the cookie lives as long as a session can; the store ends an idle one sooner and
+        // moves the idle expiry itself (see session_store), so a request writes nothing
+        .with_expiry(Expiry::OnInactivity(session_store::ABSOLUTE));
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
@@ -73,11 +70,12 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
         .layer(middleware::from_fn(errors::server_fn_status))
         .layer(middleware::from_fn(csrf::guard))
         .layer(sessions)
-        .layer(middleware::from_fn(secure_cookies::mark))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .merge(live)
         .merge(public)
+        // every Set-Cookie of every route family carries the same flags
+        .layer(middleware::from_fn(secure_cookies::mark))
         .layer(middleware::from_fn_with_state((state.clone(), HtmlCache::default()), status_html::serve))
         // outermost, so pages served from the cache are counted too
         .layer(middleware::from_fn(crate::metrics::track));

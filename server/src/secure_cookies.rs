@@ -1,4 +1,4 @@
-//! Marks cookies `Secure` when the request came over https: directly (an `https` URI) or
+//! Every cookie gets `HttpOnly` and `SameSite=Lax`; `Secure` when the request came over https: directly (an `https` URI) or
 //! through a proxy that terminated TLS (`X-Forwarded-Proto: https`, `Forwarded: proto=https`).
 //! `KLAXON_SECURE_COOKIES=1` marks them always. A client that forges the header only makes
 //! its own cookie unusable over plain http.
@@ -28,31 +28,52 @@ pub fn came_over_https(req_headers: &HeaderMap, scheme: Option<&str>) -> bool {
     forwarded_proto || forwarded
 }
 
+/// Gives every `Set-Cookie` the same flags: `HttpOnly` and `SameSite=Lax` always (the
+/// session layer leaves them off the cookie that clears a session), `Secure` over https.
 pub async fn mark(req: Request, next: Next) -> Response {
     let https = came_over_https(req.headers(), req.uri().scheme_str());
     let mut res = next.run(req).await;
-    if https {
-        let cookies: Vec<HeaderValue> = res.headers_mut().get_all(header::SET_COOKIE).iter().cloned().collect();
-        if !cookies.is_empty() {
-            res.headers_mut().remove(header::SET_COOKIE);
-            for c in cookies {
-                let text = c.to_str().unwrap_or_default();
-                let secured = if text.to_ascii_lowercase().split(';').any(|p| p.trim() == "secure") {
-                    c
-                } else {
-                    HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(c)
-                };
-                res.headers_mut().append(header::SET_COOKIE, secured);
-            }
-        }
+    let cookies: Vec<HeaderValue> = res.headers_mut().get_all(header::SET_COOKIE).iter().cloned().collect();
+    if cookies.is_empty() {
+        return res;
+    }
+    res.headers_mut().remove(header::SET_COOKIE);
+    for c in cookies {
+        let flagged = c.to_str().ok().map(|text| with_flags(text, https)).and_then(|t| HeaderValue::from_str(&t).ok()).unwrap_or(c);
+        res.headers_mut().append(header::SET_COOKIE, flagged);
     }
     res
 }
 
+/// `cookie` with the flags it lacks.
+fn with_flags(cookie: &str, https: bool) -> String {
+    let has = |flag: &str| cookie.split(';').skip(1).any(|p| p.trim().split('=').next().unwrap_or("").eq_ignore_ascii_case(flag));
+    let mut out = cookie.to_string();
+    if !has("httponly") {
+        out.push_str("; HttpOnly");
+    }
+    if !has("samesite") {
+        out.push_str("; SameSite=Lax");
+    }
+    if https && !has("secure") {
+        out.push_str("; Secure");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::came_over_https;
+    use super::{came_over_https, with_flags};
     use axum::http::HeaderMap;
+
+    #[test]
+    fn cookies_get_the_flags_they_lack() {
+        assert_eq!(with_flags("klaxon_session=; Path=/; Max-Age=0", true), "klaxon_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure");
+        assert_eq!(with_flags("a=b; HttpOnly; SameSite=Strict; Secure", true), "a=b; HttpOnly; SameSite=Strict; Secure");
+        assert_eq!(with_flags("a=b; httponly", false), "a=b; httponly; SameSite=Lax");
+        // a value that merely contains a flag's name is not the flag
+        assert_eq!(with_flags("secure=1", true), "secure=1; HttpOnly; SameSite=Lax; Secure");
+    }
 
     #[test]
     fn detects_https() {

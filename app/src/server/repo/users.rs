@@ -90,6 +90,12 @@ pub async fn upsert(
     Ok(UserId(row.try_get("id")?))
 }
 
-pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(conn).await?.try_get("n")
+/// Switches an account on or off; `None` when no account has this email.
+pub async fn set_active(conn: &mut AnyConnection, email: &str, active: bool) -> Result<Option<UserId>, sqlx::Error> {
+    let row = sqlx::query("UPDATE users SET active = $1 WHERE email = $2 RETURNING id")
+        .bind(i64::from(active))
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| r.try_get("id").map(UserId)).transpose()
 }

@@ -9,6 +9,7 @@ use crate::error::{AppError, AppResult, ErrorKind};
 use crate::server::login_limiter::Verdict;
 use crate::server::password;
 use crate::server::repo::users;
+use crate::server::session_store::end_sessions_of;
 use crate::server::state::AppState;
 
 /// The one message for a wrong password and an unknown email alike.
@@ -75,8 +76,25 @@ pub async fn add_user(state_db: &crate::server::db::Db, email: &str, name: &str,
         tracing::error!(error = %e, "cannot hash a password");
         AppError::internal()
     })?;
-    let mut conn = state_db.pool().acquire().await?;
-    Ok(users::upsert(&mut conn, &email, name, role, &hash).await?)
+    // a new password ends every session that signed in with the old one
+    let mut tx = state_db.begin().await?;
+    let id = users::upsert(tx.conn(), &email, name, role, &hash).await?;
+    end_sessions_of(tx.conn(), id).await?;
+    tx.commit_quiet().await?;
+    Ok(id)
+}
+
+/// Disables an account: it can no longer sign in, and its sessions (and so its open live
+/// streams, which re-check theirs) end at once.
+pub async fn disable_user(state_db: &crate::server::db::Db, email: &str) -> AppResult<UserId> {
+    let email = parse_email(email)?;
+    let mut tx = state_db.begin().await?;
+    let Some(id) = users::set_active(tx.conn(), &email, false).await? else {
+        return Err(AppError::not_found(format!("There is no account for {email}.")));
+    };
+    end_sessions_of(tx.conn(), id).await?;
+    tx.commit_quiet().await?;
+    Ok(id)
 }
 
 #[cfg(test)]
