@@ -12,9 +12,9 @@ use crate::pages::incidents::IncidentsPage;
 use crate::pages::login::LoginPage;
 use crate::pages::runbooks::RunbooksPage;
 use crate::pages::status::StatusPage;
+use crate::pages::status_admin::StatusAdminPage;
 use crate::pages::status_history::StatusHistoryPage;
 use crate::pages::status_incident::StatusIncidentPage;
-use crate::pages::status_admin::StatusAdminPage;
 use crate::pages::status_webhooks::StatusWebhooksPage;
 use crate::pages::war_room::WarRoomPage;
 

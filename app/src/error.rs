@@ -1,11 +1,10 @@
 //! The one error type server functions return: a kind that maps to an HTTP status and a
 //! message meant for the person who caused it.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 use std::fmt;
-
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ErrorKind {
@@ -85,9 +84,7 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
-                AppError::bad_request(format!("The request could not be read: {m}"))
-            }
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => AppError::bad_request(format!("The request could not be read: {m}")),
             other => AppError::new(ErrorKind::Internal, other.to_string()),
         }
     }

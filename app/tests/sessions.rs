@@ -43,7 +43,12 @@ async fn times(db: &Db, id: Id) -> (i64, i64) {
 }
 
 async fn set(db: &Db, id: Id, column: &str, value: i64) {
-    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE sessions SET {column} = $1 WHERE id = $2"))).bind(value).bind(id.to_string()).execute(db.pool()).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE sessions SET {column} = $1 WHERE id = $2")))
+        .bind(value)
+        .bind(id.to_string())
+        .execute(db.pool())
+        .await
+        .unwrap();
 }
 
 async fn idle_expiry_moves_at_most_every_few_minutes(b: Backend) {
@@ -115,4 +120,8 @@ async fn a_new_password_or_a_disabled_account_ends_every_session(b: Backend) {
     assert_eq!(unknown.kind, ErrorKind::NotFound);
 }
 
-on_both_backends!(idle_expiry_moves_at_most_every_few_minutes, idle_and_absolute_lifetimes_end_sessions, a_new_password_or_a_disabled_account_ends_every_session);
+on_both_backends!(
+    idle_expiry_moves_at_most_every_few_minutes,
+    idle_and_absolute_lifetimes_end_sessions,
+    a_new_password_or_a_disabled_account_ends_every_session
+);

@@ -34,8 +34,14 @@ async fn admins_define_the_page_and_components(b: Backend) {
         support_url: "https://example.com/support".into(),
     };
     assert_eq!(svc::save_settings(&state, Some(&ben), settings.clone()).await.unwrap_err().kind, ErrorKind::Forbidden);
-    assert_eq!(svc::save_settings(&state, Some(&ada), PageSettings { time_zone: "Mars/Olympus".into(), ..settings.clone() }).await.unwrap_err().kind, ErrorKind::BadRequest);
-    assert_eq!(svc::save_settings(&state, Some(&ada), PageSettings { public_url: "javascript:x".into(), ..settings.clone() }).await.unwrap_err().kind, ErrorKind::BadRequest);
+    assert_eq!(
+        svc::save_settings(&state, Some(&ada), PageSettings { time_zone: "Mars/Olympus".into(), ..settings.clone() }).await.unwrap_err().kind,
+        ErrorKind::BadRequest
+    );
+    assert_eq!(
+        svc::save_settings(&state, Some(&ada), PageSettings { public_url: "javascript:x".into(), ..settings.clone() }).await.unwrap_err().kind,
+        ErrorKind::BadRequest
+    );
     svc::save_settings(&state, Some(&ada), settings.clone()).await.unwrap();
 
     let mut web = input("Web shop", "Shop");
@@ -101,7 +107,6 @@ async fn history_gives_the_uptime_bars(b: Backend) {
     let rows = status::history_since(&mut conn, now - Duration::days(200)).await.unwrap();
     assert_eq!(rows[&c.id].len(), 3);
 }
-
 
 async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
     use app::domain::incident::{DeclareInput, NoteKind, Severity};
@@ -175,7 +180,13 @@ async fn maintenance_is_scheduled_and_moves_on_by_the_clock(b: Backend) {
     let vic = user(&state.db, "Vic", AccountRole::Viewer).await;
     let db = svc::create_component(&state, Some(&ada), input("Database", "")).await.unwrap();
     let start = Utc::now() + Duration::hours(2);
-    let window = MaintenanceInput { title: "DB upgrade".into(), message: "Writes pause for a minute.".into(), starts_at: start, ends_at: start + Duration::hours(1), components: vec![db.id] };
+    let window = MaintenanceInput {
+        title: "DB upgrade".into(),
+        message: "Writes pause for a minute.".into(),
+        starts_at: start,
+        ends_at: start + Duration::hours(1),
+        components: vec![db.id],
+    };
     assert_eq!(maintenance::schedule_maintenance(&state, Some(&vic), window.clone()).await.unwrap_err().kind, ErrorKind::Forbidden);
     let backwards = MaintenanceInput { ends_at: start - Duration::hours(1), ..window.clone() };
     assert_eq!(maintenance::schedule_maintenance(&state, Some(&ben), backwards).await.unwrap_err().kind, ErrorKind::BadRequest);
@@ -209,7 +220,13 @@ async fn maintenance_windows_switch_components_once(b: Backend) {
     let api = svc::create_component(&state, Some(&ada), input("API", "")).await.unwrap();
     svc::set_component_status(&state, Some(&ben), api.id, ComponentStatus::PartialOutage).await.unwrap();
     let start = Utc::now() + Duration::minutes(30);
-    let window = MaintenanceInput { title: "Upgrade".into(), message: "Pauses.".into(), starts_at: start, ends_at: start + Duration::hours(1), components: vec![db.id, api.id] };
+    let window = MaintenanceInput {
+        title: "Upgrade".into(),
+        message: "Pauses.".into(),
+        starts_at: start,
+        ends_at: start + Duration::hours(1),
+        components: vec![db.id, api.id],
+    };
     maintenance::schedule_maintenance(&state, Some(&ben), window).await.unwrap();
     let status_of = |id| {
         let (state, ada) = (state.clone(), ada.clone());
@@ -232,7 +249,13 @@ async fn maintenance_windows_switch_components_once(b: Backend) {
     assert_eq!(status_of(api.id).await, ComponentStatus::PartialOutage, "never touched");
     // a window that started and ended while nothing ran switches nothing
     let missed_start = Utc::now() + Duration::minutes(10);
-    let missed = MaintenanceInput { title: "Missed".into(), message: "x".into(), starts_at: missed_start, ends_at: missed_start + Duration::minutes(5), components: vec![db.id] };
+    let missed = MaintenanceInput {
+        title: "Missed".into(),
+        message: "x".into(),
+        starts_at: missed_start,
+        ends_at: missed_start + Duration::minutes(5),
+        components: vec![db.id],
+    };
     maintenance::schedule_maintenance(&state, Some(&ben), missed).await.unwrap();
     svc::set_component_status(&state, Some(&ben), db.id, ComponentStatus::UnderMaintenance).await.unwrap();
     assert_eq!(maintenance::apply_maintenance_windows(&state, missed_start + Duration::hours(2)).await.unwrap(), 0);

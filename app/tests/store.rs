@@ -90,16 +90,8 @@ async fn declare_refuses_bad_input_and_writes_nothing(b: Backend) {
         (sev2_input(&"x".repeat(121)), ErrorKind::BadRequest, "at most 120"),
         (DeclareInput { services: vec!["nope".into()], ..sev2_input("Unknown service") }, ErrorKind::BadRequest, "Unknown service"),
         (DeclareInput { answers: vec![Answer::No], ..sev2_input("Half a triage") }, ErrorKind::BadRequest, "Answer the triage"),
-        (
-            DeclareInput { severity: Some(Severity::Sev4), ..sev2_input("Override without reason") },
-            ErrorKind::BadRequest,
-            "say why",
-        ),
-        (
-            DeclareInput { detected_at: Some(Utc::now() + Duration::hours(2)), ..sev2_input("Future") },
-            ErrorKind::BadRequest,
-            "future",
-        ),
+        (DeclareInput { severity: Some(Severity::Sev4), ..sev2_input("Override without reason") }, ErrorKind::BadRequest, "say why"),
+        (DeclareInput { detected_at: Some(Utc::now() + Duration::hours(2)), ..sev2_input("Future") }, ErrorKind::BadRequest, "future"),
     ];
     for (input, kind, msg) in cases {
         let e = svc::declare(&f.state, Some(&f.ben), input).await.unwrap_err();
@@ -120,7 +112,9 @@ async fn override_and_sev1_notifications(b: Backend) {
     let i = svc::declare(&f.state, Some(&f.ben), input).await.unwrap();
     assert_eq!(i.severity, Severity::Sev1);
     let kinds = log(&f, i.id).await;
-    assert!(matches!(&kinds[0], EventKind::Declared { triage: Some(t), .. } if t.override_reason.as_deref() == Some("Black Friday") && t.proposed == Severity::Sev2));
+    assert!(
+        matches!(&kinds[0], EventKind::Declared { triage: Some(t), .. } if t.override_reason.as_deref() == Some("Black Friday") && t.proposed == Severity::Sev2)
+    );
     assert_eq!(kinds[1], EventKind::Notified { audience: Audience::Executives });
     // down to SEV2 and back up: executives are not told twice
     svc::change_severity(&f.state, Some(&f.ben), i.id, Severity::Sev2, "contained").await.unwrap();
@@ -237,10 +231,7 @@ async fn notes_updates_changes_links(b: Backend) {
     assert_eq!(svc::add_note(&f.state, Some(&f.ben), i.id, NoteKind::Note, &"x".repeat(5001)).await.unwrap_err().kind, ErrorKind::BadRequest);
     use app::domain::incident::ChangeKind;
     svc::record_change(&f.state, Some(&f.ben), i.id, ChangeKind::Deploy, "checkout v2.3.1", "https://ci.example.com/42").await.unwrap();
-    assert_eq!(
-        svc::record_change(&f.state, Some(&f.ben), i.id, ChangeKind::Deploy, "x", "ftp://nope").await.unwrap_err().kind,
-        ErrorKind::BadRequest
-    );
+    assert_eq!(svc::record_change(&f.state, Some(&f.ben), i.id, ChangeKind::Deploy, "x", "ftp://nope").await.unwrap_err().kind, ErrorKind::BadRequest);
     svc::add_link(&f.state, Some(&f.ben), i.id, "Dashboard", "https://grafana.example.com/d/1").await.unwrap();
     let w = war_room::load(&f.state, Some(&f.vic), i.id).await.unwrap();
     let links = app::domain::war_room::links(&w.events);
@@ -257,13 +248,9 @@ async fn event_log_commits_with_the_change_or_not_at_all(b: Backend) {
         let mut inc = incidents::get(tx.conn(), i.id).await.unwrap().unwrap();
         inc.status = Status::Mitigating;
         incidents::save(tx.conn(), &inc).await.unwrap().unwrap();
-        events::append(tx.conn(), i.id, Utc::now(), None, EventKind::StatusChanged { from: Status::Detected, to: Status::Mitigating })
-            .await
-            .unwrap();
-        let failed = sqlx::query("INSERT INTO incident_events (incident_id, at_ms, kind, payload) VALUES ($1, 0, 'bogus', '{}')")
-            .bind(i.id.0)
-            .execute(tx.conn())
-            .await;
+        events::append(tx.conn(), i.id, Utc::now(), None, EventKind::StatusChanged { from: Status::Detected, to: Status::Mitigating }).await.unwrap();
+        let failed =
+            sqlx::query("INSERT INTO incident_events (incident_id, at_ms, kind, payload) VALUES ($1, 0, 'bogus', '{}')").bind(i.id.0).execute(tx.conn()).await;
         assert!(failed.is_err(), "the CHECK constraint refuses unknown kinds");
         drop(tx); // rolled back
     }
@@ -416,7 +403,6 @@ async fn demo_loads_twice(b: Backend) {
     assert_eq!(list.incidents.iter().filter(|i| i.status.is_active()).count(), 1);
     assert!(runbooks::list(&state, Some(&admin)).await.unwrap().len() >= 2);
 }
-
 
 on_both_backends!(
     declare_records_triage_and_one_event,

@@ -25,11 +25,7 @@ const SO_TIMESTAMPNS: libc::c_int = 35;
 
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -50,7 +46,13 @@ fn subscribe(addr: &str, path: &str, cookie: &str, recv_buffer: Option<usize>) -
     let on: libc::c_int = 1;
     // SAFETY: a valid socket and a pointer to a c_int that lives across the call
     let r = unsafe {
-        libc::setsockopt(socket.as_raw_fd(), libc::SOL_SOCKET, SO_TIMESTAMPNS, &on as *const _ as *const libc::c_void, std::mem::size_of_val(&on) as libc::socklen_t)
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            SO_TIMESTAMPNS,
+            &on as *const _ as *const libc::c_void,
+            std::mem::size_of_val(&on) as libc::socklen_t,
+        )
     };
     assert_eq!(r, 0, "SO_TIMESTAMPNS: {}", std::io::Error::last_os_error());
     let to: std::net::SocketAddr = addr.parse().expect("address");
@@ -145,18 +147,10 @@ fn main() {
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let login = rt
-        .block_on(http.post(format!("{base}/api/login")).form(&[("email", "ben@example.com"), ("password", "klaxon-demo")]).send())
-        .unwrap();
+    let login = rt.block_on(http.post(format!("{base}/api/login")).form(&[("email", "ben@example.com"), ("password", "klaxon-demo")]).send()).unwrap();
     assert!(login.status().is_success(), "sign in failed: {}", login.status());
-    let cookie = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .collect::<Vec<_>>()
-        .join("; ");
+    let cookie =
+        login.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).filter_map(|v| v.split(';').next()).collect::<Vec<_>>().join("; ");
 
     let rss_before = rss_kib(pid);
     let path = format!("/live/incident:{incident}");
@@ -167,9 +161,7 @@ fn main() {
         .map(|t| {
             let (addr, path, cookie) = (addr.clone(), path.clone(), cookie.clone());
             std::thread::spawn(move || {
-                (t * per..((t + 1) * per).min(n + stalled))
-                    .map(|i| (i < n, subscribe(&addr, &path, &cookie, (i >= n).then_some(4096))))
-                    .collect::<Vec<_>>()
+                (t * per..((t + 1) * per).min(n + stalled)).map(|i| (i < n, subscribe(&addr, &path, &cookie, (i >= n).then_some(4096)))).collect::<Vec<_>>()
             })
         })
         .collect();
@@ -177,7 +169,11 @@ fn main() {
     let mut not_reading = vec![];
     for h in handles {
         for (reads, s) in h.join().expect("a connecting thread failed") {
-            if reads { reading.push(s) } else { not_reading.push(s) }
+            if reads {
+                reading.push(s)
+            } else {
+                not_reading.push(s)
+            }
         }
     }
     let connect_time = started.elapsed();
@@ -211,11 +207,7 @@ fn main() {
         let body = format!("{marker} {}", "x".repeat(note_bytes.saturating_sub(marker.len() + 1)));
         let sent = SystemTime::now();
         let r = rt
-            .block_on(
-                http.post(format!("{base}/api/incidents/note"))
-                    .form(&[("id", incident.to_string()), ("kind", "note".into()), ("body", body)])
-                    .send(),
-            )
+            .block_on(http.post(format!("{base}/api/incidents/note")).form(&[("id", incident.to_string()), ("kind", "note".into()), ("body", body)]).send())
             .unwrap();
         assert!(r.status().is_success(), "{}", r.status());
         let posted = sent.elapsed().unwrap_or_default();

@@ -20,18 +20,11 @@ pub async fn guard(req: Request, next: Next) -> Response {
         .map(str::to_string)
         .or_else(|| req.uri().authority().map(|a| a.to_string()))
         .map(|h| h.to_ascii_lowercase());
-    let source = headers
-        .get(header::ORIGIN)
-        .or_else(|| headers.get(header::REFERER))
-        .map(|v| v.to_str().unwrap_or("null").to_string());
+    let source = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).map(|v| v.to_str().unwrap_or("null").to_string());
     match (source, host) {
         (None, _) => next.run(req).await,
         (Some(src), Some(host)) if origin_host(&src).as_deref() == Some(host.as_str()) => next.run(req).await,
-        _ => (
-            StatusCode::FORBIDDEN,
-            [(header::CONTENT_TYPE, "application/json")],
-            r#"{"kind":"Forbidden","message":"Cross-site request refused."}"#,
-        )
+        _ => (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], r#"{"kind":"Forbidden","message":"Cross-site request refused."}"#)
             .into_response(),
     }
 }

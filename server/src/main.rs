@@ -73,9 +73,7 @@ fn account_role(s: &str) -> Result<AccountRole, String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")))
-        .init();
+    tracing_subscriber::fmt().with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"))).init();
     app::server::services::webhooks::install_tls();
     let cli = Cli::parse();
     let config = Config::from_env()?;
@@ -98,16 +96,17 @@ async fn main() -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\n', '\r']);
-            let id = app::server::services::auth::add_user(&db, &email, &name, role, password)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let id = app::server::services::auth::add_user(&db, &email, &name, role, password).await.map_err(|e| anyhow::anyhow!(e.message))?;
             println!("user {id} {email} ({})", role.as_str());
             Ok(())
         }
         Command::Demo => {
             let state = AppState::new(leptos_options(&config), db);
             app::server::demo::load(&state).await.map_err(|e| anyhow::anyhow!(e.message))?;
-            println!("demo loaded: sign in as ada@example.com (admin), ben@example.com (responder) or vic@example.com (viewer), password {}", app::server::demo::DEMO_PASSWORD);
+            println!(
+                "demo loaded: sign in as ada@example.com (admin), ben@example.com (responder) or vic@example.com (viewer), password {}",
+                app::server::demo::DEMO_PASSWORD
+            );
             Ok(())
         }
         Command::ExportStatus { out } => {

@@ -20,10 +20,7 @@ pub fn came_over_https(req_headers: &HeaderMap, scheme: Option<&str>) -> bool {
     let forwarded = req_headers
         .get(header::FORWARDED)
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split([';', ','])
-                .any(|part| part.trim().eq_ignore_ascii_case("proto=https") || part.trim().eq_ignore_ascii_case("proto=\"https\""))
-        })
+        .map(|v| v.split([';', ',']).any(|part| part.trim().eq_ignore_ascii_case("proto=https") || part.trim().eq_ignore_ascii_case("proto=\"https\"")))
         .unwrap_or(false);
     forwarded_proto || forwarded
 }

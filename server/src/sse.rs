@@ -19,8 +19,8 @@ use app::server::db::{Db, DbError};
 use app::server::hub::LiveMessage;
 use app::server::repo::{events, incidents};
 use app::server::state::AppState;
-use axum::extract::{Path, Query, State};
 use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use futures::stream::{self, Stream, StreamExt};
@@ -39,13 +39,7 @@ pub struct LiveQuery {
 
 const DB_DOWN: &str = "The database did not answer.";
 
-pub async fn live(
-    State(state): State<AppState>,
-    session: Session,
-    Path(topic): Path<String>,
-    Query(query): Query<LiveQuery>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn live(State(state): State<AppState>, session: Session, Path(topic): Path<String>, Query(query): Query<LiveQuery>, headers: HeaderMap) -> Response {
     open(state, session, topic, query, headers).await.unwrap_or_else(IntoResponse::into_response)
 }
 
@@ -268,10 +262,7 @@ mod tests {
             svc::add_note(&state, Some(&u), i.id, NoteKind::Note, &format!("n{k}")).await.unwrap();
         }
         let got: Vec<Arc<LiveMessage>> = stream.take(n).collect().await;
-        let bodies: Vec<String> = got
-            .iter()
-            .map(|m| serde_json::from_str::<LiveEvent>(&m.json).unwrap().event.kind.summary())
-            .collect();
+        let bodies: Vec<String> = got.iter().map(|m| serde_json::from_str::<LiveEvent>(&m.json).unwrap().event.kind.summary()).collect();
         let expected: Vec<String> = (0..n).map(|k| format!("n{k}")).collect();
         assert_eq!(bodies, expected);
         assert!(got.windows(2).all(|w| w[0].id < w[1].id));
@@ -296,11 +287,7 @@ mod tests {
             repo::append(tx.conn(), i.id, chrono::Utc::now(), None, EventKind::NoteAdded { body: format!("elsewhere {topic:?}") }).await.unwrap();
             tx.commit_quiet().await.unwrap();
             svc::add_note(&state, Some(&u), i.id, NoteKind::Note, &format!("here {topic:?}")).await.unwrap();
-            let got: Vec<String> = (&mut stream)
-                .take(2)
-                .map(|m| serde_json::from_str::<LiveEvent>(&m.json).unwrap().event.kind.summary())
-                .collect()
-                .await;
+            let got: Vec<String> = (&mut stream).take(2).map(|m| serde_json::from_str::<LiveEvent>(&m.json).unwrap().event.kind.summary()).collect().await;
             assert_eq!(got, [format!("elsewhere {topic:?}"), format!("here {topic:?}")]);
         }
     }

@@ -15,8 +15,7 @@ pub struct StatusHost(pub String);
 
 /// Paths the status host serves as they are.
 fn public(path: &str) -> bool {
-    const EXACT: [&str; 7] =
-        ["/status", "/live/status", "/api/status/page", "/api/status/history", "/api/status/incident", "/history.rss", "/history.atom"];
+    const EXACT: [&str; 7] = ["/status", "/live/status", "/api/status/page", "/api/status/history", "/api/status/incident", "/history.rss", "/history.atom"];
     const PREFIXES: [&str; 4] = ["/status/", "/api/v2/", "/pkg/", "/favicon"];
     EXACT.contains(&path) || PREFIXES.iter().any(|p| path.starts_with(p)) || path == "/healthz" || path == "/readyz"
 }
@@ -67,7 +66,17 @@ mod tests {
     fn the_status_host_serves_public_paths_only() {
         assert_eq!(route("/"), Route::To("/status"));
         assert_eq!(route("/history"), Route::To("/status/history"));
-        for pass in ["/history.rss", "/status", "/status/history", "/status/history/2026-10", "/status/incidents/p3", "/api/v2/summary.json", "/pkg/klaxon.css", "/live/status", "/api/status/page"] {
+        for pass in [
+            "/history.rss",
+            "/status",
+            "/status/history",
+            "/status/history/2026-10",
+            "/status/incidents/p3",
+            "/api/v2/summary.json",
+            "/pkg/klaxon.css",
+            "/live/status",
+            "/api/status/page",
+        ] {
             assert_eq!(route(pass), Route::Pass, "{pass}");
         }
         for internal in ["/incidents", "/login", "/api/login", "/status-page", "/live/incidents", "/api/status/admin", "/api/status/settings", "/runbooks"] {

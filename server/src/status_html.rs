@@ -8,11 +8,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
+use app::domain::status_history::Month;
 use app::server::public::{is_public_page, Rendered};
 use app::server::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use app::domain::status_history::Month;
 use axum::http::{header, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -78,9 +78,7 @@ fn cache_key(uri: &Uri) -> Option<String> {
     let path = uri.path();
     let month = match path.strip_prefix("/status/history/") {
         Some(m) => Some(m),
-        None if path == "/status/history" => {
-            uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("month="))).filter(|m| !m.trim().is_empty())
-        }
+        None if path == "/status/history" => uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("month="))).filter(|m| !m.trim().is_empty()),
         None => None,
     };
     match month {
@@ -121,7 +119,8 @@ pub async fn serve(State((state, cache)): State<(AppState, HtmlCache)>, request:
                     if response.status() != StatusCode::OK {
                         return response;
                     }
-                    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("text/html; charset=utf-8").to_string();
+                    let content_type =
+                        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("text/html; charset=utf-8").to_string();
                     match axum::body::to_bytes(response.into_body(), MAX_BODY).await {
                         Ok(body) => Some(cache.store(key, Entry { version, stale, page: Rendered::new(body, content_type) })),
                         Err(_) => None,

@@ -13,7 +13,11 @@ use common::TestApp;
 
 /// A site folder with the four files a build makes, and brotli copies of two of them.
 fn site() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("klaxon-site-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
+    let dir = std::env::temp_dir().join(format!(
+        "klaxon-site-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     for (name, bytes) in [
         ("klaxon.js", &b"export default async function init() {}"[..]),

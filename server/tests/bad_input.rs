@@ -36,7 +36,8 @@ async fn control_characters_are_refused_everywhere_text_comes_in(b: Backend) {
     let ok = c.post(app.url("/api/incidents/declare")).json(&declare("Payments fail\n\tfor some")).send().await.unwrap();
     assert_eq!(ok.status(), 200, "newlines and tabs are fine");
     let incident: app::domain::incident::Incident = ok.json().await.unwrap();
-    let r = c.post(app.url("/api/incidents/note")).form(&[("id", incident.id.0.to_string().as_str()), ("kind", "note"), ("body", "a\u{0}b")]).send().await.unwrap();
+    let r =
+        c.post(app.url("/api/incidents/note")).form(&[("id", incident.id.0.to_string().as_str()), ("kind", "note"), ("body", "a\u{0}b")]).send().await.unwrap();
     assert_eq!(r.status(), 400);
 
     // public updates and maintenance windows (what the feeds are made of)
@@ -55,7 +56,9 @@ async fn control_characters_are_refused_everywhere_text_comes_in(b: Backend) {
     assert_eq!(bad.kind, ErrorKind::BadRequest);
 
     // what was accepted (tabs, newlines, markup, any script) keeps the feeds valid
-    incidents_svc::post_public_update(&app.state, Some(&app.responder), incident.id, update("Checkout <slow> & \"odd\"", "Looking\tinto it\r\nÜber ✓ 🚨 ]]>")).await.unwrap();
+    incidents_svc::post_public_update(&app.state, Some(&app.responder), incident.id, update("Checkout <slow> & \"odd\"", "Looking\tinto it\r\nÜber ✓ 🚨 ]]>"))
+        .await
+        .unwrap();
     maintenance::schedule_maintenance(&app.state, Some(&app.responder), window("DB upgrade", "Line one\nLine two")).await.unwrap();
     for path in ["/status/history.rss", "/status/history.atom"] {
         let body = reqwest::get(app.url(path)).await.unwrap().bytes().await.unwrap();

@@ -33,11 +33,7 @@ async fn declare(app: &TestApp, c: &Client, title: &str) -> Incident {
 }
 
 async fn note(app: &TestApp, c: &Client, id: i64, body: &str) -> reqwest::Response {
-    c.post(app.url("/api/incidents/note"))
-        .form(&[("id", id.to_string().as_str()), ("kind", "note"), ("body", body)])
-        .send()
-        .await
-        .unwrap()
+    c.post(app.url("/api/incidents/note")).form(&[("id", id.to_string().as_str()), ("kind", "note"), ("body", body)]).send().await.unwrap()
 }
 
 async fn permissions_matrix(b: Backend) {
@@ -127,10 +123,22 @@ async fn bad_input_gets_clear_4xx(b: Backend) {
     let checks: Vec<(reqwest::Response, u16, &str)> = vec![
         (c.post(app.url("/api/incidents/declare")).json(&declare_body("")).send().await.unwrap(), 400, "at least 3"),
         (c.post(app.url("/api/incidents/declare")).json(&declare_body(&"y".repeat(500))).send().await.unwrap(), 400, "at most 120"),
-        (c.post(app.url("/api/incidents/declare")).header("content-type", "application/json").body("{not json").send().await.unwrap(), 400, "could not be read"),
-        (post("/api/incidents/status", vec![("id", "999999".into()), ("expected", "Detected".into()), ("to", "Investigating".into())]).await, 404, "no incident"),
+        (
+            c.post(app.url("/api/incidents/declare")).header("content-type", "application/json").body("{not json").send().await.unwrap(),
+            400,
+            "could not be read",
+        ),
+        (
+            post("/api/incidents/status", vec![("id", "999999".into()), ("expected", "Detected".into()), ("to", "Investigating".into())]).await,
+            404,
+            "no incident",
+        ),
         (post("/api/incidents/status", vec![("id", i.id.0.to_string()), ("expected", "Detected".into()), ("to", "FollowUp".into())]).await, 409, "Follow-up"),
-        (post("/api/incidents/status", vec![("id", i.id.0.to_string()), ("expected", "Detected".into()), ("to", "Sideways".into())]).await, 400, "could not be read"),
+        (
+            post("/api/incidents/status", vec![("id", i.id.0.to_string()), ("expected", "Detected".into()), ("to", "Sideways".into())]).await,
+            400,
+            "could not be read",
+        ),
         (post("/api/incidents/note", vec![("id", "abc".into()), ("kind", "note".into()), ("body", "x".into())]).await, 400, "could not be read"),
         (post("/api/incidents/note", vec![("id", i.id.0.to_string()), ("kind", "note".into()), ("body", "".into())]).await, 400, "must not be empty"),
     ];
@@ -245,10 +253,7 @@ async fn shutdown_ends_live_streams(b: Backend) {
     assert_eq!(resp.status(), 200);
     let mut stream = resp.bytes_stream();
     app.shutdown.cancel();
-    let ended = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Some(Ok(_)) = stream.next().await {}
-    })
-    .await;
+    let ended = tokio::time::timeout(Duration::from_secs(5), async { while let Some(Ok(_)) = stream.next().await {} }).await;
     assert!(ended.is_ok(), "the stream must end within 5 s of shutdown");
 }
 
@@ -259,10 +264,7 @@ async fn signing_out_ends_open_live_streams(b: Backend) {
     assert_eq!(resp.status(), 200);
     let mut stream = resp.bytes_stream();
     assert_eq!(c.post(app.url("/api/logout")).send().await.unwrap().status(), 200);
-    let ended = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Some(Ok(_)) = stream.next().await {}
-    })
-    .await;
+    let ended = tokio::time::timeout(Duration::from_secs(5), async { while let Some(Ok(_)) = stream.next().await {} }).await;
     assert!(ended.is_ok(), "the stream must end once its session is gone");
 }
 

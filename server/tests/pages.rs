@@ -12,7 +12,13 @@ use reqwest::redirect::Policy;
 
 async fn pages_answer_the_right_status_without_javascript(b: Backend) {
     let app = TestApp::start(b).await;
-    let incident = incidents_svc::declare(&app.state, Some(&app.responder), DeclareInput { title: "Checkout down".into(), severity: Some(app::domain::incident::Severity::Sev3), ..Default::default() }).await.unwrap();
+    let incident = incidents_svc::declare(
+        &app.state,
+        Some(&app.responder),
+        DeclareInput { title: "Checkout down".into(), severity: Some(app::domain::incident::Severity::Sev3), ..Default::default() },
+    )
+    .await
+    .unwrap();
     let war_room = format!("/incidents/{}", incident.id);
     let plain = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
 

@@ -60,12 +60,7 @@ async fn start_with(db_url: &str, port: u16, env: &[(&str, &str)]) -> Child {
 
 async fn signed_in(port: u16) -> reqwest::Client {
     let c = reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(10)).build().unwrap();
-    let r = c
-        .post(format!("http://127.0.0.1:{port}/api/login"))
-        .form(&[("email", "crash@example.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let r = c.post(format!("http://127.0.0.1:{port}/api/login")).form(&[("email", "crash@example.com"), ("password", PASSWORD)]).send().await.unwrap();
     assert_eq!(r.status(), 200);
     c
 }
@@ -162,7 +157,11 @@ async fn sigterm_ends_live_streams_and_exits(backend: Backend) {
         .await
         .unwrap();
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains(r#""root" is not a role: use admin, responder or viewer"#), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains(r#""root" is not a role: use admin, responder or viewer"#),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
     let mut add = command(&db_url, 0)
         .args(["user", "add", "--email", "crash@example.com", "--name", "Crash Test", "--role", "viewer", "--password-stdin"])
         .stdin(Stdio::piped())

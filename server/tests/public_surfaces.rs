@@ -20,19 +20,37 @@ fn update(title: &str, status: PublicStatus, body: &str, components: Vec<(app::d
 /// An incident that went public (two updates) with an internal note, and one that never did.
 async fn seed(app: &TestApp) -> String {
     let web = svc::create_component(&app.state, Some(&app.admin), ComponentInput { name: "Web".into(), ..Default::default() }).await.unwrap();
-    let public = incidents_svc::declare(&app.state, Some(&app.responder), DeclareInput { title: "db-7 disk full".into(), severity: Some(Severity::Sev2), ..Default::default() })
-        .await
-        .unwrap();
+    let public = incidents_svc::declare(
+        &app.state,
+        Some(&app.responder),
+        DeclareInput { title: "db-7 disk full".into(), severity: Some(Severity::Sev2), ..Default::default() },
+    )
+    .await
+    .unwrap();
     incidents_svc::add_note(&app.state, Some(&app.responder), public.id, NoteKind::Note, "SECRET-NOTE: the replica on db-7 is lagging").await.unwrap();
-    incidents_svc::post_public_update(&app.state, Some(&app.responder), public.id, update("Checkout problems", PublicStatus::Investigating, "We are looking into failed checkouts.", vec![(web.id, ComponentStatus::MajorOutage)]))
-        .await
-        .unwrap();
-    incidents_svc::post_public_update(&app.state, Some(&app.responder), public.id, update("Checkout problems", PublicStatus::Resolved, "Checkouts work again.", vec![(web.id, ComponentStatus::Operational)]))
-        .await
-        .unwrap();
-    let internal = incidents_svc::declare(&app.state, Some(&app.responder), DeclareInput { title: "SECRET-INCIDENT payroll export".into(), severity: Some(Severity::Sev1), ..Default::default() })
-        .await
-        .unwrap();
+    incidents_svc::post_public_update(
+        &app.state,
+        Some(&app.responder),
+        public.id,
+        update("Checkout problems", PublicStatus::Investigating, "We are looking into failed checkouts.", vec![(web.id, ComponentStatus::MajorOutage)]),
+    )
+    .await
+    .unwrap();
+    incidents_svc::post_public_update(
+        &app.state,
+        Some(&app.responder),
+        public.id,
+        update("Checkout problems", PublicStatus::Resolved, "Checkouts work again.", vec![(web.id, ComponentStatus::Operational)]),
+    )
+    .await
+    .unwrap();
+    let internal = incidents_svc::declare(
+        &app.state,
+        Some(&app.responder),
+        DeclareInput { title: "SECRET-INCIDENT payroll export".into(), severity: Some(Severity::Sev1), ..Default::default() },
+    )
+    .await
+    .unwrap();
     incidents_svc::add_note(&app.state, Some(&app.responder), internal.id, NoteKind::Update, "SECRET-UPDATE internal only").await.unwrap();
     // the public incident's opaque id
     let v: serde_json::Value = reqwest::get(app.url("/api/v2/incidents.json")).await.unwrap().json().await.unwrap();
@@ -79,7 +97,10 @@ async fn feeds_parse_with_one_entry_per_update(b: Backend) {
     // the pages name the feeds for readers that discover them
     for page in ["/status", "/status/history", &format!("/status/incidents/{id}")] {
         let html = text(&app, page).await;
-        assert!(html.contains(r#"rel="alternate""#) && html.contains(r#"href="/status/history.rss""#) && html.contains(r#"href="/status/history.atom""#), "{page}");
+        assert!(
+            html.contains(r#"rel="alternate""#) && html.contains(r#"href="/status/history.rss""#) && html.contains(r#"href="/status/history.atom""#),
+            "{page}"
+        );
     }
 }
 

@@ -10,8 +10,8 @@ use app::domain::status_page::{ComponentInput, ComponentStatus, Impact, Maintena
 use app::on_both_backends;
 use app::server::db::Backend;
 use app::server::services::incidents as incidents_svc;
-use app::server::services::status_page as svc;
 use app::server::services::maintenance;
+use app::server::services::status_page as svc;
 use chrono::{Duration, Utc};
 use common::TestApp;
 use serde_json::Value;
@@ -101,9 +101,13 @@ async fn every_change_shows_at_once(b: Backend) {
     let summary = changed(&app, "/api/v2/summary.json", &summary, "a maintenance window opening").await;
     assert!(summary.body.contains("under_maintenance"));
 
-    let incident = incidents_svc::declare(&app.state, Some(&app.responder), DeclareInput { title: "db-7 disk full".into(), severity: Some(Severity::Sev2), ..Default::default() })
-        .await
-        .unwrap();
+    let incident = incidents_svc::declare(
+        &app.state,
+        Some(&app.responder),
+        DeclareInput { title: "db-7 disk full".into(), severity: Some(Severity::Sev2), ..Default::default() },
+    )
+    .await
+    .unwrap();
     let update = PublicUpdate {
         title: "Checkout problems".into(),
         status: PublicStatus::Investigating,

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use app::domain::status_page::{ComponentInput, ComponentStatus};
 use app::on_both_backends;
 use app::server::db::Backend;
-use app::server::services::status_page as svc;
 use app::server::services::maintenance;
+use app::server::services::status_page as svc;
 use common::TestApp;
 use serde_json::Value;
 
@@ -22,8 +22,19 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 
 const PAGE_KEYS: &[&str] = &["id", "name", "url", "time_zone", "updated_at"];
 const COMPONENT_KEYS: &[&str] = &[
-    "id", "name", "status", "created_at", "updated_at", "position", "description", "showcase", "start_date", "group_id", "page_id",
-    "group", "only_show_if_degraded",
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "position",
+    "description",
+    "showcase",
+    "start_date",
+    "group_id",
+    "page_id",
+    "group",
+    "only_show_if_degraded",
 ];
 
 fn is_time(v: &Value) -> bool {
@@ -37,7 +48,8 @@ async fn statuspage_json_shapes(b: Backend) {
     let s: Value = anon.get(app.url("/api/v2/status.json")).send().await.unwrap().json().await.unwrap();
     assert_eq!(s["status"], serde_json::json!({ "indicator": "none", "description": "All Systems Operational" }));
 
-    let c = |name: &str, group: &str| ComponentInput { name: name.into(), description: String::new(), group: group.into(), position: 0, service: String::new() };
+    let c =
+        |name: &str, group: &str| ComponentInput { name: name.into(), description: String::new(), group: group.into(), position: 0, service: String::new() };
     let web = svc::create_component(&app.state, Some(&app.admin), ComponentInput { description: "Shop front".into(), ..c("Web", "Shop") }).await.unwrap();
     svc::create_component(&app.state, Some(&app.admin), c("Cart", "Shop")).await.unwrap();
     let api = svc::create_component(&app.state, Some(&app.admin), c("API", "")).await.unwrap();
@@ -93,12 +105,32 @@ async fn statuspage_json_shapes(b: Backend) {
 }
 
 const INCIDENT_KEYS: &[&str] = &[
-    "id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at", "impact", "shortlink", "started_at", "page_id",
-    "incident_updates", "components",
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "monitoring_at",
+    "resolved_at",
+    "impact",
+    "shortlink",
+    "started_at",
+    "page_id",
+    "incident_updates",
+    "components",
 ];
 const UPDATE_KEYS: &[&str] = &[
-    "id", "status", "body", "incident_id", "created_at", "updated_at", "display_at", "affected_components", "deliver_notifications",
-    "custom_tweet", "tweet_id",
+    "id",
+    "status",
+    "body",
+    "incident_id",
+    "created_at",
+    "updated_at",
+    "display_at",
+    "affected_components",
+    "deliver_notifications",
+    "custom_tweet",
+    "tweet_id",
 ];
 
 async fn statuspage_incident_shapes(b: Backend) {
@@ -114,10 +146,15 @@ async fn statuspage_incident_shapes(b: Backend) {
     let none = get("/api/v2/incidents/unresolved.json").await;
     assert_eq!(none["incidents"], serde_json::json!([]));
 
-    let web = svc::create_component(&app.state, Some(&app.admin), ComponentInput { name: "Web".into(), group: "Shop".into(), ..Default::default() }).await.unwrap();
-    let i = incidents_svc::declare(&app.state, Some(&app.responder), DeclareInput { title: "db-7 disk full".into(), severity: Some(Severity::Sev2), ..Default::default() })
-        .await
-        .unwrap();
+    let web =
+        svc::create_component(&app.state, Some(&app.admin), ComponentInput { name: "Web".into(), group: "Shop".into(), ..Default::default() }).await.unwrap();
+    let i = incidents_svc::declare(
+        &app.state,
+        Some(&app.responder),
+        DeclareInput { title: "db-7 disk full".into(), severity: Some(Severity::Sev2), ..Default::default() },
+    )
+    .await
+    .unwrap();
     let post = |status: PublicStatus, to: ComponentStatus, body: &str| PublicUpdate {
         title: "Checkout problems".into(),
         status,
@@ -153,9 +190,14 @@ async fn statuspage_incident_shapes(b: Backend) {
     assert_eq!(keys(&inc["components"][0]), set(COMPONENT_KEYS));
     assert_eq!(inc["components"][0]["status"], "major_outage");
 
-    incidents_svc::post_public_update(&app.state, Some(&app.responder), i.id, post(PublicStatus::Monitoring, ComponentStatus::DegradedPerformance, "Fixed, watching."))
-        .await
-        .unwrap();
+    incidents_svc::post_public_update(
+        &app.state,
+        Some(&app.responder),
+        i.id,
+        post(PublicStatus::Monitoring, ComponentStatus::DegradedPerformance, "Fixed, watching."),
+    )
+    .await
+    .unwrap();
     incidents_svc::post_public_update(&app.state, Some(&app.responder), i.id, post(PublicStatus::Resolved, ComponentStatus::Operational, "Resolved."))
         .await
         .unwrap();

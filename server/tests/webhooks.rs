@@ -25,11 +25,14 @@ use serde_json::{json, Value};
 
 /// A receiver on loopback: answers what `script` holds first (a status and maybe a
 /// `Retry-After`), then `fail_first` requests with 500, then 200; keeps bodies.
+/// An answer the receiver gives: a status and, optionally, a Retry-After value.
+type Scripted = (StatusCode, Option<&'static str>);
+
 #[derive(Clone, Default)]
 struct Receiver {
     bodies: Arc<Mutex<Vec<Value>>>,
     fail_first: Arc<Mutex<usize>>,
-    script: Arc<Mutex<VecDeque<(StatusCode, Option<&'static str>)>>>,
+    script: Arc<Mutex<VecDeque<Scripted>>>,
 }
 
 async fn receiver(fail_first: usize) -> (String, Receiver) {
@@ -64,9 +67,13 @@ async fn receiver(fail_first: usize) -> (String, Receiver) {
 }
 
 async fn post_update(app: &TestApp, status: PublicStatus, body: &str) {
-    let incident = incidents_svc::declare(&app.state, Some(&app.responder), DeclareInput { title: "db-7 disk full".into(), severity: Some(Severity::Sev2), ..Default::default() })
-        .await
-        .unwrap();
+    let incident = incidents_svc::declare(
+        &app.state,
+        Some(&app.responder),
+        DeclareInput { title: "db-7 disk full".into(), severity: Some(Severity::Sev2), ..Default::default() },
+    )
+    .await
+    .unwrap();
     let u = PublicUpdate { title: "Checkout problems".into(), status, body: body.into(), impact: Impact::Major, components: vec![], previous: vec![] };
     incidents_svc::post_public_update(&app.state, Some(&app.responder), incident.id, u).await.unwrap();
 }
@@ -261,9 +268,29 @@ async fn a_slow_receiver_holds_up_no_other(b: Backend) {
         url
     };
     let waits = gate.clone();
-    let slow = serve(axum::Router::new().route("/hook", axum::routing::post(move || { let g = waits.clone(); async move { g.notified().await; StatusCode::OK } }))).await;
+    let slow = serve(axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let g = waits.clone();
+            async move {
+                g.notified().await;
+                StatusCode::OK
+            }
+        }),
+    ))
+    .await;
     let opens = gate.clone();
-    let fast = serve(axum::Router::new().route("/hook", axum::routing::post(move || { let g = opens.clone(); async move { g.notify_one(); StatusCode::OK } }))).await;
+    let fast = serve(axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let g = opens.clone();
+            async move {
+                g.notify_one();
+                StatusCode::OK
+            }
+        }),
+    ))
+    .await;
     assert_eq!(subscribe(&app, &slow).await.status(), 201);
     assert_eq!(subscribe(&app, &fast).await.status(), 201);
     post_update(&app, PublicStatus::Investigating, "Looking.").await;

@@ -66,10 +66,7 @@ pub async fn me() -> Result<Option<CurrentUser>, AppError> {
 pub fn safe_next(next: Option<&str>) -> String {
     let ok = |n: &str| {
         let b = n.as_bytes();
-        n.len() < 500
-            && b.first() == Some(&b'/')
-            && !matches!(b.get(1), Some(b'/') | Some(b'\\'))
-            && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\')
+        n.len() < 500 && b.first() == Some(&b'/') && !matches!(b.get(1), Some(b'/') | Some(b'\\')) && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\')
     };
     match next {
         Some(n) if ok(n) => n.to_string(),

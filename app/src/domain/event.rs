@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::ids::{EventId, IncidentId, RunbookId, ServiceId};
 use super::incident::{ChangeKind, Incident, Severity, Status};
 use super::roles::{IncidentRole, Person};
-use super::timers::{Audience, TimerKind};
 use super::status_page::PublicUpdate;
+use super::timers::{Audience, TimerKind};
 use super::triage::{Answer, Question};
 
 /// The triage as recorded at declaration.

@@ -70,14 +70,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Detected,
-        Status::Investigating,
-        Status::Identified,
-        Status::Mitigating,
-        Status::Resolved,
-        Status::FollowUp,
-    ];
+    pub const ALL: [Status; 6] = [Status::Detected, Status::Investigating, Status::Identified, Status::Mitigating, Status::Resolved, Status::FollowUp];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -251,8 +244,7 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 4] =
-        [ChangeKind::Deploy, ChangeKind::Config, ChangeKind::FeatureFlag, ChangeKind::Infrastructure];
+    pub const ALL: [ChangeKind; 4] = [ChangeKind::Deploy, ChangeKind::Config, ChangeKind::FeatureFlag, ChangeKind::Infrastructure];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -283,10 +275,7 @@ pub fn parse_link(raw: &str) -> Result<String, String> {
     if t.len() > 2000 {
         return Err("The link must have at most 2000 characters.".into());
     }
-    let rest = t
-        .strip_prefix("https://")
-        .or_else(|| t.strip_prefix("http://"))
-        .ok_or_else(|| "The link must start with http:// or https://.".to_string())?;
+    let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")).ok_or_else(|| "The link must start with http:// or https://.".to_string())?;
     if rest.is_empty() || rest.starts_with('/') || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("The link is not a valid web address.".into());
     }
@@ -354,9 +343,7 @@ pub fn upsert_sorted(list: &mut Vec<Incident>, incident: Incident) {
         Some(_) => {}
         None => list.push(incident),
     }
-    list.sort_by(|a, b| {
-        b.status.is_active().cmp(&a.status.is_active()).then(b.declared_at.cmp(&a.declared_at)).then(b.id.cmp(&a.id))
-    });
+    list.sort_by(|a, b| b.status.is_active().cmp(&a.status.is_active()).then(b.declared_at.cmp(&a.declared_at)).then(b.id.cmp(&a.id)));
 }
 
 #[cfg(test)]
@@ -450,7 +437,7 @@ mod tests {
 
     fn sample(id: i64, status: Status, minutes: i64) -> Incident {
         let mut i = crate::domain::fixtures::incident(id, Severity::Sev2, status);
-        i.declared_at = i.declared_at + chrono::Duration::minutes(minutes);
+        i.declared_at += chrono::Duration::minutes(minutes);
         i.services = vec![ServiceRef { id: ServiceId(1), slug: "api".into(), name: "API".into() }];
         i
     }

@@ -15,8 +15,8 @@ pub mod text;
 pub mod timers;
 pub mod triage;
 pub mod user;
+pub mod war_room;
 /// Server-only: it needs a URL parser the browser bundle should not carry.
 #[cfg(feature = "ssr")]
 pub mod webhook;
 pub mod webhook_admin;
-pub mod war_room;

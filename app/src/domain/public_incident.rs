@@ -184,7 +184,7 @@ pub fn public_incidents(updates: &[PublicUpdateRecord]) -> Vec<PublicIncident> {
         }
         i.updates.insert(0, view);
     }
-    out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+    out.sort_by_key(|i| std::cmp::Reverse(i.updated_at));
     out
 }
 
@@ -261,10 +261,7 @@ mod tests {
         assert!(update(PublicStatus::Investigating, "x").validate().is_ok());
         assert!(update(PublicStatus::Investigating, " ").validate().is_err());
         assert!(PublicUpdate { title: "".into(), ..update(PublicStatus::Investigating, "x") }.validate().is_err());
-        let twice = PublicUpdate {
-            components: vec![(ComponentId(1), MajorOutage), (ComponentId(1), Operational)],
-            ..update(PublicStatus::Investigating, "x")
-        };
+        let twice = PublicUpdate { components: vec![(ComponentId(1), MajorOutage), (ComponentId(1), Operational)], ..update(PublicStatus::Investigating, "x") };
         assert!(twice.validate().unwrap_err().contains("twice"));
     }
 

@@ -16,8 +16,7 @@ pub enum IncidentRole {
 }
 
 impl IncidentRole {
-    pub const ALL: [IncidentRole; 5] =
-        [IncidentRole::Commander, IncidentRole::Comms, IncidentRole::Ops, IncidentRole::Scribe, IncidentRole::Sme];
+    pub const ALL: [IncidentRole; 5] = [IncidentRole::Commander, IncidentRole::Comms, IncidentRole::Ops, IncidentRole::Scribe, IncidentRole::Sme];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -99,10 +98,7 @@ mod tests {
     #[test]
     fn single_roles_hand_over() {
         let current = vec![Assignment { role: IncidentRole::Commander, person: p(1, "Ada") }];
-        assert_eq!(
-            plan_assignment(&current, IncidentRole::Commander, &p(2, "Bo")),
-            AssignOutcome::HandedOver { from: p(1, "Ada") }
-        );
+        assert_eq!(plan_assignment(&current, IncidentRole::Commander, &p(2, "Bo")), AssignOutcome::HandedOver { from: p(1, "Ada") });
         assert_eq!(plan_assignment(&current, IncidentRole::Commander, &p(1, "Ada")), AssignOutcome::AlreadyHeld);
         assert_eq!(plan_assignment(&current, IncidentRole::Scribe, &p(1, "Ada")), AssignOutcome::Assigned);
     }

@@ -70,13 +70,7 @@ pub struct HistoryPage {
 
 /// The history page for `month`; `local` gives the page's calendar date of an instant, and
 /// `today` is its current date. `all` is newest first.
-pub fn history(
-    settings: PageSettings,
-    all: &[PublicIncident],
-    month: Month,
-    today: NaiveDate,
-    local: impl Fn(DateTime<Utc>) -> NaiveDate,
-) -> HistoryPage {
+pub fn history(settings: PageSettings, all: &[PublicIncident], month: Month, today: NaiveDate, local: impl Fn(DateTime<Utc>) -> NaiveDate) -> HistoryPage {
     let month_of = |i: &PublicIncident| Month::of(local(i.created_at));
     let incidents = all.iter().filter(|i| month_of(i) == month).cloned().collect();
     let older = all.iter().map(month_of).filter(|m| *m < month).max();

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::ids::{ComponentId, GroupId, ServiceId};
 pub use super::maintenance::{maintenance_phase, Maintenance, MaintenanceInput, MaintenancePhase, MAINTENANCE_MAX, VERIFY_FOR};
 pub use super::public_incident::{
-    public_incidents, Impact, PublicIncident, PublicStatus, PublicUpdate, PublicUpdateRecord, PublicUpdateView, PUBLIC_BODY_MAX,
-    PUBLIC_TITLE_MAX,
+    public_incidents, Impact, PublicIncident, PublicStatus, PublicUpdate, PublicUpdateRecord, PublicUpdateView, PUBLIC_BODY_MAX, PUBLIC_TITLE_MAX,
 };
 
 /// The page's settings.
@@ -364,10 +363,7 @@ mod tests {
 
     #[test]
     fn maintenance_and_degradation_are_not_downtime() {
-        let history = [
-            StatusChange { at: at(0, 0), status: UnderMaintenance },
-            StatusChange { at: at(6, 0), status: DegradedPerformance },
-        ];
+        let history = [StatusChange { at: at(0, 0), status: UnderMaintenance }, StatusChange { at: at(6, 0), status: DegradedPerformance }];
         let bars = day_bars(&history, at(12, 0), &Utc, 1);
         assert_eq!(bars[0].uptime, Some(100.0));
         assert_eq!(bars[0].worst, DegradedPerformance);

@@ -65,18 +65,8 @@ pub struct TimerRule {
 pub const TIMER_RULES: [TimerRule; 4] = [
     TimerRule { kind: TimerKind::UpdateDue, severity: Severity::Sev1, minutes: 30, anchor: Anchor::LastUpdate },
     TimerRule { kind: TimerKind::UpdateDue, severity: Severity::Sev2, minutes: 60, anchor: Anchor::LastUpdate },
-    TimerRule {
-        kind: TimerKind::MitigationOverdue,
-        severity: Severity::Sev1,
-        minutes: 30,
-        anchor: Anchor::DetectedUntilMitigated,
-    },
-    TimerRule {
-        kind: TimerKind::MitigationOverdue,
-        severity: Severity::Sev2,
-        minutes: 30,
-        anchor: Anchor::DetectedUntilMitigated,
-    },
+    TimerRule { kind: TimerKind::MitigationOverdue, severity: Severity::Sev1, minutes: 30, anchor: Anchor::DetectedUntilMitigated },
+    TimerRule { kind: TimerKind::MitigationOverdue, severity: Severity::Sev2, minutes: 30, anchor: Anchor::DetectedUntilMitigated },
 ];
 
 /// Who is told straight away.
@@ -96,19 +86,16 @@ impl Audience {
     }
 }
 
+/// Whether an audience is told, given the severity and whether data was exposed.
+pub type NotifyWhen = fn(Severity, bool) -> bool;
+
 /// The notification table: an audience and the condition that tells it.
-pub const NOTIFY_RULES: [(Audience, fn(Severity, bool) -> bool); 2] = [
-    (Audience::Executives, |sev, _| sev == Severity::Sev1),
-    (Audience::SecurityAndLegal, |_, data_exposure| data_exposure),
-];
+pub const NOTIFY_RULES: [(Audience, NotifyWhen); 2] =
+    [(Audience::Executives, |sev, _| sev == Severity::Sev1), (Audience::SecurityAndLegal, |_, data_exposure| data_exposure)];
 
 /// The audiences to tell now, given who has been told already.
 pub fn notifications_due(severity: Severity, data_exposure: bool, already: &[Audience]) -> Vec<Audience> {
-    NOTIFY_RULES
-        .iter()
-        .filter(|(a, cond)| cond(severity, data_exposure) && !already.contains(a))
-        .map(|(a, _)| *a)
-        .collect()
+    NOTIFY_RULES.iter().filter(|(a, cond)| cond(severity, data_exposure) && !already.contains(a)).map(|(a, _)| *a).collect()
 }
 
 /// A running clock, as the war room shows it.

@@ -124,11 +124,7 @@ pub fn evaluate(answers: &[Answer]) -> Triage {
             Some(Answer::No) => continue,
             Some(answer) => {
                 let unsure = *answer == Answer::Unsure;
-                let reason = if unsure {
-                    format!("{} (not sure, so the higher severity)", question.reason())
-                } else {
-                    question.reason().to_string()
-                };
+                let reason = if unsure { format!("{} (not sure, so the higher severity)", question.reason()) } else { question.reason().to_string() };
                 return Triage::Proposed(Proposal {
                     severity: *severity,
                     reason,
@@ -139,13 +135,7 @@ pub fn evaluate(answers: &[Answer]) -> Triage {
             }
         }
     }
-    Triage::Proposed(Proposal {
-        severity: Severity::Sev4,
-        reason: "No user impact identified".into(),
-        decided_by: None,
-        unsure: false,
-        data_exposure: false,
-    })
+    Triage::Proposed(Proposal { severity: Severity::Sev4, reason: "No user impact identified".into(), decided_by: None, unsure: false, data_exposure: false })
 }
 
 #[cfg(test)]

@@ -128,7 +128,15 @@ mod tests {
     }
 
     fn room() -> WarRoom {
-        WarRoom { incident: incident(Status::Detected, 1), events: vec![], roles: vec![], runbooks: vec![], people: vec![], components: vec![], now: Utc::now() }
+        WarRoom {
+            incident: incident(Status::Detected, 1),
+            events: vec![],
+            roles: vec![],
+            runbooks: vec![],
+            people: vec![],
+            components: vec![],
+            now: Utc::now(),
+        }
     }
 
     #[test]
@@ -175,11 +183,14 @@ mod tests {
         let note = EventKind::NoteAdded { body: "n".into() };
         let events: Vec<IncidentEvent> = vec![live(3, note.clone(), Status::Detected).event];
         assert_eq!(public_page_path(&events), None);
-        let events: Vec<IncidentEvent> =
-            [live(3, note, Status::Detected), live(8, update(PublicStatus::Investigating), Status::Detected), live(12, update(PublicStatus::Resolved), Status::Detected)]
-                .into_iter()
-                .map(|l| l.event)
-                .collect();
+        let events: Vec<IncidentEvent> = [
+            live(3, note, Status::Detected),
+            live(8, update(PublicStatus::Investigating), Status::Detected),
+            live(12, update(PublicStatus::Resolved), Status::Detected),
+        ]
+        .into_iter()
+        .map(|l| l.event)
+        .collect();
         assert_eq!(public_page_path(&events).as_deref(), Some("/status/incidents/p8"));
     }
 }

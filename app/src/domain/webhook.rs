@@ -231,9 +231,30 @@ mod tests {
     #[test]
     fn only_public_addresses_are_called() {
         for private in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
-            "255.255.255.255", "224.0.0.1", "192.0.2.5", "198.18.0.1", "240.0.0.1", "::1", "::", "fc00::1", "fd12::1", "fe80::1",
-            "ff02::1", "2001:db8::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a9fe:a9fe", "::127.0.0.1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "192.0.2.5",
+            "198.18.0.1",
+            "240.0.0.1",
+            "::1",
+            "::",
+            "fc00::1",
+            "fd12::1",
+            "fe80::1",
+            "ff02::1",
+            "2001:db8::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "::127.0.0.1",
         ] {
             assert!(!public_ip(private.parse().unwrap()), "{private} counted as public");
         }
@@ -308,9 +329,6 @@ mod tests {
     #[test]
     fn slack_text_escapes_what_slack_reads_as_markup() {
         let t = slack_text("Acme", "Checkout <down>", "Investigating", "A & B", "https://status.example.com/status/incidents/p1");
-        assert_eq!(
-            t,
-            "*[Acme] Checkout &lt;down&gt; — Investigating*\nA &amp; B\n<https://status.example.com/status/incidents/p1|View on the status page>"
-        );
+        assert_eq!(t, "*[Acme] Checkout &lt;down&gt; — Investigating*\nA &amp; B\n<https://status.example.com/status/incidents/p1|View on the status page>");
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::incident::{DeclareInput, ServiceRef, Severity};
 use crate::domain::triage::{evaluate, Answer, Triage};
 use crate::domain::user::Permission;
 use crate::error::AppError;
-use crate::pages::gate::{authenticated, action_error, ErrorPanel};
+use crate::pages::gate::{action_error, authenticated, ErrorPanel};
 
 #[component]
 pub fn DeclarePage() -> impl IntoView {

@@ -86,18 +86,20 @@ fn EditorForm(editor: Editor) -> impl IntoView {
         editor.save.dispatch(SaveRunbook { id: editor.editing.get_untracked(), yaml: editor.yaml.get_untracked() });
     };
     move || {
-        editor.open.get().then(|| view! {
-            <form class="card runbook-editor" on:submit=submit data-testid="runbook-editor">
-                <label>"Runbook YAML"
-                    <textarea name="yaml" rows="18" spellcheck="false"
-                        prop:value=move || editor.yaml.get() on:input=move |e| editor.yaml.set(event_target_value(&e))></textarea>
-                </label>
-                <div class="row">
-                    <button type="submit" class="primary" disabled=move || editor.save.pending().get()>"Save"</button>
-                    <button type="button" on:click=move |_| editor.open.set(false)>"Cancel"</button>
-                </div>
-                {action_error(editor.save.value())}
-            </form>
+        editor.open.get().then(|| {
+            view! {
+                <form class="card runbook-editor" on:submit=submit data-testid="runbook-editor">
+                    <label>"Runbook YAML"
+                        <textarea name="yaml" rows="18" spellcheck="false"
+                            prop:value=move || editor.yaml.get() on:input=move |e| editor.yaml.set(event_target_value(&e))></textarea>
+                    </label>
+                    <div class="row">
+                        <button type="submit" class="primary" disabled=move || editor.save.pending().get()>"Save"</button>
+                        <button type="button" on:click=move |_| editor.open.set(false)>"Cancel"</button>
+                    </div>
+                    {action_error(editor.save.value())}
+                </form>
+            }
         })
     }
 }

@@ -49,7 +49,13 @@ pub fn StatusAdminPage() -> impl IntoView {
 }
 
 #[component]
-fn Components(d: StatusAdmin, can_work: bool, is_admin: bool, set_status: ServerAction<SetComponentStatus>, save_component: ServerAction<SaveComponent>) -> impl IntoView {
+fn Components(
+    d: StatusAdmin,
+    can_work: bool,
+    is_admin: bool,
+    set_status: ServerAction<SetComponentStatus>,
+    save_component: ServerAction<SaveComponent>,
+) -> impl IntoView {
     let group_name = |id| d.groups.iter().find(|g| Some(g.id) == id).map(|g| g.name.clone()).unwrap_or_default();
     let service_slug = |id| d.services.iter().find(|s| Some(s.id) == id).map(|s| s.slug.clone()).unwrap_or_default();
     let editing = RwSignal::new(None::<ComponentId>);

@@ -40,13 +40,11 @@ pub async fn current_user(db: &Db, session: &Session) -> AppResult<Option<Curren
 /// now and then, so signing out or deactivating an account also ends its streams).
 pub async fn session_live(db: &Db, session_id: &str, user: UserId) -> AppResult<bool> {
     let now = crate::server::time::to_ms(chrono::Utc::now());
-    let row = sqlx::query(
-        "SELECT 1 AS one FROM sessions s, users u WHERE s.id = $1 AND s.expiry_ms > $2 AND u.id = $3 AND u.active = 1",
-    )
-    .bind(session_id.to_string())
-    .bind(now)
-    .bind(user.0)
-    .fetch_optional(db.pool())
-    .await?;
+    let row = sqlx::query("SELECT 1 AS one FROM sessions s, users u WHERE s.id = $1 AND s.expiry_ms > $2 AND u.id = $3 AND u.active = 1")
+        .bind(session_id.to_string())
+        .bind(now)
+        .bind(user.0)
+        .fetch_optional(db.pool())
+        .await?;
     Ok(row.is_some())
 }

@@ -65,9 +65,7 @@ impl Db {
         } else if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else {
-            return Err(sqlx::Error::Configuration(
-                format!("DATABASE_URL must start with sqlite: or postgres://, not {url:?}").into(),
-            ));
+            return Err(sqlx::Error::Configuration(format!("DATABASE_URL must start with sqlite: or postgres://, not {url:?}").into()));
         };
         let url = match backend {
             Backend::Sqlite => sqlite_url(url)?,
@@ -169,9 +167,7 @@ fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
     }
     if let Some(parent) = std::path::Path::new(path).parent() {
         if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                sqlx::Error::Configuration(format!("cannot create the folder {}: {e}", parent.display()).into())
-            })?;
+            std::fs::create_dir_all(parent).map_err(|e| sqlx::Error::Configuration(format!("cannot create the folder {}: {e}", parent.display()).into()))?;
         }
     }
     Ok(match query {

@@ -2,6 +2,7 @@
 
 use chrono::Duration;
 
+use crate::domain::incident::{DeclareInput, NoteKind};
 use crate::domain::incident::{Severity, Status};
 use crate::domain::roles::IncidentRole;
 use crate::domain::status_page::{Impact, PublicStatus};
@@ -10,7 +11,6 @@ use crate::domain::user::{AccountRole, CurrentUser};
 use crate::error::AppResult;
 use crate::server::repo::{catalog, incidents as incident_repo, runbooks, users};
 use crate::server::services::auth::add_user;
-use crate::domain::incident::{DeclareInput, NoteKind};
 use crate::server::services::incidents;
 use crate::server::state::AppState;
 use crate::server::time::now;

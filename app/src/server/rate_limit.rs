@@ -7,12 +7,15 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Per address and overall: how many requests since when.
+type Counts = (HashMap<IpAddr, (u32, Instant)>, (u32, Instant));
+
 #[derive(Clone)]
 pub struct RateLimit {
     per_client: u32,
     overall: u32,
     window: Duration,
-    counts: Arc<Mutex<(HashMap<IpAddr, (u32, Instant)>, (u32, Instant))>>,
+    counts: Arc<Mutex<Counts>>,
 }
 
 impl RateLimit {

@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 use sqlx::Row;
+use time::Duration;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
-use time::Duration;
 
 use crate::server::authz::USER_KEY;
 use crate::server::time::to_ms;

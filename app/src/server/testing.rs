@@ -39,9 +39,7 @@ pub async fn fresh_url(backend: Backend) -> String {
         Backend::Postgres => {
             sqlx::any::install_default_drivers();
             let admin = postgres_admin_url();
-            let mut conn = sqlx::AnyConnection::connect(&admin)
-                .await
-                .unwrap_or_else(|e| panic!("PostgreSQL must answer at {admin} for the store tests: {e}"));
+            let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap_or_else(|e| panic!("PostgreSQL must answer at {admin} for the store tests: {e}"));
             let name = format!("{TEST_DB_PREFIX}{}", unique());
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create database");
             let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);

@@ -46,7 +46,10 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let stop = shutdown.clone();
         tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async move { stop.cancelled().await }).await.unwrap();
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await
+                .unwrap();
         });
         TestApp { addr, state, shutdown, admin, responder, viewer }
     }
@@ -59,15 +62,9 @@ impl TestApp {
     pub async fn client(&self, who: Option<&CurrentUser>) -> reqwest::Client {
         let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
         if let Some(u) = who {
-            let r = c
-                .post(self.url("/api/login"))
-                .form(&[("email", u.email.as_str()), ("password", TEST_PASSWORD)])
-                .send()
-                .await
-                .unwrap();
+            let r = c.post(self.url("/api/login")).form(&[("email", u.email.as_str()), ("password", TEST_PASSWORD)]).send().await.unwrap();
             assert_eq!(r.status(), 200, "sign in as {}: {}", u.email, r.text().await.unwrap_or_default());
         }
         c
     }
 }
-

@@ -83,7 +83,7 @@ fn Room(w: WarRoom, user: CurrentUser) -> impl IntoView {
                 <section class="main-col">
                     {move || incident.with(|i| (!i.impact.is_empty()).then(|| view! { <p class="impact">{i.impact.clone()}</p> }))}
                     <div class="clocks" data-testid="timers">
-                        {move || incident.with(|i| timers(i)).into_iter().map(|t| view! {
+                        {move || incident.with(timers).into_iter().map(|t| view! {
                             <div class="clock" data-timer=t.kind.as_str()>
                                 <span>{t.kind.label()}</span> " " <Countdown due=t.due_at now/>
                             </div>

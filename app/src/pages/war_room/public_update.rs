@@ -11,9 +11,8 @@ use crate::pages::gate::action_error;
 
 #[component]
 pub fn PublicUpdatePanel(room: RwSignal<WarRoom>, can_work: bool) -> impl IntoView {
-    let (id, title, components, services) = room.with_untracked(|r| {
-        (r.incident.id, r.incident.title.clone(), r.components.clone(), r.incident.services.iter().map(|s| s.id).collect::<Vec<_>>())
-    });
+    let (id, title, components, services) =
+        room.with_untracked(|r| (r.incident.id, r.incident.title.clone(), r.components.clone(), r.incident.services.iter().map(|s| s.id).collect::<Vec<_>>()));
     let published = Memo::new(move |_| room.with(|r| latest_public(&r.events)));
     let post = ServerAction::<PostPublicUpdate>::new();
     let status = RwSignal::new(PublicStatus::Investigating);

@@ -64,12 +64,8 @@ pub fn rss(settings: &PageSettings, incidents: &[PublicIncident], fallback: Date
 }
 
 pub fn atom(settings: &PageSettings, incidents: &[PublicIncident], fallback: DateTime<Utc>) -> String {
-    let link = |href: String, rel: &str, mime: Option<&str>| atom_syndication::Link {
-        href,
-        rel: rel.into(),
-        mime_type: mime.map(Into::into),
-        ..Default::default()
-    };
+    let link =
+        |href: String, rel: &str, mime: Option<&str>| atom_syndication::Link { href, rel: rel.into(), mime_type: mime.map(Into::into), ..Default::default() };
     let entries = entries(incidents)
         .into_iter()
         .map(|(i, u)| atom_syndication::Entry {
@@ -78,11 +74,7 @@ pub fn atom(settings: &PageSettings, incidents: &[PublicIncident], fallback: Dat
             updated: u.at.fixed_offset(),
             published: Some(u.at.fixed_offset()),
             links: vec![link(incident_link(settings, &i.id), "alternate", Some("text/html"))],
-            content: Some(atom_syndication::Content {
-                value: Some(u.body.clone()),
-                content_type: Some("text".into()),
-                ..Default::default()
-            }),
+            content: Some(atom_syndication::Content { value: Some(u.body.clone()), content_type: Some("text".into()), ..Default::default() }),
             ..Default::default()
         })
         .collect();

@@ -38,18 +38,8 @@ pub enum Doc {
 }
 
 impl Doc {
-    pub const ALL: [Doc; 10] = [
-        Doc::Status,
-        Doc::Components,
-        Doc::Summary,
-        Doc::Incidents,
-        Doc::Unresolved,
-        Doc::Maintenances,
-        Doc::Upcoming,
-        Doc::Active,
-        Doc::Rss,
-        Doc::Atom,
-    ];
+    pub const ALL: [Doc; 10] =
+        [Doc::Status, Doc::Components, Doc::Summary, Doc::Incidents, Doc::Unresolved, Doc::Maintenances, Doc::Upcoming, Doc::Active, Doc::Rss, Doc::Atom];
 
     /// Where it is served.
     pub fn path(self) -> &'static str {
@@ -122,7 +112,8 @@ mod tests {
         for page in ["/status", "/status/history", "/status/history/2026-10", "/status/incidents/p12"] {
             assert!(is_public_page(page), "{page}");
         }
-        for other in ["/status/", "/status/history/", "/status/history/2026-10/x", "/status/history.rss", "/status/incidents/", "/incidents/3", "/status-page"] {
+        for other in ["/status/", "/status/history/", "/status/history/2026-10/x", "/status/history.rss", "/status/incidents/", "/incidents/3", "/status-page"]
+        {
             assert!(!is_public_page(other), "{other}");
         }
     }

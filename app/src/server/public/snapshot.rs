@@ -142,7 +142,7 @@ impl StatusSnapshots {
             let current = rx.borrow();
             (fresh(&current), current.is_some())
         };
-        if !is_fresh && !(self.stale() && have_one) {
+        if !(is_fresh || self.stale() && have_one) {
             let failing = &self.0.failing;
             let _ = tokio::time::timeout(WAIT_FOR_REBUILD, rx.wait_for(|s| fresh(s) || failing.load(Ordering::SeqCst))).await;
         }

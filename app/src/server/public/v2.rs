@@ -209,7 +209,12 @@ pub fn incident_json(p: &PublicPage, i: &PublicIncident) -> IncidentJson {
                     .affected
                     .iter()
                     .filter_map(|(id, from, to)| {
-                        component(*id).map(|c| AffectedJson { code: format!("c{}", c.id), name: c.name.clone(), old_status: from.as_str(), new_status: to.as_str() })
+                        component(*id).map(|c| AffectedJson {
+                            code: format!("c{}", c.id),
+                            name: c.name.clone(),
+                            old_status: from.as_str(),
+                            new_status: to.as_str(),
+                        })
                     })
                     .collect(),
                 deliver_notifications: true,
@@ -276,8 +281,7 @@ fn maintenances_json(p: &PublicPage, phases: &[MaintenancePhase]) -> Vec<Mainten
     p.maintenances.iter().filter(|m| phases.contains(&m.phase(p.generated_at))).map(|m| maintenance_json(p, m)).collect()
 }
 
-const ALL_PHASES: [MaintenancePhase; 4] =
-    [MaintenancePhase::Scheduled, MaintenancePhase::InProgress, MaintenancePhase::Verifying, MaintenancePhase::Completed];
+const ALL_PHASES: [MaintenancePhase; 4] = [MaintenancePhase::Scheduled, MaintenancePhase::InProgress, MaintenancePhase::Verifying, MaintenancePhase::Completed];
 const OPEN_PHASES: [MaintenancePhase; 3] = [MaintenancePhase::Scheduled, MaintenancePhase::InProgress, MaintenancePhase::Verifying];
 const ACTIVE_PHASES: [MaintenancePhase; 2] = [MaintenancePhase::InProgress, MaintenancePhase::Verifying];
 

@@ -7,15 +7,12 @@ use crate::domain::incident::ServiceRef;
 
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<ServiceRef>, sqlx::Error> {
     let rows = sqlx::query("SELECT id, slug, name FROM services ORDER BY name, id").fetch_all(conn).await?;
-    rows.into_iter()
-        .map(|r| Ok(ServiceRef { id: ServiceId(r.try_get("id")?), slug: r.try_get("slug")?, name: r.try_get("name")? }))
-        .collect()
+    rows.into_iter().map(|r| Ok(ServiceRef { id: ServiceId(r.try_get("id")?), slug: r.try_get("slug")?, name: r.try_get("name")? })).collect()
 }
 
 pub async fn by_slug(conn: &mut AnyConnection, slug: &str) -> Result<Option<ServiceRef>, sqlx::Error> {
     let row = sqlx::query("SELECT id, slug, name FROM services WHERE slug = $1").bind(slug.to_string()).fetch_optional(conn).await?;
-    row.map(|r| Ok(ServiceRef { id: ServiceId(r.try_get("id")?), slug: r.try_get("slug")?, name: r.try_get("name")? }))
-        .transpose()
+    row.map(|r| Ok(ServiceRef { id: ServiceId(r.try_get("id")?), slug: r.try_get("slug")?, name: r.try_get("name")? })).transpose()
 }
 
 /// Inserts a service, or renames it when the slug exists.

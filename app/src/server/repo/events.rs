@@ -75,12 +75,7 @@ pub async fn for_incident(conn: &mut AnyConnection, incident: IncidentId) -> Res
 }
 
 /// Events after `after`, oldest first, at most `limit`; of one incident or of all.
-pub async fn since(
-    conn: &mut AnyConnection,
-    incident: Option<IncidentId>,
-    after: EventId,
-    limit: i64,
-) -> Result<Vec<IncidentEvent>, sqlx::Error> {
+pub async fn since(conn: &mut AnyConnection, incident: Option<IncidentId>, after: EventId, limit: i64) -> Result<Vec<IncidentEvent>, sqlx::Error> {
     let rows = match incident {
         Some(id) => {
             let sql = format!("SELECT {COLUMNS} FROM incident_events WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3");

@@ -68,10 +68,7 @@ async fn attach_services(conn: &mut AnyConnection, incidents: &mut [Incident]) -
 }
 
 pub async fn get(conn: &mut AnyConnection, id: IncidentId) -> Result<Option<Incident>, sqlx::Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM incidents WHERE id = $1")))
-        .bind(id.0)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM incidents WHERE id = $1"))).bind(id.0).fetch_optional(&mut *conn).await?;
     let Some(row) = row else { return Ok(None) };
     let mut v = vec![incident(&row)?];
     attach_services(conn, &mut v).await?;
@@ -134,11 +131,7 @@ pub async fn insert(conn: &mut AnyConnection, i: &Incident, declared_by: UserId)
     .await?;
     let id = IncidentId(row.try_get("id")?);
     for s in &i.services {
-        sqlx::query("INSERT INTO incident_services (incident_id, service_id) VALUES ($1, $2)")
-            .bind(id.0)
-            .bind(s.id.0)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query("INSERT INTO incident_services (incident_id, service_id) VALUES ($1, $2)").bind(id.0).bind(s.id.0).execute(&mut *conn).await?;
     }
     get(conn, id).await?.ok_or(sqlx::Error::RowNotFound)
 }
@@ -221,13 +214,11 @@ pub async fn timer_claimed(conn: &mut AnyConnection, id: IncidentId, kind: Timer
 
 /// Records that a timer fired; false when it was recorded already (by this or another replica).
 pub async fn claim_timer(conn: &mut AnyConnection, id: IncidentId, kind: TimerKind, due_at_ms: i64) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query(
-        "INSERT INTO timer_firings (incident_id, kind, due_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(id.0)
-    .bind(kind.as_str())
-    .bind(due_at_ms)
-    .execute(conn)
-    .await?;
+    let r = sqlx::query("INSERT INTO timer_firings (incident_id, kind, due_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(id.0)
+        .bind(kind.as_str())
+        .bind(due_at_ms)
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() == 1)
 }

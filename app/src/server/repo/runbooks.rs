@@ -42,13 +42,7 @@ pub async fn source_yaml(conn: &mut AnyConnection, id: RunbookId) -> Result<Opti
 }
 
 /// Creates a runbook, or replaces the one with `id`.
-pub async fn save(
-    conn: &mut AnyConnection,
-    id: Option<RunbookId>,
-    service: ServiceId,
-    doc: &RunbookDoc,
-    yaml: &str,
-) -> Result<RunbookId, sqlx::Error> {
+pub async fn save(conn: &mut AnyConnection, id: Option<RunbookId>, service: ServiceId, doc: &RunbookDoc, yaml: &str) -> Result<RunbookId, sqlx::Error> {
     let json = serde_json::to_string(doc).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let row = match id {
         Some(id) => sqlx::query(
@@ -64,16 +58,16 @@ pub async fn save(
         .fetch_optional(conn)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?,
-        None => sqlx::query(
-            "INSERT INTO runbooks (service_id, title, doc, source_yaml, updated_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(service.0)
-        .bind(doc.metadata.title.clone())
-        .bind(json)
-        .bind(yaml.to_string())
-        .bind(to_ms(now()))
-        .fetch_one(conn)
-        .await?,
+        None => {
+            sqlx::query("INSERT INTO runbooks (service_id, title, doc, source_yaml, updated_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(service.0)
+                .bind(doc.metadata.title.clone())
+                .bind(json)
+                .bind(yaml.to_string())
+                .bind(to_ms(now()))
+                .fetch_one(conn)
+                .await?
+        }
     };
     Ok(RunbookId(row.try_get("id")?))
 }

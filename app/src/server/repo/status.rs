@@ -34,9 +34,7 @@ pub async fn save_settings(conn: &mut AnyConnection, s: &PageSettings) -> Result
 
 pub async fn groups(conn: &mut AnyConnection) -> Result<Vec<ComponentGroup>, sqlx::Error> {
     let rows = sqlx::query("SELECT id, name, position FROM component_groups ORDER BY position, name").fetch_all(conn).await?;
-    rows.iter()
-        .map(|r| Ok(ComponentGroup { id: GroupId(r.try_get("id")?), name: r.try_get("name")?, position: r.try_get("position")? }))
-        .collect()
+    rows.iter().map(|r| Ok(ComponentGroup { id: GroupId(r.try_get("id")?), name: r.try_get("name")?, position: r.try_get("position")? })).collect()
 }
 
 /// The group with this name, created (at the end) when there is none.
@@ -44,12 +42,11 @@ pub async fn group_named(conn: &mut AnyConnection, name: &str) -> Result<GroupId
     if let Some(r) = sqlx::query("SELECT id FROM component_groups WHERE name = $1").bind(name.to_string()).fetch_optional(&mut *conn).await? {
         return Ok(GroupId(r.try_get("id")?));
     }
-    let r = sqlx::query(
-        "INSERT INTO component_groups (name, position) VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM component_groups)) RETURNING id",
-    )
-    .bind(name.to_string())
-    .fetch_one(conn)
-    .await?;
+    let r =
+        sqlx::query("INSERT INTO component_groups (name, position) VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM component_groups)) RETURNING id")
+            .bind(name.to_string())
+            .fetch_one(conn)
+            .await?;
     Ok(GroupId(r.try_get("id")?))
 }
 
@@ -118,28 +115,28 @@ pub async fn insert(conn: &mut AnyConnection, c: &NewComponent<'_>) -> Result<Co
     Ok(id)
 }
 
-pub async fn update(
-    conn: &mut AnyConnection,
-    id: ComponentId,
-    name: &str,
-    description: &str,
-    group: Option<GroupId>,
-    position: i64,
-    service: Option<ServiceId>,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query(
-        "UPDATE components SET name = $1, description = $2, group_id = $3, position = $4, service_id = $5, updated_at_ms = $6 WHERE id = $7",
-    )
-    .bind(name.to_string())
-    .bind(description.to_string())
-    .bind(group.map(|g| g.0))
-    .bind(position)
-    .bind(service.map(|s| s.0))
-    .bind(to_ms(at))
-    .bind(id.0)
-    .execute(conn)
-    .await?;
+/// What editing a component changes (its status has its own path).
+pub struct ComponentEdit<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub group: Option<GroupId>,
+    pub position: i64,
+    pub service: Option<ServiceId>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn update(conn: &mut AnyConnection, id: ComponentId, c: &ComponentEdit<'_>) -> Result<bool, sqlx::Error> {
+    let ComponentEdit { name, description, group, position, service, at } = *c;
+    let r = sqlx::query("UPDATE components SET name = $1, description = $2, group_id = $3, position = $4, service_id = $5, updated_at_ms = $6 WHERE id = $7")
+        .bind(name.to_string())
+        .bind(description.to_string())
+        .bind(group.map(|g| g.0))
+        .bind(position)
+        .bind(service.map(|s| s.0))
+        .bind(to_ms(at))
+        .bind(id.0)
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 

@@ -20,12 +20,7 @@ fn role(row: &AnyRow) -> Result<AccountRole, sqlx::Error> {
 
 fn stored(row: AnyRow) -> Result<StoredUser, sqlx::Error> {
     Ok(StoredUser {
-        user: CurrentUser {
-            id: UserId(row.try_get("id")?),
-            email: row.try_get("email")?,
-            name: row.try_get("name")?,
-            role: role(&row)?,
-        },
+        user: CurrentUser { id: UserId(row.try_get("id")?), email: row.try_get("email")?, name: row.try_get("name")?, role: role(&row)? },
         password_hash: row.try_get("password_hash")?,
         active: row.try_get::<i64, _>("active")? == 1,
     })
@@ -43,38 +38,18 @@ pub async fn by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<St
 }
 
 pub async fn by_id(conn: &mut AnyConnection, id: UserId) -> Result<Option<StoredUser>, sqlx::Error> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1")))
-        .bind(id.0)
-        .fetch_optional(conn)
-        .await?
-        .map(stored)
-        .transpose()
+    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1"))).bind(id.0).fetch_optional(conn).await?.map(stored).transpose()
 }
 
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<UserSummary>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, email, name, role FROM users WHERE active = 1 ORDER BY name, id")
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query("SELECT id, email, name, role FROM users WHERE active = 1 ORDER BY name, id").fetch_all(conn).await?;
     rows.into_iter()
-        .map(|row| {
-            Ok(UserSummary {
-                id: UserId(row.try_get("id")?),
-                name: row.try_get("name")?,
-                email: row.try_get("email")?,
-                role: role(&row)?,
-            })
-        })
+        .map(|row| Ok(UserSummary { id: UserId(row.try_get("id")?), name: row.try_get("name")?, email: row.try_get("email")?, role: role(&row)? }))
         .collect()
 }
 
 /// Inserts a user, or updates name, role and password when the email exists.
-pub async fn upsert(
-    conn: &mut AnyConnection,
-    email: &str,
-    name: &str,
-    role: AccountRole,
-    password_hash: &str,
-) -> Result<UserId, sqlx::Error> {
+pub async fn upsert(conn: &mut AnyConnection, email: &str, name: &str, role: AccountRole, password_hash: &str) -> Result<UserId, sqlx::Error> {
     let row = sqlx::query(
         "INSERT INTO users (email, name, role, password_hash, active, created_at_ms) VALUES ($1, $2, $3, $4, 1, $5) \
          ON CONFLICT (email) DO UPDATE SET name = excluded.name, role = excluded.role, \

@@ -35,20 +35,20 @@ pub async fn unsubscribe(conn: &mut AnyConnection, token: &str) -> Result<bool, 
 
 /// One pending delivery for every subscription.
 pub async fn enqueue(conn: &mut AnyConnection, event: EventId, body: &str, at: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let r = sqlx::query(
-        "INSERT INTO webhook_deliveries (subscription_id, event_id, body, next_attempt_at_ms) SELECT id, $1, $2, $3 FROM webhook_subscriptions",
-    )
-    .bind(event.0)
-    .bind(body.to_string())
-    .bind(ms(at))
-    .execute(conn)
-    .await?;
+    let r =
+        sqlx::query("INSERT INTO webhook_deliveries (subscription_id, event_id, body, next_attempt_at_ms) SELECT id, $1, $2, $3 FROM webhook_subscriptions")
+            .bind(event.0)
+            .bind(body.to_string())
+            .bind(ms(at))
+            .execute(conn)
+            .await?;
     Ok(r.rows_affected())
 }
 
 /// Whether any delivery is due at `now` (a read, so idle passes take no write lock).
 pub async fn any_due(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query("SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at_ms <= $1 LIMIT 1").bind(ms(now)).fetch_optional(conn).await?;
+    let row =
+        sqlx::query("SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at_ms <= $1 LIMIT 1").bind(ms(now)).fetch_optional(conn).await?;
     Ok(row.is_some())
 }
 
@@ -172,10 +172,11 @@ pub async fn retry_failed(conn: &mut AnyConnection, id: i64, at: DateTime<Utc>) 
     if sqlx::query("SELECT 1 FROM webhook_subscriptions WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?.is_none() {
         return Ok(None);
     }
-    let r = sqlx::query("UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at_ms = $1 WHERE subscription_id = $2 AND state = 'failed'")
-        .bind(ms(at))
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let r =
+        sqlx::query("UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at_ms = $1 WHERE subscription_id = $2 AND state = 'failed'")
+            .bind(ms(at))
+            .bind(id)
+            .execute(conn)
+            .await?;
     Ok(Some(r.rows_affected()))
 }

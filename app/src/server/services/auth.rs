@@ -25,12 +25,7 @@ pub async fn sign_in(state: &AppState, email: &str, pass: &str, client: IpAddr) 
         return Err(AppError::new(ErrorKind::Unauthorized, BAD_CREDENTIALS));
     }
     match state.limiter.begin(email, client, Instant::now()) {
-        Verdict::Locked => {
-            return Err(AppError::new(
-                ErrorKind::TooManyRequests,
-                "Too many sign-in attempts for this email. Try again in 15 minutes.",
-            ))
-        }
+        Verdict::Locked => return Err(AppError::new(ErrorKind::TooManyRequests, "Too many sign-in attempts for this email. Try again in 15 minutes.")),
         Verdict::Proceed(wait) if !wait.is_zero() => tokio::time::sleep(wait).await,
         Verdict::Proceed(_) => {}
     }
@@ -53,9 +48,7 @@ pub async fn sign_in(state: &AppState, email: &str, pass: &str, client: IpAddr) 
 pub fn parse_email(raw: &str) -> AppResult<String> {
     let e = raw.trim().to_lowercase();
     let valid = e.len() <= 320
-        && e.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-        })
+        && e.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
         && !e.chars().any(|c| c.is_whitespace() || c.is_control());
     if valid {
         Ok(e)

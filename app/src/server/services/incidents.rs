@@ -95,20 +95,13 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
             let override_reason = match input.override_reason.as_deref().map(str::trim) {
                 _ if chosen == p.severity => None,
                 Some(r) if !r.is_empty() => Some(bounded(r, "The reason", REASON_MAX)?),
-                _ => {
-                    return Err(AppError::bad_request(format!(
-                        "The triage proposed {}; say why you chose {chosen}.",
-                        p.severity
-                    )))
-                }
+                _ => return Err(AppError::bad_request(format!("The triage proposed {}; say why you chose {chosen}.", p.severity))),
             };
             let answers = TREE.iter().map(|(q, _)| *q).zip(input.answers.iter().copied()).collect();
             (chosen, Some((TriageRecord { answers, proposed: p.severity, reason: p.reason, chosen, override_reason }, p.data_exposure)))
         }
         (Triage::Ask(_), Some(chosen)) => (chosen, None),
-        (Triage::Ask(q), None) => {
-            return Err(AppError::bad_request(format!("Answer the triage (next: {}) or choose a severity.", q.text())))
-        }
+        (Triage::Ask(q), None) => return Err(AppError::bad_request(format!("Answer the triage (next: {}) or choose a severity.", q.text()))),
     };
     if input.services.len() > 50 {
         return Err(AppError::bad_request("An incident can affect at most 50 services."));
@@ -121,9 +114,7 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
         if s.is_empty() {
             continue;
         }
-        let found = catalog::by_slug(tx.conn(), s)
-            .await?
-            .ok_or_else(|| AppError::bad_request(format!("Unknown service: {s:?}.")))?;
+        let found = catalog::by_slug(tx.conn(), s).await?.ok_or_else(|| AppError::bad_request(format!("Unknown service: {s:?}.")))?;
         if !services.contains(&found) {
             services.push(found);
         }
@@ -158,12 +149,7 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
         &mut tx,
         &incident,
         Some(&me),
-        EventKind::Declared {
-            title: incident.title.clone(),
-            severity,
-            services: services.iter().map(|s| s.id).collect(),
-            triage: triage.map(|(t, _)| t),
-        },
+        EventKind::Declared { title: incident.title.clone(), severity, services: services.iter().map(|s| s.id).collect(), triage: triage.map(|(t, _)| t) },
     )
     .await?;
     if data_exposure {
@@ -176,13 +162,7 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
 
 /// Moves the status; `expected` is the status the responder saw, so that of two people
 /// moving the same incident at once exactly one wins.
-pub async fn change_status(
-    state: &AppState,
-    actor: Option<&CurrentUser>,
-    id: IncidentId,
-    expected: Status,
-    to: Status,
-) -> AppResult<Incident> {
+pub async fn change_status(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId, expected: Status, to: Status) -> AppResult<Incident> {
     let actor = require(actor, Permission::WorkIncidents)?;
     let (mut tx, mut incident) = open(state, id).await?;
     if incident.status != expected {
@@ -220,13 +200,7 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-pub async fn change_severity(
-    state: &AppState,
-    actor: Option<&CurrentUser>,
-    id: IncidentId,
-    to: Severity,
-    reason: &str,
-) -> AppResult<Incident> {
+pub async fn change_severity(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId, to: Severity, reason: &str) -> AppResult<Incident> {
     let actor = require(actor, Permission::WorkIncidents)?;
     let reason = bounded(reason, "The reason for the change", REASON_MAX)?;
     let (mut tx, mut incident) = open(state, id).await?;
@@ -241,25 +215,14 @@ pub async fn change_severity(
     Ok(saved)
 }
 
-pub async fn assign_role(
-    state: &AppState,
-    actor: Option<&CurrentUser>,
-    id: IncidentId,
-    role: IncidentRole,
-    user: UserId,
-) -> AppResult<Incident> {
+pub async fn assign_role(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId, role: IncidentRole, user: UserId) -> AppResult<Incident> {
     let actor = require(actor, Permission::WorkIncidents)?;
     let (mut tx, incident) = open(state, id).await?;
-    let target = users::by_id(tx.conn(), user)
-        .await?
-        .filter(|u| u.active)
-        .ok_or_else(|| AppError::bad_request(format!("There is no user {user}.")))?;
+    let target = users::by_id(tx.conn(), user).await?.filter(|u| u.active).ok_or_else(|| AppError::bad_request(format!("There is no user {user}.")))?;
     let target = Person { id: target.user.id, name: target.user.name };
     let current = incidents::roles(tx.conn(), id).await?;
     let from = match plan_assignment(&current, role, &target) {
-        AssignOutcome::AlreadyHeld => {
-            return Err(AppError::conflict(format!("{} is already {}.", target.name, role.label())))
-        }
+        AssignOutcome::AlreadyHeld => return Err(AppError::conflict(format!("{} is already {}.", target.name, role.label()))),
         AssignOutcome::HandedOver { from } => {
             incidents::remove_role(tx.conn(), id, role, from.id).await?;
             Some(from)
@@ -272,13 +235,7 @@ pub async fn assign_role(
     Ok(saved)
 }
 
-pub async fn release_role(
-    state: &AppState,
-    actor: Option<&CurrentUser>,
-    id: IncidentId,
-    role: IncidentRole,
-    user: UserId,
-) -> AppResult<Incident> {
+pub async fn release_role(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId, role: IncidentRole, user: UserId) -> AppResult<Incident> {
     let actor = require(actor, Permission::WorkIncidents)?;
     let (mut tx, incident) = open(state, id).await?;
     let holder = incidents::roles(tx.conn(), id)
@@ -292,13 +249,7 @@ pub async fn release_role(
     Ok(saved)
 }
 
-pub async fn add_note(
-    state: &AppState,
-    actor: Option<&CurrentUser>,
-    id: IncidentId,
-    kind: NoteKind,
-    body: &str,
-) -> AppResult<IncidentEvent> {
+pub async fn add_note(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId, kind: NoteKind, body: &str) -> AppResult<IncidentEvent> {
     let actor = require(actor, Permission::WorkIncidents)?;
     let body = bounded(body, "The note", NOTE_MAX)?;
     let (mut tx, mut incident) = open(state, id).await?;
@@ -354,25 +305,18 @@ pub async fn flag_data_exposure(state: &AppState, actor: Option<&CurrentUser>, i
     Ok(saved)
 }
 
-pub async fn tick_runbook_step(
-    state: &AppState,
-    actor: Option<&CurrentUser>,
-    id: IncidentId,
-    runbook: RunbookId,
-    step: &str,
-) -> AppResult<IncidentEvent> {
+pub async fn tick_runbook_step(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId, runbook: RunbookId, step: &str) -> AppResult<IncidentEvent> {
     let actor = require(actor, Permission::WorkIncidents)?;
     let (mut tx, incident) = open(state, id).await?;
-    let rb = runbooks::get(tx.conn(), runbook)
-        .await?
-        .ok_or_else(|| AppError::bad_request(format!("There is no runbook {runbook}.")))?;
+    let rb = runbooks::get(tx.conn(), runbook).await?.ok_or_else(|| AppError::bad_request(format!("There is no runbook {runbook}.")))?;
     if !incident.services.iter().any(|s| s.id == rb.service_id) {
         return Err(AppError::bad_request("That runbook is not for a service this incident affects."));
     }
     let step_ref = rb.doc.step(step).ok_or_else(|| AppError::bad_request(format!("The runbook has no step {step:?}.")))?;
-    let done = events::for_incident(tx.conn(), id).await?.into_iter().any(|e| {
-        matches!(&e.kind, EventKind::RunbookStepDone { runbook: r, step: s, .. } if *r == runbook && s == step)
-    });
+    let done = events::for_incident(tx.conn(), id)
+        .await?
+        .into_iter()
+        .any(|e| matches!(&e.kind, EventKind::RunbookStepDone { runbook: r, step: s, .. } if *r == runbook && s == step));
     if done {
         return Err(AppError::conflict(format!("\"{}\" is already ticked.", step_ref.title)));
     }

@@ -15,8 +15,7 @@ pub fn parse_yaml(yaml: &str) -> AppResult<RunbookDoc> {
     if yaml.len() > YAML_MAX {
         return Err(AppError::bad_request(format!("A runbook may be at most {} KiB of YAML.", YAML_MAX / 1024)));
     }
-    let doc: RunbookDoc =
-        serde_yaml_ng::from_str(yaml).map_err(|e| AppError::bad_request(format!("The YAML is not a runbook: {e}")))?;
+    let doc: RunbookDoc = serde_yaml_ng::from_str(yaml).map_err(|e| AppError::bad_request(format!("The YAML is not a runbook: {e}")))?;
     doc.validate().map_err(|e| AppError::bad_request(format!("The runbook is not valid: {e}")))?;
     Ok(doc)
 }

@@ -64,7 +64,15 @@ pub async fn create_component(state: &AppState, actor: Option<&CurrentUser>, inp
         return Err(AppError::conflict(format!("There is a component named {name:?} already.")));
     }
     let (group, service) = resolve(tx.conn(), &input).await?;
-    let new = status::NewComponent { name: &name, description: &description, group, position: input.position, service, status: ComponentStatus::Operational, at: now() };
+    let new = status::NewComponent {
+        name: &name,
+        description: &description,
+        group,
+        position: input.position,
+        service,
+        status: ComponentStatus::Operational,
+        at: now(),
+    };
     let id = status::insert(tx.conn(), &new).await?;
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
     tx.commit_quiet().await?;
@@ -81,7 +89,8 @@ pub async fn update_component(state: &AppState, actor: Option<&CurrentUser>, id:
         return Err(AppError::conflict(format!("There is a component named {name:?} already.")));
     }
     let (group, service) = resolve(tx.conn(), &input).await?;
-    if !status::update(tx.conn(), id, &name, &description, group, input.position, service, now()).await? {
+    let edit = status::ComponentEdit { name: &name, description: &description, group, position: input.position, service, at: now() };
+    if !status::update(tx.conn(), id, &edit).await? {
         return Err(AppError::not_found(format!("There is no component {id}.")));
     }
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;

@@ -66,13 +66,7 @@ pub async fn history_page(state: &AppState, month: Option<&str>) -> AppResult<Hi
 pub async fn incident_page(state: &AppState, id: &str) -> AppResult<IncidentPage> {
     let snapshot = state.status.get().await?;
     let incident = snapshot.incident(id).cloned().ok_or_else(|| AppError::not_found("There is no such incident on this page."))?;
-    let components = snapshot
-        .page
-        .groups
-        .iter()
-        .flat_map(|g| g.components.iter().map(|v| &v.component))
-        .filter(|c| incident.components.contains(&c.id))
-        .cloned()
-        .collect();
+    let components =
+        snapshot.page.groups.iter().flat_map(|g| g.components.iter().map(|v| &v.component)).filter(|c| incident.components.contains(&c.id)).cloned().collect();
     Ok(IncidentPage { settings: snapshot.page.settings.clone(), incident, components })
 }

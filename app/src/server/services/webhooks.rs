@@ -10,7 +10,9 @@ use serde_json::json;
 
 use crate::domain::ids::{EventId, IncidentId};
 use crate::domain::status_page::{PageSettings, PublicUpdate};
-use crate::domain::webhook::{parse_retry_after, parse_target, public_ip, shown_url, slack_text, verdict, Attempt, DeliveryState, Verdict, WebhookTarget, DELIVERY_TIMEOUT};
+use crate::domain::webhook::{
+    parse_retry_after, parse_target, public_ip, shown_url, slack_text, verdict, Attempt, DeliveryState, Verdict, WebhookTarget, DELIVERY_TIMEOUT,
+};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::server::public::feeds::incident_link;
 use crate::server::repo::webhooks as repo;
