@@ -114,6 +114,12 @@ mod browser {
                 Err(err) => leptos::logging::warn!("unreadable live event: {err}"),
             }
         });
+        // the server does not know the last id seen (its database was restored or replaced):
+        // what this page shows belongs to another history, so read it all again
+        let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let _ = window().location().reload();
+        });
+        let _ = source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
         let (topic_e, last_e, conn_e) = (topic.clone(), last.clone(), conn.clone());
         let on_event_e = on_event.clone();
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
@@ -134,6 +140,6 @@ mod browser {
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         let mut c = conn.borrow_mut();
         c.source = Some(source);
-        c.handlers = vec![on_open, on_message, on_error];
+        c.handlers = vec![on_open, on_message, on_error, on_resync];
     }
 }

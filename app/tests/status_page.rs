@@ -262,7 +262,34 @@ async fn maintenance_windows_switch_components_once(b: Backend) {
     assert_eq!(status_of(db.id).await, ComponentStatus::UnderMaintenance, "a status set by hand is left alone");
 }
 
+async fn a_window_under_way_switches_however_many_are_scheduled_after_it(b: Backend) {
+    use app::domain::status_page::MaintenanceInput;
+    let state = fresh_state(b).await;
+    let ada = user(&state.db, "Ada", AccountRole::Admin).await;
+    let db = svc::create_component(&state, Some(&ada), input("Database", "")).await.unwrap();
+    let search = svc::create_component(&state, Some(&ada), input("Search", "")).await.unwrap();
+    let start = Utc::now() + Duration::minutes(10);
+    let window = |title: String, starts_at: chrono::DateTime<Utc>, component| MaintenanceInput {
+        title,
+        message: "Brief pauses.".into(),
+        starts_at,
+        ends_at: starts_at + Duration::hours(1),
+        components: vec![component],
+    };
+    maintenance::schedule_maintenance(&state, Some(&ada), window("Database upgrade".into(), start, db.id)).await.unwrap();
+    // more windows later than the one under way than any page of recent windows holds
+    for n in 1..=120 {
+        maintenance::schedule_maintenance(&state, Some(&ada), window(format!("Reindex {n}"), start + Duration::hours(2 * n), search.id)).await.unwrap();
+    }
+    assert_eq!(maintenance::apply_maintenance_windows(&state, start + Duration::minutes(5)).await.unwrap(), 1);
+    let view = svc::admin_view(&state, Some(&ada)).await.unwrap();
+    let status_of = |id| view.components.iter().find(|c| c.id == id).unwrap().status;
+    assert_eq!(status_of(db.id), ComponentStatus::UnderMaintenance);
+    assert_eq!(status_of(search.id), ComponentStatus::Operational);
+}
+
 on_both_backends!(
+    a_window_under_way_switches_however_many_are_scheduled_after_it,
     maintenance_windows_switch_components_once,
     maintenance_is_scheduled_and_moves_on_by_the_clock,
     admins_define_the_page_and_components,

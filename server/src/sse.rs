@@ -60,12 +60,20 @@ async fn open(state: AppState, session: Session, topic: String, query: LiveQuery
     };
     // Subscribe before reading the backlog, so nothing falls between the two.
     let rx = state.hub.subscribe(topic);
-    let start = match resume {
-        Some(id) => id,
+    let down = |_| AppError::unavailable(DB_DOWN);
+    let (start, hello) = match resume {
+        // an id this database never gave (it was restored from a backup, or replaced): the
+        // client's view belongs to another history, so it is told to reload, and the stream
+        // goes on from now rather than waiting, silent, for ids to catch up
+        Some(id) if id > newest(&state.db, Topic::Incidents).await.map_err(down)? => {
+            let now = newest(&state.db, topic).await.map_err(down)?;
+            (now, Bytes::from(format!("retry: 2000\n: live\nevent: resync\ndata: {now}\n\n")))
+        }
+        Some(id) => (id, Bytes::from_static(HELLO)),
         // a new subscriber wants what happens from now on
-        None => newest(&state.db, topic).await.map_err(|_| AppError::unavailable(DB_DOWN))?,
+        None => (newest(&state.db, topic).await.map_err(down)?, Bytes::from_static(HELLO)),
     };
-    let hello = stream::once(async { Ok::<_, Infallible>(Bytes::from_static(b"retry: 2000\n: live\n\n")) });
+    let hello = stream::once(async { Ok::<_, Infallible>(hello) });
     let watch = Watch { state: state.clone(), session_id, user };
     let events = subscription(state.db.clone(), topic, rx, start, state.live_ping, Some(watch)).map(|m| Ok::<_, Infallible>(m.frame.clone()));
     Response::builder()
@@ -75,6 +83,9 @@ async fn open(state: AppState, session: Session, topic: String, query: LiveQuery
         .body(Body::from_stream(hello.chain(events)))
         .map_err(|_| AppError::new(app::error::ErrorKind::Internal, "Cannot start the stream."))
 }
+
+/// The first frame of every stream: how soon to reconnect, and a comment.
+const HELLO: &[u8] = b"retry: 2000\n: live\n\n";
 
 /// A comment line that keeps idle connections (and the proxies between) open.
 pub const PING: &[u8] = b": ping\n\n";

@@ -226,6 +226,34 @@ async fn live_stream_resumes_exactly(b: Backend) {
     assert_eq!(got[0].1.event.kind.summary(), "note 4");
 }
 
+/// Reads a live stream until its text contains `what`.
+async fn read_until(resp: &mut reqwest::Response, seen: &mut String, what: &str) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !seen.contains(what) {
+            let chunk = resp.chunk().await.unwrap().expect("the stream ended");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{what:?} never came; the stream said {seen:?}"));
+}
+
+async fn an_unknown_last_event_id_resyncs_and_never_silences(b: Backend) {
+    let app = TestApp::start(b).await;
+    let c = app.client(Some(&app.responder)).await;
+    let i = declare(&app, &c, "Restored from a backup").await;
+    for topic in ["incidents".to_string(), format!("incident:{}", i.id)] {
+        // an id this database never gave, as after a restore
+        let mut resp = c.get(app.url(&format!("/live/{topic}"))).header("last-event-id", "999999").send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let mut seen = String::new();
+        read_until(&mut resp, &mut seen, "event: resync\ndata: ").await;
+        let body = format!("after the restore, on {topic}");
+        assert_eq!(note(&app, &c, i.id.0, &body).await.status(), 200);
+        read_until(&mut resp, &mut seen, &body).await;
+    }
+}
+
 async fn live_stream_refuses_bad_requests(b: Backend) {
     let app = TestApp::start(b).await;
     let c = app.client(Some(&app.viewer)).await;
@@ -334,6 +362,7 @@ on_both_backends!(
     cross_site_posts_are_refused,
     bad_input_gets_clear_4xx,
     live_stream_resumes_exactly,
+    an_unknown_last_event_id_resyncs_and_never_silences,
     live_stream_refuses_bad_requests,
     shutdown_ends_live_streams,
     signing_out_ends_open_live_streams,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ids::{ComponentId, MaintenanceId};
-use super::public_incident::{PUBLIC_BODY_MAX, PUBLIC_TITLE_MAX};
+use super::public_incident::{COMPONENTS_MAX, PUBLIC_BODY_MAX, PUBLIC_TITLE_MAX};
 
 /// Where a scheduled maintenance is, by the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +67,10 @@ impl Edge {
             Edge::End => "end",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Edge> {
+        [Edge::Start, Edge::End].into_iter().find(|e| e.as_str() == s)
+    }
 }
 
 /// A maintenance window as scheduled.
@@ -105,6 +109,9 @@ impl MaintenanceInput {
     pub fn validate(&self, now: DateTime<Utc>) -> Result<(), String> {
         checked(&self.title, "The title", 1, PUBLIC_TITLE_MAX, Lines::One)?;
         checked(&self.message, "The message", 1, PUBLIC_BODY_MAX, Lines::Many)?;
+        if self.components.len() > COMPONENTS_MAX {
+            return Err(format!("A window may name at most {COMPONENTS_MAX} components (it names {}).", self.components.len()));
+        }
         if self.ends_at <= self.starts_at {
             return Err("The window must end after it starts.".into());
         }
@@ -141,6 +148,8 @@ mod tests {
         assert!(MaintenanceInput { title: " ".into(), ..ok.clone() }.validate(at(12, 0)).is_err());
         let twice = MaintenanceInput { components: vec![ComponentId(3), ComponentId(4), ComponentId(3)], ..ok };
         assert_eq!(twice.validate(at(12, 0)).unwrap_err(), "Component 3 is listed twice.");
+        let many = MaintenanceInput { components: (0..=COMPONENTS_MAX as i64).map(ComponentId).collect(), ..twice.clone() };
+        assert_eq!(many.validate(at(12, 0)).unwrap_err(), "A window may name at most 100 components (it names 101).");
     }
 
     #[test]

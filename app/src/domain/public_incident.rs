@@ -85,12 +85,17 @@ pub struct PublicUpdate {
 
 pub const PUBLIC_TITLE_MAX: usize = 120;
 pub const PUBLIC_BODY_MAX: usize = 5000;
+/// The most components one update or maintenance window may name.
+pub const COMPONENTS_MAX: usize = 100;
 
 impl PublicUpdate {
     /// Checks lengths and characters, and that no component is named twice.
     pub fn validate(&self) -> Result<(), String> {
         checked(&self.title, "The public title", 1, PUBLIC_TITLE_MAX, Lines::One)?;
         checked(&self.body, "The update", 1, PUBLIC_BODY_MAX, Lines::Many)?;
+        if self.components.len() > COMPONENTS_MAX {
+            return Err(format!("An update may name at most {COMPONENTS_MAX} components (it names {}).", self.components.len()));
+        }
         let mut ids: Vec<ComponentId> = self.components.iter().map(|(id, _)| *id).collect();
         ids.sort();
         ids.dedup();
@@ -263,6 +268,9 @@ mod tests {
         assert!(PublicUpdate { title: "".into(), ..update(PublicStatus::Investigating, "x") }.validate().is_err());
         let twice = PublicUpdate { components: vec![(ComponentId(1), MajorOutage), (ComponentId(1), Operational)], ..update(PublicStatus::Investigating, "x") };
         assert!(twice.validate().unwrap_err().contains("twice"));
+        let many = |n: i64| PublicUpdate { components: (0..n).map(|i| (ComponentId(i), Operational)).collect(), ..update(PublicStatus::Investigating, "x") };
+        assert!(many(COMPONENTS_MAX as i64).validate().is_ok());
+        assert_eq!(many(COMPONENTS_MAX as i64 + 1).validate().unwrap_err(), "An update may name at most 100 components (it names 101).");
     }
 
     #[test]

@@ -74,14 +74,29 @@ async fn read(conn: &mut AnyConnection, r: &AnyRow) -> Result<Maintenance, sqlx:
 }
 
 /// Whether a switch was claimed already (a read: passes with nothing to do take no write lock).
-pub async fn switch_claimed(conn: &mut AnyConnection, m: MaintenanceId, c: ComponentId, edge: Edge) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("SELECT 1 FROM maintenance_switches WHERE maintenance_id = $1 AND component_id = $2 AND edge = $3")
-        .bind(m.0)
-        .bind(c.0)
-        .bind(edge.as_str())
-        .fetch_optional(conn)
-        .await?;
-    Ok(r.is_some())
+/// Every switch that is due at `now` and not claimed yet: the start of each window under
+/// way, the end of each window that is over, for each of its components (oldest first).
+pub async fn due_switches(conn: &mut AnyConnection, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<(MaintenanceId, ComponentId, Edge)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT mc.maintenance_id, mc.component_id, CASE WHEN m.ends_at_ms <= $1 THEN $2 ELSE $3 END AS edge \
+         FROM maintenances m JOIN maintenance_components mc ON mc.maintenance_id = m.id \
+         WHERE m.starts_at_ms <= $1 AND NOT EXISTS (SELECT 1 FROM maintenance_switches s \
+           WHERE s.maintenance_id = mc.maintenance_id AND s.component_id = mc.component_id \
+           AND s.edge = CASE WHEN m.ends_at_ms <= $1 THEN $2 ELSE $3 END) \
+         ORDER BY m.starts_at_ms, mc.maintenance_id, mc.component_id",
+    )
+    .bind(to_ms(now))
+    .bind(Edge::End.as_str())
+    .bind(Edge::Start.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let edge: String = r.try_get("edge")?;
+            let edge = Edge::parse(&edge).ok_or_else(|| sqlx::Error::Decode(format!("unknown switch edge {edge:?}").into()))?;
+            Ok((MaintenanceId(r.try_get("maintenance_id")?), ComponentId(r.try_get("component_id")?), edge))
+        })
+        .collect()
 }
 
 /// Claims one switch of one component by one window; false when it was claimed already.

@@ -77,6 +77,24 @@ pub async fn component_by_id(conn: &mut AnyConnection, id: ComponentId) -> Resul
     row.as_ref().map(component).transpose()
 }
 
+/// The current status of each of `ids` that exists, in one query.
+pub async fn statuses(conn: &mut AnyConnection, ids: impl IntoIterator<Item = ComponentId>) -> Result<HashMap<ComponentId, ComponentStatus>, sqlx::Error> {
+    let ids: Vec<i64> = ids.into_iter().map(|c| c.0).collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    // the ids are integers, so the list is safe to inline (the Any driver binds no arrays)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id, status FROM components WHERE id IN ({list})"))).fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            let s: String = r.try_get("status")?;
+            let status = ComponentStatus::parse(&s).ok_or_else(|| sqlx::Error::Decode(format!("unknown component status {s:?}").into()))?;
+            Ok((ComponentId(r.try_get("id")?), status))
+        })
+        .collect()
+}
+
 pub async fn name_taken(conn: &mut AnyConnection, name: &str, except: Option<ComponentId>) -> Result<bool, sqlx::Error> {
     let row = sqlx::query("SELECT id FROM components WHERE name = $1").bind(name.to_string()).fetch_optional(conn).await?;
     Ok(match row {

@@ -341,11 +341,12 @@ pub async fn post_public_update(
     let (mut tx, mut incident) = open(state, id).await?;
     let at = now();
     update.previous.clear();
+    let known = crate::server::repo::status::statuses(tx.conn(), update.components.iter().map(|(c, _)| *c)).await?;
     for (component, to) in &update.components {
-        let Some(before) = crate::server::repo::status::component_by_id(tx.conn(), *component).await? else {
+        let Some(before) = known.get(component) else {
             return Err(AppError::bad_request(format!("There is no component {component}.")));
         };
-        update.previous.push((*component, before.status));
+        update.previous.push((*component, *before));
         crate::server::repo::status::set_status(tx.conn(), *component, *to, at).await?;
     }
     incident.last_update_at = at;
