@@ -88,6 +88,33 @@ impl FromServerFnError for AppError {
             other => AppError::new(ErrorKind::Internal, other.to_string()),
         }
     }
+
+    /// The error's body; on the server it also gives the failed server function's response
+    /// the status of the error's kind (Leptos answers 500 otherwise).
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        self.set_response_status();
+        <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(self).unwrap_or_default()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Sets the status through Leptos's response options. A form posted without JavaScript
+    /// keeps the redirect back to its page that Leptos gives it.
+    fn set_response_status(&self) {
+        use leptos::prelude::use_context;
+        let plain_form = use_context::<http::request::Parts>().is_some_and(|p| {
+            let html = p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+            html && p.headers.contains_key(http::header::REFERER)
+        });
+        if plain_form {
+            return;
+        }
+        if let (Some(res), Ok(code)) = (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(self.status_code())) {
+            res.set_status(code);
+        }
+    }
 }
 
 #[cfg(feature = "ssr")]

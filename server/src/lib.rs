@@ -6,7 +6,6 @@ pub mod assets;
 pub mod cached;
 pub mod config;
 pub mod csrf;
-pub mod errors;
 pub mod export;
 pub mod jobs;
 pub mod metrics;

@@ -18,7 +18,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::status_html::{self, HtmlCache};
-use crate::{assets, csrf, errors, rest, secure_cookies, sse, status_host, status_live};
+use crate::{assets, csrf, rest, secure_cookies, sse, status_host, status_live};
 
 pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken) -> Router {
     build_with(state, secure_cookies, None, shutdown)
@@ -62,7 +62,6 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
         .route("/metrics", get(crate::metrics::render))
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn(errors::server_fn_status))
         .layer(middleware::from_fn(csrf::guard))
         .layer(sessions)
         .layer(CompressionLayer::new())
