@@ -5,6 +5,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::components::theme::THEME_SCRIPT;
 use crate::error::AppError;
 use crate::pages::declare::DeclarePage;
 use crate::pages::gate::{see_other, ErrorPanel};
@@ -25,6 +26,7 @@ pub fn shell(_options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <script inner_html=THEME_SCRIPT></script>
                 <PageAssets/>
                 <MetaTags/>
             </head>

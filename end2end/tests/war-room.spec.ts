@@ -104,3 +104,26 @@ test('a clock that runs out is shown overdue and recorded on the timeline as it 
   await expect(page.getByTestId('timeline')).toContainText('30 minutes without mitigation: request more responders', { timeout: 5_000 });
   await expect(page.getByTestId('timeline').locator('li.timer_fired')).toHaveCount(1);
 });
+
+test('keyboard shortcuts: ? lists them, n writes a note, s goes to the status, t to the timeline', async ({ page }) => {
+  await signIn(page, BEN);
+  await page.getByTestId('incident-list').getByRole('link', { name: 'Checkout errors' }).click();
+  await hydrated(page);
+  await expect(page.getByTestId('shortcuts')).toHaveCount(0);
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('shortcuts')).toContainText('Write a note');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('shortcuts')).toHaveCount(0);
+  const note = page.getByTestId('composer').locator('textarea');
+  await page.keyboard.press('n');
+  await expect(note).toBeFocused();
+  // in a field, keys are text, not shortcuts
+  await page.keyboard.type('saw it, on it');
+  await expect(note).toHaveValue('saw it, on it');
+  await page.keyboard.press('Escape');
+  await expect(note).not.toBeFocused();
+  await page.keyboard.press('s');
+  await expect(page.getByTestId('status-actions').locator('.buttons button').first()).toBeFocused();
+  await page.keyboard.press('t');
+  await expect(page.getByTestId('timeline')).toBeFocused();
+});

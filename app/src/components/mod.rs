@@ -4,5 +4,6 @@ pub mod badges;
 pub mod clock;
 pub mod nav;
 pub mod public_updates;
+pub mod theme;
 pub mod time;
 pub mod timeline;

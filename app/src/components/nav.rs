@@ -2,6 +2,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::auth::Logout;
+use crate::components::theme::ThemeToggle;
 use crate::domain::user::CurrentUser;
 
 #[component]
@@ -22,6 +23,7 @@ pub fn Nav(user: CurrentUser) -> impl IntoView {
                 <a href="/status-page">"Status page"</a>
             </nav>
             <div class="me">
+                <ThemeToggle/>
                 <span class="who" data-testid="me">{user.name.clone()} " · " {user.role.as_str()}</span>
                 <ActionForm action=logout attr:class="inline">
                     <button type="submit" class="link">"Sign out"</button>

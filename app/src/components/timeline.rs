@@ -6,7 +6,7 @@ use crate::domain::event::{EventKind, IncidentEvent};
 #[component]
 pub fn Timeline(#[prop(into)] events: Signal<Vec<IncidentEvent>>) -> impl IntoView {
     view! {
-        <ol class="timeline" data-testid="timeline">
+        <ol class="timeline" data-testid="timeline" tabindex="-1">
             <For
                 each=move || { let mut v = events.get(); v.reverse(); v }
                 key=|e| e.id

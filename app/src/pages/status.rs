@@ -7,6 +7,7 @@ use leptos_meta::{Link, Title};
 
 use crate::api::status::public_status;
 use crate::components::public_updates::PublicUpdates;
+use crate::components::theme::ThemeToggle;
 use crate::components::time::Time;
 use crate::domain::status_page::{ComponentView, DayBar, Indicator, Maintenance, MaintenancePhase, PublicPage};
 use crate::pages::gate::ErrorPanel;
@@ -116,6 +117,7 @@ fn Public(page: PublicPage) -> impl IntoView {
                 " · " <a href="/status/history.rss">"RSS"</a>
                 " · " <a href="/status/history.atom">"Atom"</a>
                 {(!settings.support_url.is_empty()).then(|| view! { " · " <a href=settings.support_url.clone()>"Support"</a> })}
+                " · " <ThemeToggle/>
             </footer>
         </main>
     }

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::status::status_history;
+use crate::components::theme::ThemeToggle;
 use crate::components::time::Time;
 use crate::domain::status_history::HistoryPage;
 use crate::pages::gate::ErrorPanel;
@@ -63,7 +64,7 @@ fn History(h: HistoryPage) -> impl IntoView {
                 {h.older.map(|m| view! { <a rel="prev" href=m.path()>"← " {m.label()}</a> })}
                 {h.newer.map(|m| view! { <a rel="next" href=m.path()>{m.label()} " →"</a> })}
             </nav>
-            <footer class="status-foot muted small"><a href="/status">"Current status"</a></footer>
+            <footer class="status-foot muted small"><a href="/status">"Current status"</a> " · " <ThemeToggle/></footer>
         </main>
     }
 }

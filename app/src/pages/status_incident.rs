@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::status::public_incident;
 use crate::components::public_updates::PublicUpdates;
+use crate::components::theme::ThemeToggle;
 use crate::components::time::Time;
 use crate::domain::status_history::IncidentPage;
 use crate::pages::gate::ErrorPanel;
@@ -50,7 +51,7 @@ fn Incident(p: IncidentPage) -> impl IntoView {
                 <PublicUpdates updates=i.updates/>
             </article>
             <footer class="status-foot muted small">
-                <a href="/status">"Current status"</a> " · " <a href="/status/history">"Incident history"</a>
+                <a href="/status">"Current status"</a> " · " <a href="/status/history">"Incident history"</a> " · " <ThemeToggle/>
             </footer>
         </main>
     }

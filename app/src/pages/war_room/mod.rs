@@ -5,6 +5,7 @@ mod composer;
 mod public_update;
 mod roles;
 mod runbooks;
+mod shortcuts;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -92,6 +93,7 @@ fn Room(w: WarRoom, user: CurrentUser) -> impl IntoView {
                     {can_work.then(|| view! { <composer::Composer id/> })}
                     <h2>"Timeline"</h2>
                     <Timeline events/>
+                    <shortcuts::Shortcuts/>
                 </section>
                 <aside class="side-col">
                     {can_work.then(|| view! { <actions::StatusActions incident/> })}
