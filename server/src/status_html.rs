@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use app::domain::status_history::Month;
-use app::server::public::{is_public_page, Rendered};
+use app::server::public::{is_public_page, RenderFrom, Rendered};
 use app::server::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -114,7 +114,9 @@ pub async fn serve(State((state, cache)): State<(AppState, HtmlCache)>, request:
                             anon = anon.header(name, v);
                         }
                     }
-                    let anon = anon.body(Body::empty()).unwrap_or_default();
+                    let mut anon = anon.body(Body::empty()).unwrap_or_default();
+                    // the page shows exactly the snapshot it is kept under
+                    anon.extensions_mut().insert(RenderFrom(snapshot.clone()));
                     let response = next.run(anon).await;
                     if response.status() != StatusCode::OK {
                         return response;

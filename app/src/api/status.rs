@@ -11,7 +11,7 @@ use crate::error::AppError;
 #[server(endpoint = "status/page")]
 pub async fn public_status() -> Result<PublicPage, AppError> {
     let state = crate::api::ssr::state()?;
-    let snapshot = state.status.get().await?;
+    let snapshot = crate::server::public::page_snapshot(&state).await?;
     Ok(PublicPage { stale: state.status.stale(), ..snapshot.page.clone() })
 }
 

@@ -291,7 +291,10 @@ fn day(history: &[StatusChange], date: NaiveDate, start: DateTime<Utc>, end: Dat
     }
     if observed > Duration::zero() {
         let total = observed.num_milliseconds() as f64;
-        bar.uptime = Some(((total - down) / total * 100.0).clamp(0.0, 100.0));
+        // to the hundredth of a percent shown: today's figure then changes when the page
+        // would show a change, not at every rebuild (each would be a new page version)
+        let percent = ((total - down) / total * 100.0).clamp(0.0, 100.0);
+        bar.uptime = Some((percent * 100.0).round() / 100.0);
     }
     bar
 }
@@ -344,12 +347,25 @@ mod tests {
         let day = bars.iter().find(|b| b.date == at(0, 0).date_naive()).unwrap();
         assert_eq!(day.worst, MajorOutage);
         assert_eq!(day.major_outage_minutes, 120);
-        let expected = (24.0 - 2.0) / 24.0 * 100.0;
-        assert!((day.uptime.unwrap() - expected).abs() < 1e-9, "{:?}", day.uptime);
+        assert_eq!(day.uptime, Some(91.67), "22 of 24 hours, to a hundredth of a percent");
         // the days before were fully up; the component did not exist before its first change
         assert_eq!(bars[1].uptime, Some(100.0), "the 18th");
         assert_eq!(bars[0].uptime, None, "the 17th");
         assert_eq!(bars[4].uptime, None, "the 21st has not begun to pass");
+    }
+
+    #[test]
+    fn todays_uptime_holds_still_between_rebuilds() {
+        // a minute down this morning: the figure does not move with every passing second
+        let history = [
+            StatusChange { at: at(0, 0), status: Operational },
+            StatusChange { at: at(10, 0), status: MajorOutage },
+            StatusChange { at: at(10, 1), status: Operational },
+        ];
+        let now = at(20, 0);
+        let bars = day_bars(&history, now, &Utc, 1);
+        assert_eq!(bars[0].uptime, Some(99.92));
+        assert_eq!(day_bars(&history, now + Duration::seconds(10), &Utc, 1), bars);
     }
 
     #[test]

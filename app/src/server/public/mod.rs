@@ -22,6 +22,22 @@ pub fn is_public_page(path: &str) -> bool {
         || path.strip_prefix("/status/incidents/").is_some_and(one_segment)
 }
 
+/// The snapshot a public page is being rendered from, passed with the render's request by
+/// the HTML cache, which keeps the page under that snapshot's version.
+#[derive(Clone)]
+pub struct RenderFrom(pub std::sync::Arc<Snapshot>);
+
+/// The snapshot a public page shows: the one the HTML cache is rendering it from, so the
+/// page kept under a version is that version (a newer snapshot may have come meanwhile);
+/// otherwise the current one.
+pub async fn page_snapshot(state: &crate::server::state::AppState) -> crate::error::AppResult<std::sync::Arc<Snapshot>> {
+    let pinned = leptos::prelude::use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<RenderFrom>().map(|r| r.0.clone()));
+    match pinned {
+        Some(s) => Ok(s),
+        None => state.status.get().await,
+    }
+}
+
 /// The documents a snapshot carries ready to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Doc {

@@ -52,7 +52,7 @@ fn page_date(settings: &PageSettings, t: DateTime<Utc>) -> chrono::NaiveDate {
 /// One month of public incident history (`YYYY-MM`; the current month when empty), from
 /// the snapshot.
 pub async fn history_page(state: &AppState, month: Option<&str>) -> AppResult<HistoryPage> {
-    let snapshot = state.status.get().await?;
+    let snapshot = crate::server::public::page_snapshot(state).await?;
     let settings = &snapshot.page.settings;
     let today = page_date(settings, now());
     let month = match month.map(str::trim).filter(|m| !m.is_empty()) {
@@ -64,7 +64,7 @@ pub async fn history_page(state: &AppState, month: Option<&str>) -> AppResult<Hi
 
 /// A public incident's own page, from the snapshot.
 pub async fn incident_page(state: &AppState, id: &str) -> AppResult<IncidentPage> {
-    let snapshot = state.status.get().await?;
+    let snapshot = crate::server::public::page_snapshot(state).await?;
     let incident = snapshot.incident(id).cloned().ok_or_else(|| AppError::not_found("There is no such incident on this page."))?;
     let components =
         snapshot.page.groups.iter().flat_map(|g| g.components.iter().map(|v| &v.component)).filter(|c| incident.components.contains(&c.id)).cloned().collect();
