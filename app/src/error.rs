@@ -30,6 +30,9 @@ pub enum ErrorKind {
 pub struct AppError {
     pub kind: ErrorKind,
     pub message: String,
+    /// Sent as `Retry-After` (429 and 503).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
 }
 
 impl fmt::Display for AppError {
@@ -40,7 +43,7 @@ impl fmt::Display for AppError {
 
 impl AppError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        AppError { kind, message: message.into() }
+        AppError { kind, message: message.into(), retry_after_secs: None }
     }
     pub fn bad_request(m: impl Into<String>) -> Self {
         Self::new(ErrorKind::BadRequest, m)
@@ -63,6 +66,12 @@ impl AppError {
 
     pub fn unavailable(m: impl Into<String>) -> Self {
         Self::new(ErrorKind::Unavailable, m)
+    }
+
+    /// How many seconds the client should wait before trying again (`Retry-After`).
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
     }
 
     pub fn status_code(&self) -> u16 {
@@ -113,6 +122,9 @@ impl AppError {
         }
         if let (Some(res), Ok(code)) = (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(self.status_code())) {
             res.set_status(code);
+            if let Some(secs) = self.retry_after_secs {
+                res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+            }
         }
     }
 }
@@ -145,7 +157,12 @@ impl From<sqlx::Error> for AppError {
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         let status = axum::http::StatusCode::from_u16(self.status_code()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(self)).into_response()
+        let retry = self.retry_after_secs;
+        let mut response = (status, axum::Json(self)).into_response();
+        if let Some(secs) = retry {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        response
     }
 }
 

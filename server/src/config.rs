@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use app::server::client_addr::TrustedProxies;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `DATABASE_URL`: `sqlite://data/klaxon.db` (default) or `postgres://…`.
@@ -31,6 +33,9 @@ pub struct Config {
     /// `KLAXON_LIVE_PING_SECS`: how often an idle live stream is sent a keep-alive comment;
     /// default 15. Keep it under the idle timeout of every proxy in front of Klaxon.
     pub live_ping: Duration,
+    /// `KLAXON_TRUSTED_PROXIES`: the reverse proxies (CIDRs or addresses, comma-separated)
+    /// whose `X-Forwarded-For` / `Forwarded` headers name the client; none by default.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Config {
@@ -65,6 +70,8 @@ impl Config {
             status_host: var("KLAXON_STATUS_HOST"),
             webhook_allow_private: var("KLAXON_WEBHOOK_ALLOW_PRIVATE").is_some_and(|v| v == "1" || v == "true"),
             live_ping: Duration::from_secs(ping_secs.max(1)),
+            trusted_proxies: TrustedProxies::parse(&var("KLAXON_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|e| anyhow::anyhow!("KLAXON_TRUSTED_PROXIES: {e}"))?,
         })
     }
 }

@@ -154,6 +154,7 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
     let mut state = AppState::new(leptos_options(&config), db.clone()).with_status_refresh(config.status_refresh);
     state.live_ping = config.live_ping;
     state.webhooks.allow_private = config.webhook_allow_private;
+    state.trusted_proxies = config.trusted_proxies.clone();
     let shutdown = CancellationToken::new();
     jobs::start(&state, config.timer_interval, &shutdown);
     tokio::spawn(jobs::session_cleanup(DbSessionStore::new(db.clone()), shutdown.clone()));

@@ -14,10 +14,11 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     use crate::server::services::auth::sign_in;
 
     let state = state()?;
-    let client = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .map(|c| c.0.ip())
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let client = match (leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await, use_context::<http::request::Parts>()) {
+        (Ok(peer), Some(parts)) => state.trusted_proxies.client(peer.0, &parts.headers),
+        (Ok(peer), None) => peer.0.ip(),
+        _ => std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+    };
     let result = sign_in(&state, &email, &password, client).await;
     let target = safe_next(next.as_deref());
     match result {

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod authz;
 pub mod bridge;
+pub mod client_addr;
 pub mod db;
 pub mod demo;
 pub mod hub;

@@ -38,22 +38,60 @@ pub fn dummy_hash() -> &'static str {
 }
 
 /// Argon2 takes ~19 MiB and tens of milliseconds per check: at most one check per core runs
-/// at a time, the rest wait their turn, so a flood of sign-ins cannot exhaust memory.
-fn permits() -> &'static tokio::sync::Semaphore {
-    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
+/// at a time, and at most `MAX_WAITING` more wait their turn; past that the work is refused
+/// at once ([`Busy`]), so a flood of sign-ins with made-up emails cannot build a queue that
+/// real sign-ins would wait behind, nor exhaust memory.
+pub struct Workers {
+    permits: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
 }
 
-/// [`verify`] off the async workers, within the concurrency bound.
-pub async fn verify_bounded(password: String, hash: String) -> bool {
-    let Ok(_permit) = permits().acquire().await else { return false };
-    tokio::task::spawn_blocking(move || verify(&password, &hash)).await.unwrap_or(false)
+/// Every password worker is busy and the queue is full: try again in a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+pub const MAX_WAITING: usize = 32;
+
+impl Workers {
+    pub fn new(workers: usize, max_waiting: usize) -> Self {
+        Workers { permits: tokio::sync::Semaphore::new(workers.max(1)), waiting: std::sync::atomic::AtomicUsize::new(0), max_waiting }
+    }
+
+    /// Runs `work` on a blocking thread when a worker is free.
+    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Busy> {
+        use std::sync::atomic::Ordering;
+        let permit = match self.permits.try_acquire() {
+            Ok(p) => p,
+            Err(_) => {
+                if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+                    self.waiting.fetch_sub(1, Ordering::AcqRel);
+                    return Err(Busy);
+                }
+                let p = self.permits.acquire().await;
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                p.map_err(|_| Busy)?
+            }
+        };
+        let out = tokio::task::spawn_blocking(work).await.map_err(|_| Busy);
+        drop(permit);
+        out
+    }
 }
 
-/// [`hash`] off the async workers, within the concurrency bound.
+fn workers() -> &'static Workers {
+    static WORKERS: std::sync::OnceLock<Workers> = std::sync::OnceLock::new();
+    WORKERS.get_or_init(|| Workers::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2), MAX_WAITING))
+}
+
+/// [`verify`] off the async workers, within the bounds.
+pub async fn verify_bounded(password: String, hash: String) -> Result<bool, Busy> {
+    workers().run(move || verify(&password, &hash)).await
+}
+
+/// [`hash`] off the async workers, within the bounds.
 pub async fn hash_bounded(password: String) -> Result<String, String> {
-    let _permit = permits().acquire().await.map_err(|e| e.to_string())?;
-    tokio::task::spawn_blocking(move || hash(&password)).await.map_err(|e| e.to_string())?
+    workers().run(move || hash(&password)).await.map_err(|_| "every password worker is busy".to_string())?
 }
 
 #[cfg(test)]
@@ -67,6 +105,29 @@ mod tests {
         assert!(verify("correct horse", &h));
         assert!(!verify("wrong horse", &h));
         assert!(!verify("x", "not a hash"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn past_the_queue_work_is_refused_at_once() {
+        let w = std::sync::Arc::new(Workers::new(1, 1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        // one runs (held until released), one waits, the third is refused
+        let running = tokio::spawn({
+            let w = w.clone();
+            async move { w.run(move || hold.recv().is_ok()).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let waiting = tokio::spawn({
+            let w = w.clone();
+            async move { w.run(|| 2).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(w.run(|| 3).await, Err(Busy));
+        release.send(()).unwrap();
+        assert_eq!(running.await.unwrap(), Ok(true));
+        assert_eq!(waiting.await.unwrap(), Ok(2));
+        // the queue is free again
+        assert_eq!(w.run(|| 4).await, Ok(4));
     }
 
     #[test]

@@ -1,52 +1,81 @@
-//! Fixed-window request limits, per client address and overall (for anonymous endpoints
-//! such as webhook subscriptions, so a flood cannot fill the database or turn Klaxon into
-//! a request amplifier).
+//! Rate limits (governor's GCRA), keyed by client address, account, or nothing (`()`, one
+//! limit for everyone). Memory is bounded: past `MAX_KEYS` keys, the ones whose limit has
+//! fully recovered are forgotten.
 
-use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Per address and overall: how many requests since when.
-type Counts = (HashMap<IpAddr, (u32, Instant)>, (u32, Instant));
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
 
+/// Keys kept before recovered ones are dropped.
+const MAX_KEYS: usize = 100_000;
+
+/// `burst` at once, then one more every `every`.
+pub fn quota(burst: u32, every: Duration) -> Quota {
+    let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(every.max(Duration::from_nanos(1))).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN)).allow_burst(burst)
+}
+
+/// One limit per key.
+#[derive(Clone)]
+pub struct KeyedLimit<K: Hash + Eq + Clone> {
+    limiter: Arc<RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>>,
+}
+
+impl<K: Hash + Eq + Clone> KeyedLimit<K> {
+    pub fn new(quota: Quota) -> Self {
+        KeyedLimit { limiter: Arc::new(RateLimiter::dashmap(quota)) }
+    }
+
+    fn bound(&self) {
+        if self.limiter.len() > MAX_KEYS {
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
+        }
+    }
+
+    /// Counts one request for `key`, or says how long until it may come.
+    pub fn check(&self, key: &K) -> Result<(), Duration> {
+        self.bound();
+        self.limiter.check_key(key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// Waits for `key`'s turn, then counts it (requests for one key queue up in order).
+    pub async fn until_ready(&self, key: &K) {
+        self.bound();
+        self.limiter.until_key_ready(key).await;
+    }
+
+    pub fn keys(&self) -> usize {
+        self.limiter.len()
+    }
+}
+
+/// Requests per client address and in all (anonymous endpoints such as webhook
+/// subscriptions, so a flood cannot fill the database or turn Klaxon into an amplifier).
 #[derive(Clone)]
 pub struct RateLimit {
-    per_client: u32,
-    overall: u32,
-    window: Duration,
-    counts: Arc<Mutex<Counts>>,
+    per_client: KeyedLimit<IpAddr>,
+    overall: KeyedLimit<()>,
 }
 
 impl RateLimit {
-    /// At most `per_client` requests per address and `overall` in all, per `window`.
+    /// About `per_client` requests per address and `overall` in all, per `window` (each
+    /// allowed at once, then refilled evenly over the window).
     pub fn new(per_client: u32, overall: u32, window: Duration) -> Self {
-        RateLimit { per_client, overall, window, counts: Arc::new(Mutex::new((HashMap::new(), (0, Instant::now())))) }
+        let spread = |n: u32| quota(n, window / n.max(1));
+        RateLimit { per_client: KeyedLimit::new(spread(per_client)), overall: KeyedLimit::new(spread(overall)) }
     }
 
-    /// Counts a request from `client` at `now`; false when it is over a limit (and then it
-    /// does not count).
-    pub fn allow(&self, client: IpAddr, now: Instant) -> bool {
-        let mut guard = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let (clients, all) = &mut *guard;
-        let window = self.window;
-        let fresh = |slot: &mut (u32, Instant)| {
-            if now.duration_since(slot.1) >= window {
-                *slot = (0, now);
-            }
-        };
-        if clients.len() > 100_000 {
-            clients.retain(|_, (_, since)| now.duration_since(*since) < window);
-        }
-        fresh(all);
-        let mine = clients.entry(client).or_insert((0, now));
-        fresh(mine);
-        if mine.0 >= self.per_client || all.0 >= self.overall {
-            return false;
-        }
-        mine.0 += 1;
-        all.0 += 1;
-        true
+    /// Counts a request from `client`; `Err(wait)` when it is over a limit.
+    pub fn allow(&self, client: IpAddr) -> Result<(), Duration> {
+        self.per_client.check(&client)?;
+        self.overall.check(&())
     }
 }
 
@@ -55,15 +84,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limits_each_client_and_everyone_until_the_window_passes() {
+    fn each_key_has_its_own_limit_and_learns_when_to_come_back() {
+        let limit = KeyedLimit::new(quota(2, Duration::from_secs(60)));
+        assert!(limit.check(&"a").is_ok());
+        assert!(limit.check(&"a").is_ok());
+        let wait = limit.check(&"a").unwrap_err();
+        assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60), "{wait:?}");
+        assert!(limit.check(&"b").is_ok(), "another key is not affected");
+        assert_eq!(limit.keys(), 2);
+    }
+
+    #[test]
+    fn a_limit_recovers_with_time() {
+        let limit = KeyedLimit::new(quota(1, Duration::from_millis(40)));
+        assert!(limit.check(&1).is_ok());
+        assert!(limit.check(&1).is_err());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(limit.check(&1).is_ok());
+    }
+
+    #[test]
+    fn per_client_and_overall() {
         let limit = RateLimit::new(2, 3, Duration::from_secs(60));
         let (a, b, c): (IpAddr, IpAddr, IpAddr) = ("1.1.1.1".parse().unwrap(), "2.2.2.2".parse().unwrap(), "3.3.3.3".parse().unwrap());
-        let t = Instant::now();
-        assert!(limit.allow(a, t) && limit.allow(a, t));
-        assert!(!limit.allow(a, t), "a third from one client");
-        assert!(limit.allow(b, t));
-        assert!(!limit.allow(c, t), "over the overall limit");
-        let later = t + Duration::from_secs(61);
-        assert!(limit.allow(a, later) && limit.allow(c, later));
+        assert!(limit.allow(a).is_ok());
+        assert!(limit.allow(a).is_ok());
+        assert!(limit.allow(a).is_err(), "a third from one address");
+        assert!(limit.allow(b).is_ok());
+        assert!(limit.allow(c).is_err(), "a fourth in all");
+    }
+
+    #[tokio::test]
+    async fn waiting_turns_come_in_order() {
+        let limit = KeyedLimit::new(quota(1, Duration::from_millis(30)));
+        let started = std::time::Instant::now();
+        for _ in 0..3 {
+            limit.until_ready(&"acct").await;
+        }
+        assert!(started.elapsed() >= Duration::from_millis(55), "{:?}", started.elapsed());
     }
 }

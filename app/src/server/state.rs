@@ -4,6 +4,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 use crate::server::assets::Assets;
+use crate::server::client_addr::TrustedProxies;
 use crate::server::db::Db;
 use crate::server::hub::Hub;
 use crate::server::login_limiter::LoginLimiter;
@@ -24,6 +25,8 @@ pub struct AppState {
     /// The public status page, served from memory.
     pub status: StatusSnapshots,
     pub webhooks: Webhooks,
+    /// The proxies whose forwarding headers name the client.
+    pub trusted_proxies: TrustedProxies,
     /// The browser's files, under content-hashed names.
     pub assets: std::sync::Arc<Assets>,
 }
@@ -62,6 +65,7 @@ impl AppState {
             status,
             webhooks: Webhooks::default(),
             assets,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 

@@ -61,12 +61,14 @@ fn failure(e: AppError, json: bool) -> Response {
 }
 
 pub async fn subscribe(State(state): State<AppState>, ConnectInfo(client): ConnectInfo<SocketAddr>, request: Request) -> Response {
+    let headers = request.headers().clone();
     let json = wants_json(&request);
     let form: SubscribeInput = match input(request, json).await {
         Ok(f) => f,
         Err(r) => return r,
     };
-    match webhooks::subscribe(&state, &form.url, client.ip()).await {
+    let client = state.trusted_proxies.client(client, &headers);
+    match webhooks::subscribe(&state, &form.url, client).await {
         Ok(s) if json => (StatusCode::CREATED, Json(serde_json::json!({ "id": s.id, "url": form.url.trim(), "unsubscribe_token": s.token }))).into_response(),
         Ok(s) => page(
             StatusCode::CREATED,

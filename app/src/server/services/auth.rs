@@ -1,12 +1,10 @@
 //! Signing in and managing accounts.
 
 use std::net::IpAddr;
-use std::time::Instant;
 
 use crate::domain::ids::UserId;
 use crate::domain::user::{AccountRole, CurrentUser};
 use crate::error::{AppError, AppResult, ErrorKind};
-use crate::server::login_limiter::Verdict;
 use crate::server::password;
 use crate::server::repo::users;
 use crate::server::session_store::end_sessions_of;
@@ -24,24 +22,28 @@ pub async fn sign_in(state: &AppState, email: &str, pass: &str, client: IpAddr) 
     if email.len() > 320 || pass.len() > password::MAX_LEN * 4 {
         return Err(AppError::new(ErrorKind::Unauthorized, BAD_CREDENTIALS));
     }
-    match state.limiter.begin(email, client, Instant::now()) {
-        Verdict::Locked => return Err(AppError::new(ErrorKind::TooManyRequests, "Too many sign-in attempts for this email. Try again in 15 minutes.")),
-        Verdict::Proceed(wait) if !wait.is_zero() => tokio::time::sleep(wait).await,
-        Verdict::Proceed(_) => {}
+    if let Err(wait) = state.limiter.admit(email, client).await {
+        let secs = wait.as_secs().max(1);
+        return Err(AppError::new(ErrorKind::TooManyRequests, format!("Too many sign-in attempts. Try again in {secs} seconds.")).retry_after(secs));
     }
     let stored = {
         let mut conn = state.db.pool().acquire().await?;
         users::by_email(&mut conn, email).await?
     };
     let hash = stored.as_ref().map(|s| s.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_string());
-    let ok = password::verify_bounded(pass.to_string(), hash).await;
+    let ok = password::verify_bounded(pass.to_string(), hash).await.map_err(|_| busy())?;
     match stored {
-        Some(s) if ok && s.active => {
-            state.limiter.succeeded(email, client);
-            Ok(s.user)
+        Some(s) if ok && s.active => Ok(s.user),
+        _ => {
+            state.limiter.failed(email, client);
+            Err(AppError::new(ErrorKind::Unauthorized, BAD_CREDENTIALS))
         }
-        _ => Err(AppError::new(ErrorKind::Unauthorized, BAD_CREDENTIALS)),
     }
+}
+
+/// Every password worker is taken and the queue is full.
+fn busy() -> AppError {
+    AppError::unavailable("Too many sign-ins at once. Try again in a few seconds.").retry_after(2)
 }
 
 /// Checks an email address well enough to catch typos.

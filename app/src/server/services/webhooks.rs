@@ -56,8 +56,9 @@ async fn resolve(target: &WebhookTarget, allow_private: bool) -> Result<Vec<Sock
 }
 
 pub async fn subscribe(state: &AppState, raw_url: &str, client: IpAddr) -> AppResult<Subscribed> {
-    if !state.webhooks.limit.allow(client, std::time::Instant::now()) {
-        return Err(AppError::new(ErrorKind::TooManyRequests, "Too many subscription requests; please try again later."));
+    if let Err(wait) = state.webhooks.limit.allow(client) {
+        let secs = wait.as_secs().max(1);
+        return Err(AppError::new(ErrorKind::TooManyRequests, "Too many subscription requests; please try again later.").retry_after(secs));
     }
     let target = parse_target(raw_url).map_err(AppError::bad_request)?;
     resolve(&target, state.webhooks.allow_private).await.map_err(AppError::bad_request)?;
