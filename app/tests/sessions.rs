@@ -1,7 +1,7 @@
 //! Sessions on both databases: idle and absolute lifetimes, an idle expiry moved forward at
 //! most every few minutes (an ordinary request writes nothing), and a new password or a
 //! disabled account ending every session of that user.
-#![cfg(feature = "ssr")]
+#![cfg(feature = "testing")]
 
 use std::net::{IpAddr, Ipv4Addr};
 

@@ -1,5 +1,5 @@
 //! Status page store and service tests, on SQLite and PostgreSQL.
-#![cfg(feature = "ssr")]
+#![cfg(feature = "testing")]
 
 use app::domain::incident::ServiceRef;
 use app::domain::status_page::{ComponentInput, ComponentStatus, Indicator, PageSettings};

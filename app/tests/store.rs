@@ -1,5 +1,5 @@
 //! Store and service tests. Every test runs twice: on SQLite and on PostgreSQL.
-#![cfg(feature = "ssr")]
+#![cfg(feature = "testing")]
 
 use std::time::Duration as StdDuration;
 
@@ -388,6 +388,51 @@ async fn sign_in_is_uniform_and_slowed(b: Backend) {
     assert_eq!(auth::sign_in(&f.state, "ada@example.com", TEST_PASSWORD, elsewhere).await.unwrap().id, f.ada.id);
 }
 
+/// Payloads written before severities and statuses had one spelling ("Sev1", "FollowUp")
+/// read as today's after the migration; a note that quotes the old spelling is untouched.
+async fn old_event_spellings_are_migrated(b: Backend) {
+    let f = fixture(b).await;
+    let i = svc::declare(&f.state, Some(&f.ben), sev2_input("Old spellings")).await.unwrap();
+    // a note that quotes the old spelling, as JSON escapes it
+    let note = serde_json::json!({ "type": "note_added", "body": r#"we said "severity":"Sev1" and "to":"FollowUp""# }).to_string();
+    let old: [(&str, &str); 4] = [
+        (
+            "declared",
+            r#"{"type":"declared","title":"Old spellings","severity":"Sev2","services":[],"triage":{"answers":[],"proposed":"Sev3","reason":"r","chosen":"Sev2","override_reason":"worse than it looks"}}"#,
+        ),
+        ("severity_changed", r#"{"type":"severity_changed","from":"Sev2","to":"Sev1","reason":"worse"}"#),
+        ("status_changed", r#"{"type":"status_changed","from":"Mitigating","to":"FollowUp"}"#),
+        ("note_added", &note),
+    ];
+    {
+        let mut conn = f.state.db.pool().acquire().await.unwrap();
+        for (kind, payload) in old {
+            sqlx::query("INSERT INTO incident_events (incident_id, at_ms, kind, payload) VALUES ($1, $2, $3, $4)")
+                .bind(i.id.0)
+                .bind(Utc::now().timestamp_millis())
+                .bind(kind)
+                .bind(payload)
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        for statement in include_str!("../../migrations/sqlite/20261129000002_enum_spelling.sql").split(';').filter(|s| s.contains("UPDATE")) {
+            sqlx::query(sqlx::AssertSqlSafe(statement.to_string())).execute(&mut *conn).await.unwrap();
+        }
+    }
+    let mut conn = f.state.db.pool().acquire().await.unwrap();
+    let log = events::for_incident(&mut conn, i.id).await.unwrap();
+    let kinds: Vec<&EventKind> = log.iter().rev().take(4).map(|e| &e.kind).collect();
+    assert!(
+        matches!(kinds[3], EventKind::Declared { severity: Severity::Sev2, triage: Some(t), .. } if t.proposed == Severity::Sev3 && t.chosen == Severity::Sev2),
+        "{:?}",
+        kinds[3]
+    );
+    assert!(matches!(kinds[2], EventKind::SeverityChanged { from: Severity::Sev2, to: Severity::Sev1, .. }), "{:?}", kinds[2]);
+    assert!(matches!(kinds[1], EventKind::StatusChanged { from: Status::Mitigating, to: Status::FollowUp }), "{:?}", kinds[1]);
+    assert_eq!(kinds[0].summary(), r#"we said "severity":"Sev1" and "to":"FollowUp""#, "the note is untouched");
+}
+
 async fn sessions_round_trip_and_expire(b: Backend) {
     use app::server::session_store::DbSessionStore;
     use tower_sessions::session::{Id, Record};
@@ -419,6 +464,7 @@ async fn demo_loads_twice(b: Backend) {
 }
 
 on_both_backends!(
+    old_event_spellings_are_migrated,
     declare_records_triage_and_one_event,
     declare_refuses_bad_input_and_writes_nothing,
     override_and_sev1_notifications,

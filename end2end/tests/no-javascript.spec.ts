@@ -4,8 +4,11 @@ import { BEN, PASSWORD } from './helpers';
 test.use({ javaScriptEnabled: false });
 
 test('sign in, the incident list and a war room work without JavaScript', async ({ page }) => {
-  await page.goto('/incidents');
-  await expect(page).toHaveURL(/\/login/);
+  const res = await page.goto('/incidents');
+  await expect(page).toHaveURL(/\/login\?next=\/incidents$/);
+  // a real redirect, not a page that needs a script to move on
+  const hop = await res!.request().redirectedFrom()!.response();
+  expect(hop!.status()).toBe(303);
   await page.getByLabel('Email').fill(BEN);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();

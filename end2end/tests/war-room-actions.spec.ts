@@ -64,7 +64,7 @@ test('severity changes need a reason; causes and links are recorded; a resolved 
   await expect(page.locator('.since')).toContainText(/Detected 2h 0\dm/);
 
   const actions = page.getByTestId('status-actions');
-  await actions.locator('select[name="to"]').selectOption('Sev1');
+  await actions.locator('select[name="to"]').selectOption('sev1');
   await actions.getByPlaceholder('Why?').fill('Now failing for everyone');
   await actions.getByRole('button', { name: 'Change severity' }).click();
   await expect(page.getByTestId('severity')).toHaveText('SEV1');

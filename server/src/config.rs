@@ -36,6 +36,15 @@ pub struct Config {
     /// `KLAXON_TRUSTED_PROXIES`: the reverse proxies (CIDRs or addresses, comma-separated)
     /// whose `X-Forwarded-For` / `Forwarded` headers name the client; none by default.
     pub trusted_proxies: TrustedProxies,
+    /// `KLAXON_METRICS_TOKEN`: `/metrics` answers only requests with
+    /// `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+    /// `KLAXON_METRICS_ADDR`: serve `/metrics` on this address only (not on the main one).
+    pub metrics_addr: Option<SocketAddr>,
+    /// `KLAXON_LIVE_MAX_PER_CLIENT` (default 500) and `KLAXON_LIVE_MAX` (default 20000):
+    /// open live streams per client address and in all.
+    pub live_max_per_client: usize,
+    pub live_max: usize,
 }
 
 impl Config {
@@ -70,6 +79,19 @@ impl Config {
             status_host: var("KLAXON_STATUS_HOST"),
             webhook_allow_private: var("KLAXON_WEBHOOK_ALLOW_PRIVATE").is_some_and(|v| v == "1" || v == "true"),
             live_ping: Duration::from_secs(ping_secs.max(1)),
+            live_max_per_client: match var("KLAXON_LIVE_MAX_PER_CLIENT") {
+                Some(v) => v.parse().map_err(|e| anyhow::anyhow!("KLAXON_LIVE_MAX_PER_CLIENT={v:?}: {e}"))?,
+                None => app::server::live_slots::PER_CLIENT,
+            },
+            live_max: match var("KLAXON_LIVE_MAX") {
+                Some(v) => v.parse().map_err(|e| anyhow::anyhow!("KLAXON_LIVE_MAX={v:?}: {e}"))?,
+                None => app::server::live_slots::TOTAL,
+            },
+            metrics_token: var("KLAXON_METRICS_TOKEN"),
+            metrics_addr: match var("KLAXON_METRICS_ADDR") {
+                Some(a) => Some(a.parse().map_err(|e| anyhow::anyhow!("KLAXON_METRICS_ADDR={a:?} is not host:port: {e}"))?),
+                None => None,
+            },
             trusted_proxies: TrustedProxies::parse(&var("KLAXON_TRUSTED_PROXIES").unwrap_or_default())
                 .map_err(|e| anyhow::anyhow!("KLAXON_TRUSTED_PROXIES: {e}"))?,
         })

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod rest;
 pub mod router;
 pub mod secure_cookies;
+pub mod serve;
 pub mod sse;
 pub mod status_host;
 pub mod status_html;

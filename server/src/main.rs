@@ -8,8 +8,7 @@ use anyhow::{bail, Context};
 use app::domain::user::AccountRole;
 use app::server::db::{Backend, Db, DbConfig};
 use app::server::session_store::DbSessionStore;
-use app::server::state::AppState;
-use axum::serve::ListenerExt;
+use app::server::state::{AppState, MetricsAccess};
 use clap::{Parser, Subcommand};
 use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
@@ -155,7 +154,15 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
     state.live_ping = config.live_ping;
     state.webhooks.allow_private = config.webhook_allow_private;
     state.trusted_proxies = config.trusted_proxies.clone();
+    state.live_slots = app::server::live_slots::LiveSlots::new(config.live_max_per_client, config.live_max);
+    state.metrics = MetricsAccess { token: config.metrics_token.clone(), own_address: config.metrics_addr.is_some() };
     let shutdown = CancellationToken::new();
+    if let Some(addr) = config.metrics_addr {
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding the metrics address {addr}"))?;
+        tracing::info!("metrics on http://{addr}/metrics");
+        let (metrics, stop) = (server::metrics::own_router(state.clone()), shutdown.clone());
+        tokio::spawn(server::serve::run(listener, metrics, server::serve::HEADER_TIMEOUT, stop.cancelled_owned()));
+    }
     jobs::start(&state, config.timer_interval, &shutdown);
     tokio::spawn(jobs::session_cleanup(DbSessionStore::new(db.clone()), shutdown.clone()));
     if db.backend() == Backend::Postgres {
@@ -165,16 +172,8 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
     let app = router::build_with(state, config.secure_cookies, config.status_host.clone(), shutdown.clone());
     let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     tracing::info!("Klaxon listening on http://{}", listener.local_addr()?);
-    // live streams write small frames: send them at once
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
     let signal = shutdown.clone();
-    // into_make_service*() prepares the routes once; serving the Router itself rebuilds
-    // the route table for every connection (tens of KiB each, held by every live stream)
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(async move {
+    let server = server::serve::run(listener, app, server::serve::HEADER_TIMEOUT, async move {
         wait_for_signal().await;
         tracing::info!("shutting down: closing live streams");
         signal.cancel();
@@ -182,7 +181,7 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
     // Live streams end on cancel; give in-flight requests a few seconds more, then stop.
     let forced = shutdown.clone();
     tokio::select! {
-        r = server => r?,
+        _ = server => {}
         _ = async move { forced.cancelled().await; tokio::time::sleep(Duration::from_secs(5)).await } => {
             tracing::warn!("connections still open after 5 s; stopping anyway");
         }

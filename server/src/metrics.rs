@@ -8,9 +8,11 @@ use std::time::Instant;
 
 use app::server::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -77,7 +79,24 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-pub async fn render(State(state): State<AppState>) -> Response {
+/// Whether `headers` carry the token (compared as digests, so the time taken says nothing).
+fn authorised(token: &str, headers: &HeaderMap) -> bool {
+    use sha2::{Digest, Sha256};
+    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    Sha256::digest(given.trim().as_bytes()) == Sha256::digest(token.as_bytes())
+}
+
+/// The routes of `/metrics` on an address of its own (`KLAXON_METRICS_ADDR`).
+pub fn own_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(render)).with_state(state)
+}
+
+pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.metrics.token {
+        if !authorised(token, &headers) {
+            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "A bearer token is needed to read the metrics.").into_response();
+        }
+    }
     let handle = handle();
     metrics::gauge!("klaxon_live_subscribers").set(state.hub.total_subscribers() as f64);
     metrics::gauge!("klaxon_database_up").set(if state.db.ping().await { 1.0 } else { 0.0 });

@@ -13,12 +13,16 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio_util::sync::CancellationToken;
 use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::status_html::{self, HtmlCache};
 use crate::{assets, csrf, rest, secure_cookies, sse, status_host, status_live};
+
+/// How long an ordinary (not streaming) request may take.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub fn build(state: AppState, secure_cookies: bool, shutdown: CancellationToken) -> Router {
     build_with(state, secure_cookies, None, shutdown)
@@ -59,12 +63,14 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
         .route("/status/subscriptions", post(rest::subscriptions::subscribe))
         .route("/status/unsubscribe", get(rest::subscriptions::confirm_unsubscribe).post(rest::subscriptions::unsubscribe))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(crate::metrics::render))
+        .merge(if state.metrics.own_address { Router::new() } else { Router::new().route("/metrics", get(crate::metrics::render)) })
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(csrf::guard))
         .layer(sessions)
         .layer(CompressionLayer::new())
+        // ordinary requests end in time (live streams are outside this)
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(TraceLayer::new_for_http())
         .merge(live)
         .merge(public)

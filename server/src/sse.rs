@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +21,7 @@ use app::server::hub::LiveMessage;
 use app::server::repo::{events, incidents};
 use app::server::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use futures::stream::{self, Stream, StreamExt};
@@ -39,11 +40,18 @@ pub struct LiveQuery {
 
 const DB_DOWN: &str = "The database did not answer.";
 
-pub async fn live(State(state): State<AppState>, session: Session, Path(topic): Path<String>, Query(query): Query<LiveQuery>, headers: HeaderMap) -> Response {
-    open(state, session, topic, query, headers).await.unwrap_or_else(IntoResponse::into_response)
+pub async fn live(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Path(topic): Path<String>,
+    Query(query): Query<LiveQuery>,
+    headers: HeaderMap,
+) -> Response {
+    open(state, peer, session, topic, query, headers).await.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn open(state: AppState, session: Session, topic: String, query: LiveQuery, headers: HeaderMap) -> Result<Response, AppError> {
+async fn open(state: AppState, peer: SocketAddr, session: Session, topic: String, query: LiveQuery, headers: HeaderMap) -> Result<Response, AppError> {
     let user = current_user(&state.db, &session).await?;
     let user = require(user.as_ref(), Permission::ReadInternal)?.id;
     let session_id = session.id().map(|id| id.to_string()).ok_or_else(AppError::unauthorized)?;
@@ -58,6 +66,7 @@ async fn open(state: AppState, session: Session, topic: String, query: LiveQuery
         Some(raw) => Some(parse_last_event_id(raw).map_err(AppError::bad_request)?),
         None => None,
     };
+    let slot = state.live_slot(peer, &headers)?;
     // Subscribe before reading the backlog, so nothing falls between the two.
     let rx = state.hub.subscribe(topic);
     let down = |_| AppError::unavailable(DB_DOWN);
@@ -75,7 +84,11 @@ async fn open(state: AppState, session: Session, topic: String, query: LiveQuery
     };
     let hello = stream::once(async { Ok::<_, Infallible>(hello) });
     let watch = Watch { state: state.clone(), session_id, user };
-    let events = subscription(state.db.clone(), topic, rx, start, state.live_ping, Some(watch)).map(|m| Ok::<_, Infallible>(m.frame.clone()));
+    // the stream holds its slot until it ends
+    let events = subscription(state.db.clone(), topic, rx, start, state.live_ping, Some(watch)).map(move |m| {
+        let _held = &slot;
+        Ok::<_, Infallible>(m.frame.clone())
+    });
     Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream")
         .header(header::CACHE_CONTROL, "no-cache")

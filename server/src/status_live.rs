@@ -10,10 +10,11 @@ use app::server::hub::Hub;
 use app::server::public::Snapshot;
 use app::server::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::stream::{self, StreamExt};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -24,7 +25,11 @@ struct Listener {
     ping: Duration,
 }
 
-pub async fn live(State(state): State<AppState>) -> Response {
+pub async fn live(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
+    let slot = match state.live_slot(peer, &headers) {
+        Ok(slot) => slot,
+        Err(e) => return e.into_response(),
+    };
     let listener = Listener { rx: state.status.watch(), sent: 0, hub: state.hub.clone(), ping: state.live_ping };
     let hello = stream::once(async { Ok::<_, Infallible>(Bytes::from_static(b"retry: 3000\n: live\n\n")) });
     let updates = stream::unfold(listener, |mut l| async move {
@@ -46,6 +51,10 @@ pub async fn live(State(state): State<AppState>) -> Response {
         .header(header::CACHE_CONTROL, "no-cache")
         .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .header("x-accel-buffering", "no")
-        .body(Body::from_stream(hello.chain(updates)))
+        // the stream holds its slot until it ends
+        .body(Body::from_stream(hello.chain(updates).map(move |frame| {
+            let _held = &slot;
+            frame
+        })))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }

@@ -129,13 +129,13 @@ async fn bad_input_gets_clear_4xx(b: Backend) {
             "could not be read",
         ),
         (
-            post("/api/incidents/status", vec![("id", "999999".into()), ("expected", "Detected".into()), ("to", "Investigating".into())]).await,
+            post("/api/incidents/status", vec![("id", "999999".into()), ("expected", "detected".into()), ("to", "investigating".into())]).await,
             404,
             "no incident",
         ),
-        (post("/api/incidents/status", vec![("id", i.id.0.to_string()), ("expected", "Detected".into()), ("to", "FollowUp".into())]).await, 409, "Follow-up"),
+        (post("/api/incidents/status", vec![("id", i.id.0.to_string()), ("expected", "detected".into()), ("to", "follow_up".into())]).await, 409, "Follow-up"),
         (
-            post("/api/incidents/status", vec![("id", i.id.0.to_string()), ("expected", "Detected".into()), ("to", "Sideways".into())]).await,
+            post("/api/incidents/status", vec![("id", i.id.0.to_string()), ("expected", "detected".into()), ("to", "sideways".into())]).await,
             400,
             "could not be read",
         ),

@@ -29,3 +29,24 @@ async fn metrics_count_requests_per_route() {
     assert!(line("klaxon_status_snapshot_version", &[]).unwrap() >= 1.0);
     assert!(line("klaxon_live_subscribers", &[]).is_some());
 }
+
+#[tokio::test]
+async fn metrics_can_need_a_token_or_live_on_their_own_address() {
+    let app = TestApp::start_with(Backend::Sqlite, |s| s.metrics.token = Some("s3cret-scrape".into())).await;
+    let c = reqwest::Client::new();
+    assert_eq!(c.get(app.url("/metrics")).send().await.unwrap().status(), 401);
+    assert_eq!(c.get(app.url("/metrics")).bearer_auth("guess").send().await.unwrap().status(), 401);
+    let r = c.get(app.url("/metrics")).bearer_auth("s3cret-scrape").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("klaxon_database_up"));
+
+    // on an address of its own: the main address does not serve it
+    let app = TestApp::start_with(Backend::Sqlite, |s| s.metrics.own_address = true).await;
+    assert_eq!(c.get(app.url("/metrics")).send().await.unwrap().status(), 404);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server::serve::run(listener, server::metrics::own_router(app.state.clone()), std::time::Duration::from_secs(2), std::future::pending()));
+    let r = c.get(format!("http://{addr}/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("klaxon_database_up"));
+}

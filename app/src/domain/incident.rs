@@ -7,8 +7,9 @@ use std::fmt;
 use super::ids::{IncidentId, ServiceId};
 use super::triage::Answer;
 
-/// SEV1 is the worst.
+/// SEV1 is the worst. One spelling everywhere: `sev1` on the wire, in SQL, URLs and YAML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Severity {
     Sev1,
     Sev2,
@@ -60,6 +61,7 @@ impl fmt::Display for Severity {
 
 /// Where an incident is in its life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Detected,
     Investigating,
@@ -348,6 +350,20 @@ pub fn upsert_sorted(list: &mut Vec<Incident>, incident: Incident) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn severities_and_statuses_have_one_spelling_on_the_wire_and_in_sql() {
+        for s in Severity::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str(), "{s:?}");
+            assert_eq!(serde_json::from_value::<Severity>(s.as_str().into()).unwrap(), s);
+            assert_eq!(Severity::parse(s.as_str()), Some(s));
+        }
+        for s in Status::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str(), "{s:?}");
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        assert!(serde_json::from_str::<Severity>("\"Sev1\"").is_err(), "the old spelling is gone");
+    }
+
     use super::*;
     use chrono::TimeZone;
     use Status::*;

@@ -202,6 +202,19 @@ pub enum Indicator {
     Maintenance,
 }
 
+impl Indicator {
+    /// The spelling on the wire (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Indicator::None => "none",
+            Indicator::Minor => "minor",
+            Indicator::Major => "major",
+            Indicator::Critical => "critical",
+            Indicator::Maintenance => "maintenance",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overall {
     pub indicator: Indicator,

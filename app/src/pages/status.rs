@@ -9,12 +9,14 @@ use crate::api::status::public_status;
 use crate::components::public_updates::PublicUpdates;
 use crate::components::theme::ThemeToggle;
 use crate::components::time::Time;
-use crate::domain::status_page::{ComponentView, DayBar, Indicator, Maintenance, MaintenancePhase, PublicPage};
+use crate::domain::status_page::{ComponentView, DayBar, Maintenance, MaintenancePhase, PublicPage};
 use crate::pages::gate::ErrorPanel;
 
 #[component]
 pub fn StatusPage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| public_status());
+    // not a Resource: these pages never hydrate, so their data is not copied into the HTML
+    // (it would carry more than the page shows)
+    let page = AsyncDerived::new(public_status);
     view! {
         <FeedLinks/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -34,16 +36,6 @@ pub fn FeedLinks() -> impl IntoView {
     view! {
         <Link rel="alternate" type_="application/rss+xml" title="Status updates (RSS)" href="/status/history.rss"/>
         <Link rel="alternate" type_="application/atom+xml" title="Status updates (Atom)" href="/status/history.atom"/>
-    }
-}
-
-fn indicator_class(i: Indicator) -> &'static str {
-    match i {
-        Indicator::None => "overall none",
-        Indicator::Minor => "overall minor",
-        Indicator::Major => "overall major",
-        Indicator::Critical => "overall critical",
-        Indicator::Maintenance => "overall maintenance",
     }
 }
 
@@ -67,7 +59,7 @@ fn Public(page: PublicPage) -> impl IntoView {
             {page.stale.then(|| view! {
                 <p class="notice stale" data-testid="stale" role="status">"This page may be out of date: we cannot check for news right now. It shows what we knew when it was last updated."</p>
             })}
-            <section class=indicator_class(page.overall.indicator) data-testid="overall" data-indicator=format!("{:?}", page.overall.indicator).to_lowercase()>
+            <section class=format!("overall {}", page.overall.indicator.as_str()) data-testid="overall" data-indicator=page.overall.indicator.as_str()>
                 {page.overall.description.clone()}
             </section>
             {(!unresolved.is_empty()).then(|| view! {

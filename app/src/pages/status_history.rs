@@ -18,7 +18,9 @@ pub fn StatusHistoryPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let month = move || params.read().get("month").or_else(|| query.read().get("month"));
-    let data = Resource::new_blocking(month, status_history);
+    // not a Resource: these pages never hydrate, so their data is not copied into the HTML
+    // (it would carry more than the page shows)
+    let data = AsyncDerived::new(move || status_history(month()));
     view! {
         <FeedLinks/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

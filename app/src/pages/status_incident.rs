@@ -17,7 +17,9 @@ use crate::pages::status::FeedLinks;
 pub fn StatusIncidentPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let data = Resource::new_blocking(id, public_incident);
+    // not a Resource: these pages never hydrate, so their data is not copied into the HTML
+    // (it would carry more than the page shows)
+    let data = AsyncDerived::new(move || public_incident(id()));
     view! {
         <FeedLinks/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -111,10 +111,4 @@ impl Hub {
         let topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
         topics.values().map(|t| t.receiver_count()).sum()
     }
-
-    /// How many subscribers a topic has (for tests and metrics).
-    pub fn subscribers(&self, topic: Topic) -> usize {
-        let topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
-        topics.get(&topic).map(|t| t.receiver_count()).unwrap_or(0)
-    }
 }

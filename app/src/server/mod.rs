@@ -7,6 +7,7 @@ pub mod client_addr;
 pub mod db;
 pub mod demo;
 pub mod hub;
+pub mod live_slots;
 pub mod login_limiter;
 pub mod password;
 pub mod public;
@@ -15,5 +16,6 @@ pub mod repo;
 pub mod services;
 pub mod session_store;
 pub mod state;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;

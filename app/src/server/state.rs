@@ -7,6 +7,7 @@ use crate::server::assets::Assets;
 use crate::server::client_addr::TrustedProxies;
 use crate::server::db::Db;
 use crate::server::hub::Hub;
+use crate::server::live_slots::{LiveSlots, Slot};
 use crate::server::login_limiter::LoginLimiter;
 use crate::server::public::StatusSnapshots;
 use crate::server::rate_limit::RateLimit;
@@ -25,10 +26,24 @@ pub struct AppState {
     /// The public status page, served from memory.
     pub status: StatusSnapshots,
     pub webhooks: Webhooks,
+    /// Caps on open live streams.
+    #[from_ref(skip)]
+    pub live_slots: LiveSlots,
+    /// Who may read `/metrics`.
+    #[from_ref(skip)]
+    pub metrics: MetricsAccess,
     /// The proxies whose forwarding headers name the client.
     pub trusted_proxies: TrustedProxies,
     /// The browser's files, under content-hashed names.
     pub assets: std::sync::Arc<Assets>,
+}
+
+/// Who may read `/metrics`: with a token, only requests that carry it
+/// (`Authorization: Bearer …`); with an address of its own, nobody on the main address.
+#[derive(Clone, Default)]
+pub struct MetricsAccess {
+    pub token: Option<String>,
+    pub own_address: bool,
 }
 
 /// Webhook subscription settings.
@@ -48,6 +63,13 @@ impl Default for Webhooks {
 }
 
 impl AppState {
+    /// A slot for a live stream from the client of a request (`peer`, and the forwarding
+    /// headers of a trusted proxy), or the answer that refuses it.
+    pub fn live_slot(&self, peer: std::net::SocketAddr, headers: &http::HeaderMap) -> Result<Slot, crate::error::AppError> {
+        let client = self.trusted_proxies.client(peer, headers);
+        self.live_slots.take(client).ok_or_else(|| crate::error::AppError::unavailable("Too many live streams are open; trying again shortly.").retry_after(5))
+    }
+
     pub fn new(leptos_options: LeptosOptions, db: Db) -> Self {
         // pay for the unknown-email hash now, not during someone's first sign-in
         let _ = crate::server::password::dummy_hash();
@@ -66,6 +88,8 @@ impl AppState {
             webhooks: Webhooks::default(),
             assets,
             trusted_proxies: TrustedProxies::default(),
+            metrics: MetricsAccess::default(),
+            live_slots: LiveSlots::default(),
         }
     }
 

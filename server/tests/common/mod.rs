@@ -45,12 +45,8 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = shutdown.clone();
-        tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await
-                .unwrap();
-        });
+        // headers must come within 2 s here (10 s in production)
+        tokio::spawn(server::serve::run(listener, router, std::time::Duration::from_secs(2), async move { stop.cancelled().await }));
         TestApp { addr, state, shutdown, admin, responder, viewer }
     }
 

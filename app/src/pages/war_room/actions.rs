@@ -35,7 +35,7 @@ pub fn StatusActions(incident: Memo<Incident>) -> impl IntoView {
                 <input type="hidden" name="id" value=move || incident.with(|i| i.id.0)/>
                 <select name="to">
                     {Severity::ALL.into_iter().map(|s| view! {
-                        <option value=format!("{s:?}") selected=move || incident.with(|i| i.severity == s)>{s.label()}</option>
+                        <option value=s.as_str() selected=move || incident.with(|i| i.severity == s)>{s.label()}</option>
                     }).collect_view()}
                 </select>
                 <input type="text" name="reason" placeholder="Why?" required maxlength="500"/>

@@ -44,7 +44,7 @@ pub struct Snapshot {
     /// Every public incident, newest first (the page carries only the recent ones).
     pub incidents: Vec<PublicIncident>,
     docs: Vec<Rendered>,
-    /// The page as one server-sent event (`data:` the page's JSON).
+    /// The change as one server-sent event (`data:` the Statuspage `status.json`).
     pub live_frame: Bytes,
 }
 
@@ -76,8 +76,11 @@ fn render(page: &PublicPage, incidents: &[PublicIncident]) -> Vec<Rendered> {
         .collect()
 }
 
-fn live_frame(version: u64, page: &PublicPage) -> Bytes {
-    let json = serde_json::to_string(page).unwrap_or_default();
+/// The live event for a change: the Statuspage `status.json` (the page and its overall
+/// status), a signal to re-read what changed. Nothing else: no internal ids, no more than
+/// the public documents say.
+fn live_frame(version: u64, status_json: &[u8]) -> Bytes {
+    let json = String::from_utf8_lossy(status_json);
     Bytes::from(format!("id: {version}\nevent: status\ndata: {json}\n\n"))
 }
 
@@ -172,8 +175,9 @@ async fn run(inner: Arc<Inner>) {
                 _ = inner.kick.notified() => break,
                 _ = &mut sleep => break,
                 m = events.recv() => match m {
-                    // another replica's public update (ours invalidated already; once more is cheap)
-                    Ok(m) if serde_json::from_str::<LiveEvent>(&m.json).is_ok_and(|e| matches!(e.event.kind, EventKind::PublicUpdatePosted { .. })) => {
+                    // another replica's public update (ours invalidated already, and an update the
+                    // snapshot has needs no rebuild: one would only move today's uptime figure)
+                    Ok(m) if m.id.0 > shown_through(&inner) && serde_json::from_str::<LiveEvent>(&m.json).is_ok_and(|e| matches!(e.event.kind, EventKind::PublicUpdatePosted { .. })) => {
                         inner.wanted.fetch_add(1, Ordering::SeqCst);
                         break;
                     }
@@ -188,6 +192,11 @@ async fn run(inner: Arc<Inner>) {
             }
         }
     }
+}
+
+/// The newest public update the current snapshot shows (its event id; 0 when none).
+fn shown_through(inner: &Inner) -> i64 {
+    inner.current.borrow().as_ref().map_or(0, |s| s.incidents.iter().flat_map(|i| i.updates.iter().map(|u| u.id)).max().unwrap_or(0))
 }
 
 /// Whether `page` says what `prev` says (the time aside; a maintenance window that moved on
@@ -238,7 +247,8 @@ async fn rebuild(inner: &Inner, generation: u64) -> bool {
             });
             let version = prev.as_ref().map_or(1, |p| p.version + 1);
             let live_version = prev.as_ref().map_or(1, |p| p.live_version + u64::from(told_changed));
-            Snapshot { version, live_version, generation, live_frame: live_frame(live_version, &page), page, incidents, docs }
+            let status_json = docs[Doc::ALL.iter().position(|d| *d == Doc::Status).unwrap_or(0)].body.clone();
+            Snapshot { version, live_version, generation, live_frame: live_frame(live_version, &status_json), page, incidents, docs }
         }
     };
     inner.current.send_replace(Some(Arc::new(next)));

@@ -6,7 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::Doc;
-use crate::domain::status_page::{Component, Indicator, Maintenance, MaintenancePhase, PublicIncident, PublicPage};
+use crate::domain::status_page::{Component, Maintenance, MaintenancePhase, PublicIncident, PublicPage};
 
 /// The page id clients see (Statuspage pages have one; Klaxon serves one page).
 pub const PAGE_ID: &str = "klaxon";
@@ -50,16 +50,6 @@ fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn indicator(i: Indicator) -> &'static str {
-    match i {
-        Indicator::None => "none",
-        Indicator::Minor => "minor",
-        Indicator::Major => "major",
-        Indicator::Critical => "critical",
-        Indicator::Maintenance => "maintenance",
-    }
-}
-
 fn all_components(p: &PublicPage) -> impl Iterator<Item = &Component> {
     p.groups.iter().flat_map(|g| g.components.iter().map(|v| &v.component))
 }
@@ -76,7 +66,7 @@ pub fn page_json(p: &PublicPage) -> PageJson {
 }
 
 pub fn status_json(p: &PublicPage) -> StatusJson {
-    StatusJson { indicator: indicator(p.overall.indicator), description: p.overall.description.clone() }
+    StatusJson { indicator: p.overall.indicator.as_str(), description: p.overall.description.clone() }
 }
 
 fn component_json(c: &Component, group_id: Option<String>) -> ComponentJson {

@@ -98,10 +98,6 @@ pub async fn last_id(conn: &mut AnyConnection, incident: Option<IncidentId>) -> 
     Ok(EventId(row.try_get("m")?))
 }
 
-pub async fn count(conn: &mut AnyConnection, incident: IncidentId) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM incident_events WHERE incident_id = $1").bind(incident.0).fetch_one(conn).await?.try_get("n")
-}
-
 /// Every public update, oldest first, with its incident's id and time. Reads no other
 /// kind of event, so nothing internal can reach the public page through it.
 pub async fn public_updates(conn: &mut AnyConnection) -> Result<Vec<crate::domain::status_page::PublicUpdateRecord>, sqlx::Error> {

@@ -75,14 +75,6 @@ pub async fn get(conn: &mut AnyConnection, id: IncidentId) -> Result<Option<Inci
     Ok(v.pop())
 }
 
-pub async fn get_by_slug(conn: &mut AnyConnection, slug: &str) -> Result<Option<Incident>, sqlx::Error> {
-    let row = sqlx::query("SELECT id FROM incidents WHERE slug = $1").bind(slug.to_string()).fetch_optional(&mut *conn).await?;
-    match row {
-        Some(r) => get(conn, IncidentId(r.try_get("id")?)).await,
-        None => Ok(None),
-    }
-}
-
 /// All incidents, active first, newest first; at most `limit`.
 pub async fn list(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Incident>, sqlx::Error> {
     let sql = format!(
