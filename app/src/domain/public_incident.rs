@@ -106,6 +106,18 @@ impl PublicUpdate {
     }
 }
 
+/// The id customers know a public incident by: `p` and the event id of its first public
+/// update (never the internal slug, which carries words of the internal title). Built here
+/// only: the page, its JSON, the webhooks and the war room's link all use it.
+pub fn public_incident_id(first_update: i64) -> String {
+    format!("p{first_update}")
+}
+
+/// The id customers know a public update by.
+pub fn public_update_id(update: i64) -> String {
+    format!("u{update}")
+}
+
 /// A public incident as customers see it: its updates, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicIncident {
@@ -160,7 +172,7 @@ pub fn public_incidents(updates: &[PublicUpdateRecord]) -> Vec<PublicIncident> {
             None => {
                 index.insert(*incident, out.len());
                 out.push(PublicIncident {
-                    id: format!("p{event_id}"),
+                    id: public_incident_id(*event_id),
                     monitoring_at: None,
                     components: vec![],
                     title: u.title.clone(),

@@ -95,7 +95,10 @@ pub fn latest_public(events: &[IncidentEvent]) -> Option<(DateTime<Utc>, super::
 /// Where the incident is on the public status page (`/status/incidents/p<first public
 /// update's event id>`, the same opaque id the page uses), once it has been made public.
 pub fn public_page_path(events: &[IncidentEvent]) -> Option<String> {
-    events.iter().find(|e| matches!(e.kind, EventKind::PublicUpdatePosted { .. })).map(|e| format!("/status/incidents/p{}", e.id))
+    events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::PublicUpdatePosted { .. }))
+        .map(|e| format!("/status/incidents/{}", crate::domain::public_incident::public_incident_id(e.id.0)))
 }
 
 /// The runbook steps already ticked on this incident.

@@ -3,6 +3,7 @@
 //! update's own transaction, and [`deliver_due`] sends them with retries and backoff, so a
 //! slow or dead receiver never holds up an update.
 
+use crate::domain::public_incident::{public_incident_id, public_update_id};
 use std::net::{IpAddr, SocketAddr};
 
 use chrono::{DateTime, Utc};
@@ -94,7 +95,7 @@ pub fn message(settings: &PageSettings, public_id: &str, event: EventId, u: &Pub
         "text": slack_text(&settings.name, &u.title, u.status.label(), &u.body, &link),
         "page": { "id": crate::server::public::v2::PAGE_ID, "name": settings.name, "url": settings.public_url },
         "incident": { "id": public_id, "name": u.title, "status": u.status.as_str(), "impact": u.impact.as_str(), "shortlink": link },
-        "incident_update": { "id": format!("u{event}"), "status": u.status.as_str(), "body": u.body, "created_at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true) },
+        "incident_update": { "id": public_update_id(event.0), "status": u.status.as_str(), "body": u.body, "created_at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true) },
     })
 }
 
@@ -108,7 +109,7 @@ pub async fn enqueue(conn: &mut sqlx::AnyConnection, incident: IncidentId, event
         .try_get::<Option<i64>, _>(0)?
         .unwrap_or(event.0);
     let settings = crate::server::repo::status::settings(&mut *conn).await?;
-    let body = message(&settings, &format!("p{first}"), event, u, at).to_string();
+    let body = message(&settings, &public_incident_id(first), event, u, at).to_string();
     repo::enqueue(conn, event, &body, at).await?;
     Ok(())
 }
