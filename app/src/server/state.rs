@@ -1,5 +1,8 @@
 //! What every handler and server function can reach.
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
@@ -12,8 +15,14 @@ use crate::server::login_limiter::LoginLimiter;
 use crate::server::public::StatusSnapshots;
 use crate::server::rate_limit::RateLimit;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Cheap to clone (one `Arc`): axum clones the state for every extraction, so a request
+/// pays one reference count, not one per field. Fields read through `Deref`; set-up code
+/// assigns them through `DerefMut` before the state is shared.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+#[derive(Clone)]
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub hub: Hub,
@@ -21,21 +30,18 @@ pub struct AppState {
     /// How often an open live stream checks that its session is still valid.
     pub live_reauth: std::time::Duration,
     /// How often an idle live stream is sent a keep-alive comment.
-    #[from_ref(skip)]
     pub live_ping: std::time::Duration,
     /// The public status page, served from memory.
     pub status: StatusSnapshots,
     pub webhooks: Webhooks,
     /// Caps on open live streams.
-    #[from_ref(skip)]
     pub live_slots: LiveSlots,
     /// Who may read `/metrics`.
-    #[from_ref(skip)]
     pub metrics: MetricsAccess,
     /// The proxies whose forwarding headers name the client.
     pub trusted_proxies: TrustedProxies,
     /// The browser's files, under content-hashed names.
-    pub assets: std::sync::Arc<Assets>,
+    pub assets: Arc<Assets>,
 }
 
 /// Who may read `/metrics`: with a token, only requests that carry it
@@ -62,6 +68,28 @@ impl Default for Webhooks {
     }
 }
 
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl DerefMut for AppState {
+    /// Set-up only: changes this state (a state already shared is copied first).
+    fn deref_mut(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+/// What Leptos's handlers take from the state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
 impl AppState {
     /// A slot for a live stream from the client of a request (`peer`, and the forwarding
     /// headers of a trusted proxy), or the answer that refuses it.
@@ -76,8 +104,8 @@ impl AppState {
         let hub = Hub::new();
         let status = StatusSnapshots::new(db.clone(), hub.clone(), std::time::Duration::from_secs(10));
         let pkg = std::path::Path::new(leptos_options.site_root.as_ref()).join(leptos_options.site_pkg_dir.as_ref());
-        let assets = std::sync::Arc::new(Assets::load(&pkg));
-        AppState {
+        let assets = Arc::new(Assets::load(&pkg));
+        AppState(Arc::new(Shared {
             leptos_options,
             db,
             hub,
@@ -90,7 +118,7 @@ impl AppState {
             trusted_proxies: TrustedProxies::default(),
             metrics: MetricsAccess::default(),
             live_slots: LiveSlots::default(),
-        }
+        }))
     }
 
     /// How often the public snapshot is rebuilt even when nothing here changed it.
