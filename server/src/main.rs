@@ -147,10 +147,11 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
-    if !config.site_root.join("pkg/klaxon.wasm").exists() {
+    let mut state = AppState::new(leptos_options(&config), db.clone()).with_status_refresh(config.status_refresh);
+    // the site's files were read with the state: warn from what was read, not a second look
+    if state.assets.find(app::server::assets::APP_WASM).is_none() {
         tracing::warn!(site_root = %config.site_root.display(), "no pkg/klaxon.wasm under the site root: pages will not hydrate (build with scripts/build-site)");
     }
-    let mut state = AppState::new(leptos_options(&config), db.clone()).with_status_refresh(config.status_refresh);
     state.live_ping = config.live_ping;
     state.webhooks.allow_private = config.webhook_allow_private;
     state.trusted_proxies = config.trusted_proxies.clone();

@@ -93,10 +93,6 @@ impl Assets {
     pub fn all(&self) -> impl Iterator<Item = &Arc<Asset>> {
         self.by_hashed.values()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_plain.is_empty()
-    }
 }
 
 fn read(dir: &Path, name: &str) -> std::io::Result<Asset> {
