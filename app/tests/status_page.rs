@@ -132,6 +132,7 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
         impact: Impact::Major,
         components: vec![(web.id, ComponentStatus::MajorOutage)],
         previous: vec![],
+        public_id: String::new(),
     };
     assert_eq!(incidents_svc::post_public_update(&state, Some(&vic), i.id, update.clone()).await.unwrap_err().kind, ErrorKind::Forbidden);
     let bad = PublicUpdate { components: vec![(app::domain::ids::ComponentId(999), ComponentStatus::MajorOutage)], ..update.clone() };
@@ -150,6 +151,14 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
     assert_eq!(public.updates[0].affected, vec![(web.id, ComponentStatus::Operational, ComponentStatus::MajorOutage)]);
     assert_eq!(public.title, "Checkout problems");
     assert_eq!(public.updates[0].body, "We are investigating failed checkouts.");
+    // the war room links to the page by the same opaque id, which names no internal number
+    let path = app::domain::war_room::public_page_path(&room.events);
+    assert_eq!(path, Some(format!("/status/incidents/{}", public.id)));
+    assert_eq!(public.id.len(), 12);
+    assert!(public.id.bytes().all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c)), "{}", public.id);
+    let other = fresh_state(b).await;
+    let other_ids = app::server::repo::status::public_ids(&mut other.db.pool().acquire().await.unwrap()).await.unwrap();
+    assert_ne!(other_ids.incident(i.id.0), public.id, "each installation has its own key");
     // nothing internal anywhere in what the public page is built from
     let everything = serde_json::to_string(&page).unwrap();
     for secret in ["db-7", "db-primary", "inc-", "root password", "Internal only incident", "Ben", "ben@example.com"] {
@@ -163,6 +172,7 @@ async fn public_updates_reach_the_page_and_nothing_internal_does(b: Backend) {
         impact: Impact::Major,
         components: vec![(web.id, ComponentStatus::Operational)],
         previous: vec![],
+        public_id: String::new(),
     };
     incidents_svc::post_public_update(&state, Some(&ben), i.id, resolved).await.unwrap();
     let page = status_public::public_data(&state.db, Utc::now()).await.unwrap().0;

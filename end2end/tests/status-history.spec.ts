@@ -17,7 +17,7 @@ test.describe('without JavaScript', () => {
     await expect(list).toContainText('Checkout failures');
 
     await resolved.getByRole('link', { name: 'Slow search suggestions' }).click();
-    await expect(page).toHaveURL(/\/status\/incidents\/p\d+$/);
+    await expect(page).toHaveURL(/\/status\/incidents\/[a-z2-7]{12}$/);
     const updates = page.locator('.public-update');
     await expect(updates).toHaveCount(2);
     await expect(updates.first()).toContainText('Resolved — Search suggestions are fast again.');

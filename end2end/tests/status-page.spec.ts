@@ -126,7 +126,7 @@ test('a responder posts a public update from the war room; customers see it, liv
   // the demo incident is on the public page already, under its public title, one click away
   await expect(panel.getByTestId('public-now')).toContainText('Checkout failures — Investigating');
   const publicPath = await panel.getByTestId('public-link').getAttribute('href');
-  expect(publicPath).toMatch(/^\/status\/incidents\/p\d+$/);
+  expect(publicPath).toMatch(/^\/status\/incidents\/[a-z2-7]{12}$/);
   const publicPage = await page.request.get(publicPath!);
   expect(publicPage.status()).toBe(200);
   expect(await publicPage.text()).toContain('Checkout failures');

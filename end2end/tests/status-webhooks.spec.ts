@@ -3,21 +3,31 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ADA, BEN, hydrated, signIn } from './helpers';
 
-// A webhook receiver on loopback (the test server allows private targets) that answers
-// `status` to every delivery.
-function receiver(status = 200): Promise<{ url: string; bodies: any[]; close: () => void }> {
+// A webhook receiver on loopback (the test server allows private targets). It keeps the
+// confirmation request apart and answers it with its challenge (`confirm: 'echo'`) or with a
+// plain "ok", as a Slack incoming webhook does (`'ignore'`: a person confirms through the
+// link); it answers `status` to every delivery.
+function receiver(status = 200, confirm: 'echo' | 'ignore' = 'echo'): Promise<{ url: string; bodies: any[]; confirmations: any[]; close: () => void }> {
   const bodies: any[] = [];
+  const confirmations: any[] = [];
   const server = http.createServer((req, res) => {
     let data = '';
     req.on('data', (c) => (data += c));
     req.on('end', () => {
-      try { bodies.push(JSON.parse(data)); } catch { bodies.push({ unreadable: data }); }
+      let body: any;
+      try { body = JSON.parse(data); } catch { body = { unreadable: data }; }
+      if (body.type === 'subscription_confirmation') {
+        confirmations.push(body);
+        if (confirm === 'echo') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ challenge: body.challenge }));
+        return res.writeHead(200).end('ok');
+      }
+      bodies.push(body);
       res.writeHead(status).end('ok');
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
     const { port } = server.address() as AddressInfo;
-    resolve({ url: `http://127.0.0.1:${port}/hook`, bodies, close: () => server.close() });
+    resolve({ url: `http://127.0.0.1:${port}/hook`, bodies, confirmations, close: () => server.close() });
   }));
 }
 
@@ -32,17 +42,25 @@ async function postPublicUpdate(page: Page, message: string) {
   await expect(panel.getByTestId('public-now')).toContainText(message);
 }
 
-test('a customer subscribes a webhook on the status page and receives the next public update', async ({ browser }) => {
-  const hook = await receiver();
+test('a customer subscribes a webhook on the status page, confirms it, and receives the next public update', async ({ browser }) => {
+  const hook = await receiver(200, 'ignore');
   const customer = await (await browser.newContext()).newPage();
   await customer.goto('/status');
   await hydrated(customer);
   const form = customer.getByTestId('subscribe');
   await form.getByLabel('Webhook URL (Slack-compatible)').fill(hook.url);
   await form.getByRole('button', { name: 'Subscribe' }).click();
-  await expect(customer.getByRole('heading', { level: 1 })).toHaveText('Subscribed');
+  await expect(customer.getByRole('heading', { level: 1 })).toHaveText('Confirm your subscription');
   const token = (await customer.getByTestId('token').innerText()).trim();
   expect(token).toMatch(/^[0-9a-f]{64}$/);
+
+  // the confirmation request reached the receiver (a Slack channel, say); the customer
+  // follows its link and confirms with the button
+  expect(hook.confirmations).toHaveLength(1);
+  expect(hook.confirmations[0].text).toContain('Confirm this webhook subscription');
+  await customer.goto(hook.confirmations[0].confirm_url.replace(/^https?:\/\/[^/]+/, ''));
+  await customer.getByRole('button', { name: "Send this status page's updates to the webhook" }).click();
+  await expect(customer.getByRole('heading', { level: 1 })).toHaveText('Subscription confirmed');
 
   const page = await (await browser.newContext()).newPage();
   await signIn(page, BEN, '/incidents');

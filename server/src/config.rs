@@ -30,6 +30,8 @@ pub struct Config {
     /// `KLAXON_WEBHOOK_ALLOW_PRIVATE=1`: status-page webhooks may call private, loopback and
     /// link-local addresses (off by default, so Klaxon cannot be used to reach inside).
     pub webhook_allow_private: bool,
+    /// `KLAXON_WEBHOOK_MAX`: status-page webhook subscriptions kept at most (default 10000).
+    pub webhook_max: u64,
     /// `KLAXON_LIVE_PING_SECS`: how often an idle live stream is sent a keep-alive comment;
     /// default 15. Keep it under the idle timeout of every proxy in front of Klaxon.
     pub live_ping: Duration,
@@ -78,6 +80,10 @@ impl Config {
             status_refresh: Duration::from_secs(refresh_secs.max(1)),
             status_host: var("KLAXON_STATUS_HOST"),
             webhook_allow_private: var("KLAXON_WEBHOOK_ALLOW_PRIVATE").is_some_and(|v| v == "1" || v == "true"),
+            webhook_max: match var("KLAXON_WEBHOOK_MAX") {
+                Some(v) => v.parse().map_err(|e| anyhow::anyhow!("KLAXON_WEBHOOK_MAX={v:?}: {e}"))?,
+                None => app::domain::webhook::MAX_SUBSCRIPTIONS,
+            },
             live_ping: Duration::from_secs(ping_secs.max(1)),
             live_max_per_client: match var("KLAXON_LIVE_MAX_PER_CLIENT") {
                 Some(v) => v.parse().map_err(|e| anyhow::anyhow!("KLAXON_LIVE_MAX_PER_CLIENT={v:?}: {e}"))?,

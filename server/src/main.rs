@@ -154,6 +154,7 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
     }
     state.live_ping = config.live_ping;
     state.webhooks.allow_private = config.webhook_allow_private;
+    state.webhooks.max_subscriptions = config.webhook_max;
     state.trusted_proxies = config.trusted_proxies.clone();
     state.live_slots = app::server::live_slots::LiveSlots::new(config.live_max_per_client, config.live_max);
     state.metrics = MetricsAccess { token: config.metrics_token.clone(), own_address: config.metrics_addr.is_some() };

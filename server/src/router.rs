@@ -61,6 +61,7 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/status/subscriptions", post(rest::subscriptions::subscribe))
+        .route("/status/subscriptions/confirm", get(rest::subscriptions::confirm_page).post(rest::subscriptions::confirm))
         .route("/status/unsubscribe", get(rest::subscriptions::confirm_unsubscribe).post(rest::subscriptions::unsubscribe))
         .route("/readyz", get(readyz))
         .merge(if state.metrics.own_address { Router::new() } else { Router::new().route("/metrics", get(crate::metrics::render)) })

@@ -15,7 +15,15 @@ use common::TestApp;
 use serde_json::json;
 
 fn update(title: &str, body: &str) -> PublicUpdate {
-    PublicUpdate { title: title.into(), status: PublicStatus::Investigating, body: body.into(), impact: Impact::Minor, components: vec![], previous: vec![] }
+    PublicUpdate {
+        title: title.into(),
+        status: PublicStatus::Investigating,
+        body: body.into(),
+        impact: Impact::Minor,
+        components: vec![],
+        previous: vec![],
+        public_id: String::new(),
+    }
 }
 
 async fn control_characters_are_refused_everywhere_text_comes_in(b: Backend) {

@@ -14,7 +14,7 @@ use common::TestApp;
 use futures::StreamExt;
 
 fn update(title: &str, status: PublicStatus, body: &str, components: Vec<(app::domain::ids::ComponentId, ComponentStatus)>) -> PublicUpdate {
-    PublicUpdate { title: title.into(), status, body: body.into(), impact: Impact::Major, components, previous: vec![] }
+    PublicUpdate { title: title.into(), status, body: body.into(), impact: Impact::Major, components, previous: vec![], public_id: String::new() }
 }
 
 /// An incident that went public (two updates) with an internal note, and one that never did.

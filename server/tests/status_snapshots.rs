@@ -115,6 +115,7 @@ async fn every_change_shows_at_once(b: Backend) {
         impact: Impact::Minor,
         components: vec![],
         previous: vec![],
+        public_id: String::new(),
     };
     incidents_svc::post_public_update(&app.state, Some(&app.responder), incident.id, update).await.unwrap();
     let summary = changed(&app, "/api/v2/summary.json", &summary, "a public update").await;

@@ -162,6 +162,7 @@ async fn statuspage_incident_shapes(b: Backend) {
         impact: Impact::Major,
         components: vec![(web.id, to)],
         previous: vec![],
+        public_id: String::new(),
     };
     incidents_svc::post_public_update(&app.state, Some(&app.responder), i.id, post(PublicStatus::Investigating, ComponentStatus::MajorOutage, "Looking."))
         .await

@@ -23,26 +23,53 @@ use chrono::{Duration, Utc};
 use common::TestApp;
 use serde_json::{json, Value};
 
-/// A receiver on loopback: answers what `script` holds first (a status and maybe a
-/// `Retry-After`), then `fail_first` requests with 500, then 200; keeps bodies.
 /// An answer the receiver gives: a status and, optionally, a Retry-After value.
 type Scripted = (StatusCode, Option<&'static str>);
 
+/// How a receiver answers the confirmation request.
+#[derive(Clone, Copy, Default, PartialEq)]
+enum OnConfirm {
+    /// With the challenge, as JSON (a receiver that confirms by itself).
+    #[default]
+    Echo,
+    /// With 200 "ok" (a Slack incoming webhook: a person confirms through the link).
+    Ignore,
+    /// With 404.
+    Refuse,
+}
+
+/// A receiver on loopback. It keeps the confirmation requests it gets apart, answering them
+/// as `on_confirm` says; to deliveries it answers what `script` holds first (a status and
+/// maybe a `Retry-After`), then `fail_first` requests with 500, then 200; keeps bodies.
 #[derive(Clone, Default)]
 struct Receiver {
     bodies: Arc<Mutex<Vec<Value>>>,
+    confirmations: Arc<Mutex<Vec<Value>>>,
+    on_confirm: Arc<Mutex<OnConfirm>>,
     fail_first: Arc<Mutex<usize>>,
     script: Arc<Mutex<VecDeque<Scripted>>>,
 }
 
 async fn receiver(fail_first: usize) -> (String, Receiver) {
-    let r = Receiver { fail_first: Arc::new(Mutex::new(fail_first)), ..Default::default() };
+    receiver_confirming(fail_first, OnConfirm::Echo).await
+}
+
+async fn receiver_confirming(fail_first: usize, on_confirm: OnConfirm) -> (String, Receiver) {
+    let r = Receiver { fail_first: Arc::new(Mutex::new(fail_first)), on_confirm: Arc::new(Mutex::new(on_confirm)), ..Default::default() };
     let state = r.clone();
     let app = axum::Router::new().route(
         "/hook",
         axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
             let state = state.clone();
             async move {
+                if body["type"] == "subscription_confirmation" {
+                    state.confirmations.lock().unwrap().push(body.clone());
+                    return match *state.on_confirm.lock().unwrap() {
+                        OnConfirm::Echo => axum::Json(json!({ "challenge": body["challenge"] })).into_response(),
+                        OnConfirm::Ignore => "ok".into_response(),
+                        OnConfirm::Refuse => StatusCode::NOT_FOUND.into_response(),
+                    };
+                }
                 state.bodies.lock().unwrap().push(body);
                 if let Some((status, retry_after)) = state.script.lock().unwrap().pop_front() {
                     return match retry_after {
@@ -74,7 +101,15 @@ async fn post_update(app: &TestApp, status: PublicStatus, body: &str) {
     )
     .await
     .unwrap();
-    let u = PublicUpdate { title: "Checkout problems".into(), status, body: body.into(), impact: Impact::Major, components: vec![], previous: vec![] };
+    let u = PublicUpdate {
+        title: "Checkout problems".into(),
+        status,
+        body: body.into(),
+        impact: Impact::Major,
+        components: vec![],
+        previous: vec![],
+        public_id: String::new(),
+    };
     incidents_svc::post_public_update(&app.state, Some(&app.responder), incident.id, u).await.unwrap();
 }
 
@@ -117,7 +152,10 @@ async fn deliver_retry_and_unsubscribe(b: Backend) {
     assert_eq!(body["text"], "*[Status] Checkout problems — Investigating*\nWe are looking into failed checkouts.");
     assert_eq!(body["incident"]["name"], "Checkout problems");
     assert_eq!(body["incident"]["status"], "investigating");
-    assert!(body["incident"]["id"].as_str().unwrap().starts_with('p'));
+    let public: Value = reqwest::get(app.url("/api/v2/incidents.json")).await.unwrap().json().await.unwrap();
+    assert_eq!(body["incident"]["id"], public["incidents"][0]["id"], "the id customers know the incident by");
+    assert_eq!(body["incident_update"]["id"], public["incidents"][0]["incident_updates"][0]["id"]);
+    assert_eq!(body["incident"]["id"].as_str().unwrap().len(), 12);
     assert_eq!(body["incident_update"]["body"], "We are looking into failed checkouts.");
     assert_eq!(body["meta"]["unsubscribe_token"], token.as_str());
     assert!(!body.to_string().contains("db-7"), "nothing internal in a delivery");
@@ -267,14 +305,19 @@ async fn a_slow_receiver_holds_up_no_other(b: Backend) {
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         url
     };
+    // both confirm their subscriptions at once
+    let confirmed = |body: &Value| (body["type"] == "subscription_confirmation").then(|| axum::Json(json!({ "challenge": body["challenge"] })).into_response());
     let waits = gate.clone();
     let slow = serve(axum::Router::new().route(
         "/hook",
-        axum::routing::post(move || {
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
             let g = waits.clone();
             async move {
+                if let Some(answer) = confirmed(&body) {
+                    return answer;
+                }
                 g.notified().await;
-                StatusCode::OK
+                StatusCode::OK.into_response()
             }
         }),
     ))
@@ -282,11 +325,14 @@ async fn a_slow_receiver_holds_up_no_other(b: Backend) {
     let opens = gate.clone();
     let fast = serve(axum::Router::new().route(
         "/hook",
-        axum::routing::post(move || {
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
             let g = opens.clone();
             async move {
+                if let Some(answer) = confirmed(&body) {
+                    return answer;
+                }
                 g.notify_one();
-                StatusCode::OK
+                StatusCode::OK.into_response()
             }
         }),
     ))
@@ -348,7 +394,8 @@ async fn private_addresses_and_floods_are_refused(b: Backend) {
     // an address that turned private after subscribing (DNS changed) is not called either
     {
         let mut conn = app.state.db.pool().acquire().await.unwrap();
-        repo::subscribe(&mut conn, &url, &"ab".repeat(32), Utc::now()).await.unwrap();
+        let now = Utc::now();
+        repo::subscribe(&mut conn, &url, &"ab".repeat(32), &"cd".repeat(32), Some(now), now).await.unwrap();
     }
     post_update(&app, PublicStatus::Investigating, "Looking.").await;
     assert_eq!(deliver_due(&app.state, Utc::now()).await.unwrap(), 0);
@@ -358,6 +405,103 @@ async fn private_addresses_and_floods_are_refused(b: Backend) {
     assert!(hook.bodies.lock().unwrap().is_empty());
 }
 
+/// A receiver that does not echo the challenge is subscribed but gets nothing until someone
+/// confirms through the page the request links to; admins see it waiting.
+async fn subscriptions_wait_for_confirmation(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.webhooks.allow_private = true).await;
+    let (url, hook) = receiver_confirming(0, OnConfirm::Ignore).await;
+    let r = subscribe(&app, &url).await;
+    assert_eq!(r.status(), 202);
+    let r: Value = r.json().await.unwrap();
+    assert_eq!(r["confirmed"], false);
+    let request = hook.confirmations.lock().unwrap().pop().expect("a confirmation request was sent");
+    let challenge = request["challenge"].as_str().unwrap().to_string();
+    assert_eq!(challenge.len(), 64);
+    assert_ne!(challenge, r["unsubscribe_token"].as_str().unwrap(), "the challenge is not the unsubscribe token");
+    assert!(request["confirm_url"].as_str().unwrap().ends_with(&format!("/status/subscriptions/confirm?token={challenge}")), "{request}");
+    assert!(request["text"].as_str().unwrap().contains("Confirm this webhook subscription"), "{request}");
+    let admin = app.client(Some(&app.admin)).await;
+    let subs: Vec<Value> = admin.post(app.url("/api/webhooks/list")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(subs[0]["confirmed"], false);
+
+    post_update(&app, PublicStatus::Investigating, "Looking.").await;
+    assert!(deliveries(&app).await.is_empty(), "an unconfirmed subscription is sent nothing");
+
+    // the link opens a page with a button; a link alone confirms nothing
+    let page = reqwest::get(app.url(&format!("/status/subscriptions/confirm?token={challenge}"))).await.unwrap().text().await.unwrap();
+    assert!(page.contains("<form method=\"post\" action=\"/status/subscriptions/confirm\">"), "{page}");
+    let confirm = |token: String| {
+        let url = app.url("/status/subscriptions/confirm");
+        async move { reqwest::Client::new().post(url).form(&[("token", token)]).send().await.unwrap() }
+    };
+    assert_eq!(confirm("nope".into()).await.status(), 400);
+    assert_eq!(confirm("ab".repeat(32)).await.status(), 404);
+    let r = confirm(challenge.clone()).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Subscription confirmed"));
+    let again = reqwest::Client::new().post(app.url("/status/subscriptions/confirm")).json(&json!({ "token": challenge })).send().await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Value>().await.unwrap()["already"], true);
+
+    post_update(&app, PublicStatus::Resolved, "Fixed.").await;
+    assert_eq!(deliver_due(&app.state, Utc::now()).await.unwrap(), 1);
+    assert_eq!(hook.bodies.lock().unwrap().len(), 1);
+    assert_eq!(hook.bodies.lock().unwrap()[0]["incident_update"]["body"], "Fixed.");
+}
+
+/// An address that cannot be reached, or refuses the confirmation request, is not
+/// subscribed: nothing is kept.
+async fn receivers_that_refuse_are_not_subscribed(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.webhooks.allow_private = true).await;
+    let (url, hook) = receiver_confirming(0, OnConfirm::Refuse).await;
+    let r = subscribe(&app, &url).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("answered 404 Not Found to the confirmation request"));
+    assert_eq!(hook.confirmations.lock().unwrap().len(), 1);
+    // nobody listens here
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hook", l.local_addr().unwrap())
+    };
+    let r = subscribe(&app, &closed).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("could not be reached"));
+    let mut conn = app.state.db.pool().acquire().await.unwrap();
+    assert_eq!(repo::counts(&mut conn, Utc::now()).await.unwrap(), (0, 0));
+}
+
+/// Subscriptions are capped; one left unconfirmed for a day no longer counts, is dropped,
+/// and can no longer be confirmed.
+async fn subscriptions_are_capped_and_unconfirmed_ones_expire(b: Backend) {
+    let app = TestApp::start_with(b, |s| {
+        s.webhooks.allow_private = true;
+        s.webhooks.max_subscriptions = 2;
+    })
+    .await;
+    let (first, _) = receiver(0).await;
+    let (stale, _) = receiver(0).await;
+    let (third, _) = receiver(0).await;
+    let (fourth, fourth_hook) = receiver(0).await;
+    assert_eq!(subscribe(&app, &first).await.status(), 201);
+    {
+        // a subscription nobody confirmed for a day
+        let mut conn = app.state.db.pool().acquire().await.unwrap();
+        let long_ago = Utc::now() - Duration::hours(25);
+        repo::subscribe(&mut conn, &stale, &"ab".repeat(32), &"cd".repeat(32), None, long_ago).await.unwrap();
+    }
+    assert_eq!(subscribe(&app, &third).await.status(), 201, "the stale one does not count");
+    {
+        let mut conn = app.state.db.pool().acquire().await.unwrap();
+        assert_eq!(repo::counts(&mut conn, Utc::now()).await.unwrap(), (2, 0), "and it is gone");
+    }
+    let r = subscribe(&app, &fourth).await;
+    assert_eq!(r.status(), 503);
+    assert!(r.text().await.unwrap().contains("limit of 2 webhook subscriptions"));
+    assert!(fourth_hook.confirmations.lock().unwrap().is_empty(), "a full page sends no confirmation request");
+    let r = reqwest::Client::new().post(app.url("/status/subscriptions/confirm")).form(&[("token", "cd".repeat(32))]).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
 on_both_backends!(
     deliver_retry_and_unsubscribe,
     a_dead_receiver_is_given_up_on,
@@ -365,5 +509,8 @@ on_both_backends!(
     admins_see_retry_and_remove_subscriptions,
     a_slow_receiver_holds_up_no_other,
     an_expired_lease_records_nothing,
-    private_addresses_and_floods_are_refused
+    private_addresses_and_floods_are_refused,
+    subscriptions_wait_for_confirmation,
+    receivers_that_refuse_are_not_subscribed,
+    subscriptions_are_capped_and_unconfirmed_ones_expire
 );

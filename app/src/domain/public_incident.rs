@@ -81,6 +81,10 @@ pub struct PublicUpdate {
     /// What those components' statuses were just before (filled in by the server).
     #[serde(default)]
     pub previous: Vec<(ComponentId, ComponentStatus)>,
+    /// The public incident's id, where customers read it (filled in by the server, so the war
+    /// room can link to the page without knowing how ids are made).
+    #[serde(default)]
+    pub public_id: String,
 }
 
 pub const PUBLIC_TITLE_MAX: usize = 120;
@@ -106,23 +110,57 @@ impl PublicUpdate {
     }
 }
 
-/// The id customers know a public incident by: `p` and the event id of its first public
-/// update (never the internal slug, which carries words of the internal title). Built here
-/// only: the page, its JSON, the webhooks and the war room's link all use it.
-pub fn public_incident_id(first_update: i64) -> String {
-    format!("p{first_update}")
+/// Makes the ids customers know public incidents and updates by: a keyed hash (HMAC-SHA-256
+/// under this installation's secret) of the internal id, written as 12 letters and digits
+/// like Statuspage's. Stable (the same incident always has the same id) and opaque: without
+/// the key an id says nothing of the internal id, nor of how much happened internally, and
+/// the next one cannot be guessed. Built here only: the page, its JSON, the feeds, the
+/// webhooks and the war room's link all use it.
+#[derive(Clone)]
+pub struct PublicIds {
+    key: Vec<u8>,
 }
 
-/// The id customers know a public update by.
-pub fn public_update_id(update: i64) -> String {
-    format!("u{update}")
+impl std::fmt::Debug for PublicIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PublicIds(…)")
+    }
+}
+
+impl PublicIds {
+    pub fn new(key: &[u8]) -> Self {
+        PublicIds { key: key.to_vec() }
+    }
+
+    /// A public incident's id, from its internal incident's id.
+    pub fn incident(&self, incident: i64) -> String {
+        self.id(b"incident", incident)
+    }
+
+    /// A public update's id, from its event's id.
+    pub fn update(&self, event: i64) -> String {
+        self.id(b"update", event)
+    }
+
+    fn id(&self, kind: &[u8], n: i64) -> String {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.key).expect("HMAC takes a key of any length");
+        mac.update(kind);
+        mac.update(b":");
+        mac.update(&n.to_be_bytes());
+        let tag = mac.finalize().into_bytes();
+        // 60 bits, five at a time, in lowercase base32 (RFC 4648's alphabet)
+        const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+        let bits = u64::from_be_bytes(tag[..8].try_into().expect("eight bytes"));
+        (0..12).map(|i| ALPHABET[((bits >> (59 - 5 * i)) & 31) as usize] as char).collect()
+    }
 }
 
 /// A public incident as customers see it: its updates, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicIncident {
-    /// Opaque and stable: `p` and the id of its first public update. Never the internal slug,
-    /// which carries words of the internal title.
+    /// Opaque and stable ([`PublicIds::incident`]). Never the internal slug, which carries
+    /// words of the internal title.
     pub id: String,
     /// When the first Monitoring update was posted, if one was.
     pub monitoring_at: Option<DateTime<Utc>>,
@@ -139,8 +177,11 @@ pub struct PublicIncident {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicUpdateView {
-    /// The event id of the update (stable).
-    pub id: i64,
+    /// Opaque and stable ([`PublicIds::update`]).
+    pub id: String,
+    /// The update's event id: orders updates, never shown (nor sent anywhere).
+    #[serde(skip)]
+    pub seq: i64,
     pub status: PublicStatus,
     pub body: String,
     pub at: DateTime<Utc>,
@@ -154,7 +195,7 @@ pub type PublicUpdateRecord = (i64, i64, DateTime<Utc>, PublicUpdate);
 
 /// Builds the public incidents from the public updates alone (oldest first): the latest
 /// update gives the title, status and impact. Newest incident first.
-pub fn public_incidents(updates: &[PublicUpdateRecord]) -> Vec<PublicIncident> {
+pub fn public_incidents(ids: &PublicIds, updates: &[PublicUpdateRecord]) -> Vec<PublicIncident> {
     let mut out: Vec<PublicIncident> = vec![];
     let mut index: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     for (event_id, incident, at, u) in updates {
@@ -166,13 +207,13 @@ pub fn public_incidents(updates: &[PublicUpdateRecord]) -> Vec<PublicIncident> {
                 (*id, from, *to)
             })
             .collect();
-        let view = PublicUpdateView { id: *event_id, status: u.status, body: u.body.clone(), at: *at, affected };
+        let view = PublicUpdateView { id: ids.update(*event_id), seq: *event_id, status: u.status, body: u.body.clone(), at: *at, affected };
         let i = match index.get(incident) {
             Some(pos) => &mut out[*pos],
             None => {
                 index.insert(*incident, out.len());
                 out.push(PublicIncident {
-                    id: public_incident_id(*event_id),
+                    id: ids.incident(*incident),
                     monitoring_at: None,
                     components: vec![],
                     title: u.title.clone(),
@@ -243,7 +284,32 @@ mod tests {
     }
 
     fn update(status: PublicStatus, body: &str) -> PublicUpdate {
-        PublicUpdate { title: "Checkout problems".into(), status, body: body.into(), impact: Impact::Major, components: vec![], previous: vec![] }
+        PublicUpdate {
+            title: "Checkout problems".into(),
+            status,
+            body: body.into(),
+            impact: Impact::Major,
+            components: vec![],
+            previous: vec![],
+            public_id: String::new(),
+        }
+    }
+
+    #[test]
+    fn public_ids_are_opaque_stable_and_keyed() {
+        let ids = PublicIds::new(b"one installation");
+        let other = PublicIds::new(b"another installation");
+        let a = ids.incident(1);
+        assert_eq!(a.len(), 12);
+        assert!(a.bytes().all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)), "{a}");
+        assert_eq!(a, ids.incident(1), "stable");
+        assert_ne!(a, ids.update(1), "incidents and updates never share an id");
+        assert_ne!(a, other.incident(1), "another key, other ids");
+        assert!(!a.contains('1'));
+        // no two of many ids collide, and none gives its number away
+        let many: std::collections::HashSet<String> = (0..10_000).map(|n| ids.incident(n)).collect();
+        assert_eq!(many.len(), 10_000);
+        assert!(!ids.incident(123456).contains("123456"));
     }
 
     #[test]
@@ -259,14 +325,16 @@ mod tests {
             (3, 70, at(10, 0), PublicUpdate { title: "Checkout errors".into(), ..update(PublicStatus::Monitoring, "fixed") }),
             (4, 70, at(11, 0), update(PublicStatus::Resolved, "all good")),
         ];
-        let incidents = public_incidents(&u);
-        assert_eq!(incidents.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["p1", "p2"], "opaque ids, never internal ones");
+        let ids = PublicIds::new(b"test key");
+        let incidents = public_incidents(&ids, &u);
+        assert_eq!(incidents.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), [ids.incident(70), ids.incident(71)]);
         let a = &incidents[0];
         assert_eq!(a.status, PublicStatus::Resolved);
         assert_eq!(a.resolved_at, Some(at(11, 0)));
         assert_eq!(a.created_at, at(9, 0));
         assert_eq!(a.updates.iter().map(|v| v.body.as_str()).collect::<Vec<_>>(), ["all good", "fixed", "looking"]);
-        assert_eq!(a.updates.iter().map(|v| v.id).collect::<Vec<_>>(), [4, 3, 1]);
+        assert_eq!(a.updates.iter().map(|v| v.seq).collect::<Vec<_>>(), [4, 3, 1]);
+        assert_eq!(a.updates.iter().map(|v| v.id.clone()).collect::<Vec<_>>(), [ids.update(4), ids.update(3), ids.update(1)]);
         assert_eq!(a.updates[2].affected, vec![(ComponentId(3), DegradedPerformance, MajorOutage)]);
         assert_eq!(a.monitoring_at, Some(at(10, 0)));
         assert_eq!(a.components, vec![ComponentId(3)]);

@@ -13,7 +13,7 @@ pub use super::public_incident::{
 };
 
 /// The page's settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageSettings {
     pub name: String,
     pub public_url: String,

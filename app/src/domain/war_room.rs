@@ -92,13 +92,13 @@ pub fn latest_public(events: &[IncidentEvent]) -> Option<(DateTime<Utc>, super::
     })
 }
 
-/// Where the incident is on the public status page (`/status/incidents/p<first public
-/// update's event id>`, the same opaque id the page uses), once it has been made public.
+/// Where the incident is on the public status page (the opaque id the server put in its
+/// public updates), once it has been made public.
 pub fn public_page_path(events: &[IncidentEvent]) -> Option<String> {
-    events
-        .iter()
-        .find(|e| matches!(e.kind, EventKind::PublicUpdatePosted { .. }))
-        .map(|e| format!("/status/incidents/{}", crate::domain::public_incident::public_incident_id(e.id.0)))
+    events.iter().find_map(|e| match &e.kind {
+        EventKind::PublicUpdatePosted { update } if !update.public_id.is_empty() => Some(format!("/status/incidents/{}", update.public_id)),
+        _ => None,
+    })
 }
 
 /// The runbook steps already ticked on this incident.
@@ -180,20 +180,28 @@ mod tests {
     #[test]
     fn the_public_page_path_uses_the_first_public_update() {
         use crate::domain::status_page::{Impact, PublicStatus, PublicUpdate};
-        let update = |status| EventKind::PublicUpdatePosted {
-            update: PublicUpdate { title: "T".into(), status, body: "B".into(), impact: Impact::Minor, components: vec![], previous: vec![] },
+        let update = |status, public_id: &str| EventKind::PublicUpdatePosted {
+            update: PublicUpdate {
+                title: "T".into(),
+                status,
+                body: "B".into(),
+                impact: Impact::Minor,
+                components: vec![],
+                previous: vec![],
+                public_id: public_id.into(),
+            },
         };
         let note = EventKind::NoteAdded { body: "n".into() };
         let events: Vec<IncidentEvent> = vec![live(3, note.clone(), Status::Detected).event];
         assert_eq!(public_page_path(&events), None);
         let events: Vec<IncidentEvent> = [
             live(3, note, Status::Detected),
-            live(8, update(PublicStatus::Investigating), Status::Detected),
-            live(12, update(PublicStatus::Resolved), Status::Detected),
+            live(8, update(PublicStatus::Investigating, "k3xq7bn2mfa4"), Status::Detected),
+            live(12, update(PublicStatus::Resolved, "k3xq7bn2mfa4"), Status::Detected),
         ]
         .into_iter()
         .map(|l| l.event)
         .collect();
-        assert_eq!(public_page_path(&events).as_deref(), Some("/status/incidents/p8"));
+        assert_eq!(public_page_path(&events).as_deref(), Some("/status/incidents/k3xq7bn2mfa4"));
     }
 }

@@ -192,6 +192,56 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
+/// How long a subscription waits for its receiver to confirm it before it is dropped.
+pub const CONFIRM_WITHIN: chrono::Duration = chrono::Duration::hours(24);
+/// Subscriptions kept at most (confirmed and waiting), unless configured otherwise.
+pub const MAX_SUBSCRIPTIONS: u64 = 10_000;
+/// Subscriptions waiting for confirmation at most, so junk that nobody confirms cannot
+/// fill the page's quota.
+pub const MAX_WAITING: u64 = 500;
+/// How much of a receiver's answer to the confirmation request is read.
+pub const ANSWER_READ_MAX: usize = 4096;
+
+/// Whether a receiver's answer to the confirmation request echoes its challenge: the body
+/// is the challenge, or a JSON object whose `challenge` is (as Slack's and Zoom's URL
+/// verifications ask of their receivers). A challenge is random and never shown elsewhere,
+/// so only the receiver that got the request can answer with it.
+pub fn echoes_challenge(answer: &[u8], challenge: &str) -> bool {
+    let Ok(text) = std::str::from_utf8(answer) else { return false };
+    let text = text.trim();
+    if text == challenge {
+        return true;
+    }
+    serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| v.get("challenge").and_then(|c| c.as_str()).map(|c| c == challenge)).unwrap_or(false)
+}
+
+/// Why a new subscription is refused for lack of room, if it is: `total` subscriptions are
+/// kept, `waiting` of them unconfirmed.
+pub fn room_for_one_more(total: u64, waiting: u64, max_total: u64) -> Result<(), String> {
+    if total >= max_total {
+        return Err(format!("This status page has reached its limit of {max_total} webhook subscriptions; its operators can make room."));
+    }
+    if waiting >= MAX_WAITING {
+        return Err("Too many subscriptions are waiting for confirmation; please try again later.".into());
+    }
+    Ok(())
+}
+
+/// The Slack-compatible `text` of the confirmation request (`confirm` is the address of the
+/// confirmation page; empty when the page has no public address).
+pub fn confirmation_text(page: &str, confirm: &str) -> String {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let how = if confirm.is_empty() {
+        "Answer this request with its `challenge` to confirm it.".to_string()
+    } else {
+        format!("<{confirm}|Confirm the subscription>, or answer this request with its `challenge`.")
+    };
+    format!(
+        "*[{}] Confirm this webhook subscription*\nSomeone asked for this page's updates to be posted here. {how} Unconfirmed, it is dropped within 24 hours and nothing more is sent.",
+        escape(page)
+    )
+}
+
 /// The Slack-compatible `text` of a delivery.
 pub fn slack_text(page: &str, title: &str, status: &str, body: &str, link: &str) -> String {
     let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
@@ -324,6 +374,34 @@ mod tests {
         for bad in ["", "-5", "1.5", "soon", "2026-11-23T08:05:00Z"] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn only_the_challenge_confirms() {
+        let c = "5f1e".repeat(16);
+        assert!(echoes_challenge(c.as_bytes(), &c));
+        assert!(echoes_challenge(format!(" {c}\n").as_bytes(), &c));
+        assert!(echoes_challenge(format!(r#"{{"challenge":"{c}","ok":true}}"#).as_bytes(), &c));
+        for wrong in [String::new(), "ok".into(), format!("{c}x"), format!(r#"{{"challenge":"{}"}}"#, &c[1..]), format!(r#"{{"token":"{c}"}}"#)] {
+            assert!(!echoes_challenge(wrong.as_bytes(), &c), "{wrong:?}");
+        }
+        assert!(!echoes_challenge(&[0xff, 0xfe], &c));
+    }
+
+    #[test]
+    fn subscriptions_are_capped() {
+        assert_eq!(room_for_one_more(0, 0, 10), Ok(()));
+        assert_eq!(room_for_one_more(9, MAX_WAITING - 1, 10), Ok(()));
+        assert!(room_for_one_more(10, 0, 10).unwrap_err().contains("limit of 10 webhook subscriptions"));
+        assert!(room_for_one_more(MAX_WAITING, MAX_WAITING, 100_000).unwrap_err().contains("waiting for confirmation"));
+    }
+
+    #[test]
+    fn the_confirmation_request_says_how_to_confirm() {
+        let t = confirmation_text("Acme <status>", "https://status.example.com/status/subscriptions/confirm?token=ab");
+        assert!(t.starts_with("*[Acme &lt;status&gt;] Confirm this webhook subscription*\n"), "{t}");
+        assert!(t.contains("<https://status.example.com/status/subscriptions/confirm?token=ab|Confirm the subscription>"), "{t}");
+        assert!(confirmation_text("Acme", "").contains("with its `challenge`"));
     }
 
     #[test]

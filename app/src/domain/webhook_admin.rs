@@ -10,6 +10,8 @@ pub struct WebhookSubscription {
     /// The address with all but the end of its path hidden: webhook paths are secrets.
     pub shown_url: String,
     pub created_at: DateTime<Utc>,
+    /// Whether its receiver has confirmed it (until then it receives nothing).
+    pub confirmed: bool,
     pub delivered: i64,
     /// Deliveries not yet sent, or being retried.
     pub waiting: i64,
@@ -36,6 +38,7 @@ mod tests {
             id: 1,
             shown_url: "https://hooks.example.com/…abcd".into(),
             created_at: Utc::now(),
+            confirmed: true,
             delivered: 3,
             waiting: 1,
             failed: 0,

@@ -53,7 +53,9 @@ fn Subscriptions(subs: Vec<WebhookSubscription>, remove: ServerAction<RemoveWebh
                     let troubled = s.troubled();
                     view! {
                         <tr data-webhook=id class:troubled=troubled>
-                            <td><code>{s.shown_url.clone()}</code></td>
+                            <td><code>{s.shown_url.clone()}</code>
+                                {(!s.confirmed).then(|| view! { " " <span class="badge" data-testid="unconfirmed">"awaiting confirmation"</span> })}
+                            </td>
                             <td><Time t=s.created_at/></td>
                             <td data-testid="delivered">{s.delivered}</td>
                             <td data-testid="waiting">{s.waiting}</td>

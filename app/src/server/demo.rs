@@ -169,7 +169,15 @@ pub async fn load(state: &AppState) -> AppResult<()> {
 }
 
 fn public_update(title: &str, status: PublicStatus, impact: Impact, body: &str) -> crate::domain::status_page::PublicUpdate {
-    crate::domain::status_page::PublicUpdate { title: title.into(), status, body: body.into(), impact, components: vec![], previous: vec![] }
+    crate::domain::status_page::PublicUpdate {
+        title: title.into(),
+        status,
+        body: body.into(),
+        impact,
+        components: vec![],
+        previous: vec![],
+        public_id: String::new(),
+    }
 }
 
 /// Components (linked to the services), in two groups, with 90 days of history: a few

@@ -52,19 +52,32 @@ pub struct MetricsAccess {
     pub own_address: bool,
 }
 
-/// Webhook subscription settings.
+/// Webhook subscription settings, and what delivering them shares.
 #[derive(Clone)]
 pub struct Webhooks {
     /// `KLAXON_WEBHOOK_ALLOW_PRIVATE=1`: let subscriptions call private, loopback and
     /// link-local addresses (for receivers inside your own network; off by default).
     pub allow_private: bool,
+    /// `KLAXON_WEBHOOK_MAX`: subscriptions kept at most, confirmed or waiting.
+    pub max_subscriptions: u64,
     /// Subscription requests per client address and overall.
     pub limit: RateLimit,
+    /// The HTTP client every delivery goes through (one connection pool), made on first use
+    /// so it sees the final `allow_private`.
+    pub client: Arc<std::sync::OnceLock<reqwest::Client>>,
+    /// Rung when deliveries are queued, so they go out at once rather than at the next pass.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 impl Default for Webhooks {
     fn default() -> Self {
-        Webhooks { allow_private: false, limit: RateLimit::new(5, 100, std::time::Duration::from_secs(600)) }
+        Webhooks {
+            allow_private: false,
+            max_subscriptions: crate::domain::webhook::MAX_SUBSCRIPTIONS,
+            limit: RateLimit::new(5, 100, std::time::Duration::from_secs(600)),
+            client: Arc::default(),
+            wake: Arc::default(),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Background jobs. Each claims its work in the database, so replicas can all run them.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::error::AppResult;
@@ -9,6 +10,7 @@ use app::server::services::timers::fire_due;
 use app::server::services::webhooks::deliver_due;
 use app::server::session_store::DbSessionStore;
 use app::server::state::AppState;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Starts the periodic jobs, each in its own task so a slow one (webhooks waiting on their
@@ -22,7 +24,8 @@ pub fn start(state: &AppState, interval: Duration, shutdown: &CancellationToken)
         async move { fire_due(&s, chrono::Utc::now()).await }
     }));
     let s = state.clone();
-    tokio::spawn(every("webhook deliveries", interval, shutdown.clone(), move || {
+    let wake = state.webhooks.wake.clone();
+    tokio::spawn(every_or_when("webhook deliveries", interval, Some(wake), shutdown.clone(), move || {
         let s = s.clone();
         async move { deliver_due(&s, chrono::Utc::now()).await }
     }));
@@ -35,7 +38,16 @@ pub fn start(state: &AppState, interval: Duration, shutdown: &CancellationToken)
 
 /// Runs `pass` every `interval` (a pass that overruns delays the next) until shutdown;
 /// logs what each pass did.
-async fn every<F, Fut>(job: &'static str, interval: Duration, shutdown: CancellationToken, mut pass: F)
+async fn every<F, Fut>(job: &'static str, interval: Duration, shutdown: CancellationToken, pass: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = AppResult<usize>>,
+{
+    every_or_when(job, interval, None, shutdown, pass).await
+}
+
+/// As [`every`], and also as soon as `wake` is rung (work queued on this replica).
+async fn every_or_when<F, Fut>(job: &'static str, interval: Duration, wake: Option<Arc<Notify>>, shutdown: CancellationToken, mut pass: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = AppResult<usize>>,
@@ -45,12 +57,21 @@ where
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tick.tick() => match pass().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(job, done = n, "background pass did work"),
-                Err(e) => tracing::warn!(job, error = %e, "background pass failed"),
-            },
+            _ = woken(&wake) => {}
+            _ = tick.tick() => {}
         }
+        match pass().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(job, done = n, "background pass did work"),
+            Err(e) => tracing::warn!(job, error = %e, "background pass failed"),
+        }
+    }
+}
+
+async fn woken(wake: &Option<Arc<Notify>>) {
+    match wake {
+        Some(w) => w.notified().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -1,8 +1,11 @@
 //! Webhook subscriptions, for anyone reading the status page: `POST /status/subscriptions`
-//! (form field or JSON `url`) and `POST /status/unsubscribe` (`token`, which every delivery
-//! carries), with `GET /status/unsubscribe?token=…` showing a confirmation button (a link
-//! alone never unsubscribes: mail scanners follow links). Browsers get a short page, JSON
-//! clients JSON.
+//! (form field or JSON `url`), which sends the address a confirmation request at once;
+//! `POST /status/subscriptions/confirm` (`token`: the request's challenge), with
+//! `GET /status/subscriptions/confirm?token=…` showing a button; and
+//! `POST /status/unsubscribe` (`token`, which every delivery carries), with
+//! `GET /status/unsubscribe?token=…` showing a button (a link alone never changes anything:
+//! mail scanners and chat unfurlers follow links). Browsers get a short page, JSON clients
+//! JSON.
 
 use std::net::SocketAddr;
 
@@ -68,25 +71,74 @@ pub async fn subscribe(State(state): State<AppState>, ConnectInfo(client): Conne
         Err(r) => return r,
     };
     let client = state.trusted_proxies.client(client, &headers);
-    match webhooks::subscribe(&state, &form.url, client).await {
-        Ok(s) if json => (StatusCode::CREATED, Json(serde_json::json!({ "id": s.id, "url": form.url.trim(), "unsubscribe_token": s.token }))).into_response(),
-        Ok(s) => page(
-            StatusCode::CREATED,
-            "Subscribed",
-            &format!(
-                "<p role=\"status\">Every public update will be posted to <code>{}</code>.</p>\
-                 <p>Each delivery carries this token; keep it to unsubscribe: <code data-testid=\"token\">{}</code></p>",
-                escape(form.url.trim()),
-                s.token
-            ),
-        ),
+    let url = form.url.trim();
+    match webhooks::subscribe(&state, url, client).await {
+        // 201 when the receiver confirmed at once, 202 while it has yet to
+        Ok(s) if json => {
+            let status = if s.confirmed { StatusCode::CREATED } else { StatusCode::ACCEPTED };
+            (status, Json(serde_json::json!({ "id": s.id, "url": url, "confirmed": s.confirmed, "unsubscribe_token": s.token }))).into_response()
+        }
+        Ok(s) => {
+            let (status, title, what) = if s.confirmed {
+                (StatusCode::CREATED, "Subscribed", format!("Every public update will be posted to <code>{}</code>.", escape(url)))
+            } else {
+                (
+                    StatusCode::ACCEPTED,
+                    "Confirm your subscription",
+                    format!(
+                        "A confirmation request was posted to <code>{}</code>. Open its link (or answer it with its challenge) \
+                         within 24 hours; updates are sent only once the subscription is confirmed.",
+                        escape(url)
+                    ),
+                )
+            };
+            page(
+                status,
+                title,
+                &format!(
+                    "<p role=\"status\">{what}</p><p>Each delivery carries this token; keep it to unsubscribe: <code data-testid=\"token\">{}</code></p>",
+                    s.token
+                ),
+            )
+        }
         Err(e) => failure(e, json),
     }
 }
 
-pub async fn unsubscribe(State(state): State<AppState>, request: Request) -> Response {
+/// Confirms a subscription (the button of the confirmation page).
+pub async fn confirm(State(state): State<AppState>, request: Request) -> Response {
+    let (form, json) = match token_input(request).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    match webhooks::confirm(&state, &form.token).await {
+        Ok(c) if json => Json(serde_json::json!({ "confirmed": true, "already": c == webhooks::Confirmed::Already })).into_response(),
+        Ok(_) => page(StatusCode::OK, "Subscription confirmed", "<p role=\"status\">This webhook will receive every public update.</p>"),
+        Err(e) => failure(e, json),
+    }
+}
+
+/// The page a confirmation request links to.
+pub async fn confirm_page(Query(q): Query<TokenInput>) -> Response {
+    page(
+        StatusCode::OK,
+        "Confirm your subscription",
+        &format!(
+            "<form method=\"post\" action=\"/status/subscriptions/confirm\"><input type=\"hidden\" name=\"token\" value=\"{}\">\
+             <button type=\"submit\">Send this status page's updates to the webhook</button></form>",
+            escape(&q.token)
+        ),
+    )
+}
+
+/// The token a confirmation or unsubscribe request carries, and whether it came as JSON.
+async fn token_input(request: Request) -> Result<(TokenInput, bool), Response> {
     let json = wants_json(&request);
-    let form: TokenInput = match input(request, json).await {
+    Ok((input(request, json).await?, json))
+}
+
+pub async fn unsubscribe(State(state): State<AppState>, request: Request) -> Response {
+    let (form, json) = match token_input(request).await {
         Ok(f) => f,
         Err(r) => return r,
     };

@@ -45,6 +45,7 @@ pub fn PublicUpdatePanel(room: RwSignal<WarRoom>, can_work: bool) -> impl IntoVi
                 impact: impact.get_untracked(),
                 components: chosen.get_untracked(),
                 previous: vec![],
+                public_id: String::new(),
             },
         });
     };

@@ -21,7 +21,7 @@ pub fn incident_link(settings: &PageSettings, incident: &str) -> String {
 /// The newest updates across all incidents, newest first.
 fn entries(incidents: &[PublicIncident]) -> Vec<(&PublicIncident, &PublicUpdateView)> {
     let mut all: Vec<_> = incidents.iter().flat_map(|i| i.updates.iter().map(move |u| (i, u))).collect();
-    all.sort_by(|a, b| b.1.at.cmp(&a.1.at).then(b.1.id.cmp(&a.1.id)));
+    all.sort_by(|a, b| b.1.at.cmp(&a.1.at).then(b.1.seq.cmp(&a.1.seq)));
     all.truncate(FEED_ENTRIES);
     all
 }
@@ -31,7 +31,7 @@ fn entry_title(i: &PublicIncident, u: &PublicUpdateView) -> String {
 }
 
 fn entry_id(settings: &PageSettings, i: &PublicIncident, u: &PublicUpdateView) -> String {
-    format!("{}#u{}", incident_link(settings, &i.id), u.id)
+    format!("{}#{}", incident_link(settings, &i.id), u.id)
 }
 
 /// The feeds' own time: the newest update, or `fallback` when there is none.

@@ -196,7 +196,7 @@ async fn run(inner: Arc<Inner>) {
 
 /// The newest public update the current snapshot shows (its event id; 0 when none).
 fn shown_through(inner: &Inner) -> i64 {
-    inner.current.borrow().as_ref().map_or(0, |s| s.incidents.iter().flat_map(|i| i.updates.iter().map(|u| u.id)).max().unwrap_or(0))
+    inner.current.borrow().as_ref().map_or(0, |s| s.incidents.iter().flat_map(|i| i.updates.iter().map(|u| u.seq)).max().unwrap_or(0))
 }
 
 /// Whether `page` says what `prev` says (the time aside; a maintenance window that moved on

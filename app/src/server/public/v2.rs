@@ -2,7 +2,6 @@
 //! enums and nesting. Ids are strings (`c<n>` for components, `g<n>` for groups, so the two
 //! never collide in one list). Nothing internal is ever serialised here.
 
-use crate::domain::public_incident::public_update_id;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
@@ -189,7 +188,7 @@ pub fn incident_json(p: &PublicPage, i: &PublicIncident) -> IncidentJson {
             .updates
             .iter()
             .map(|u| UpdateJson {
-                id: public_update_id(u.id),
+                id: u.id.clone(),
                 status: u.status.as_str(),
                 body: u.body.clone(),
                 incident_id: i.id.clone(),

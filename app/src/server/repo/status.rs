@@ -20,6 +20,12 @@ pub async fn settings(conn: &mut AnyConnection) -> Result<PageSettings, sqlx::Er
     })
 }
 
+/// The keyed maker of public ids, under this installation's secret (made by a migration).
+pub async fn public_ids(conn: &mut AnyConnection) -> Result<crate::domain::public_incident::PublicIds, sqlx::Error> {
+    let r = sqlx::query("SELECT value FROM install_secrets WHERE name = 'public_ids'").fetch_one(conn).await?;
+    Ok(crate::domain::public_incident::PublicIds::new(r.try_get::<String, _>(0)?.as_bytes()))
+}
+
 pub async fn save_settings(conn: &mut AnyConnection, s: &PageSettings) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE status_page SET name = $1, public_url = $2, logo_url = $3, time_zone = $4, support_url = $5 WHERE id = 1")
         .bind(s.name.clone())

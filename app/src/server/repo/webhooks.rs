@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
 use crate::domain::ids::EventId;
-use crate::domain::webhook::{shown_url, DeliveryState};
+use crate::domain::webhook::{shown_url, DeliveryState, CONFIRM_WITHIN};
 use crate::domain::webhook_admin::WebhookSubscription;
 use crate::server::time::{from_ms, to_ms as ms};
 
@@ -12,14 +12,74 @@ pub async fn url_taken(conn: &mut AnyConnection, url: &str) -> Result<bool, sqlx
     Ok(sqlx::query("SELECT 1 FROM webhook_subscriptions WHERE url = $1").bind(url.to_string()).fetch_optional(conn).await?.is_some())
 }
 
-pub async fn subscribe(conn: &mut AnyConnection, url: &str, token: &str, at: DateTime<Utc>) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("INSERT INTO webhook_subscriptions (url, token, created_at_ms) VALUES ($1, $2, $3) RETURNING id")
-        .bind(url.to_string())
-        .bind(token.to_string())
-        .bind(ms(at))
-        .fetch_one(conn)
-        .await?;
+/// A new subscription; `confirmed_at` is `None` until its receiver confirms it.
+pub async fn subscribe(
+    conn: &mut AnyConnection,
+    url: &str,
+    token: &str,
+    confirm_token: &str,
+    confirmed_at: Option<DateTime<Utc>>,
+    at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let row =
+        sqlx::query("INSERT INTO webhook_subscriptions (url, token, confirm_token, confirmed_at_ms, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(url.to_string())
+            .bind(token.to_string())
+            .bind(confirm_token.to_string())
+            .bind(confirmed_at.map(ms))
+            .bind(ms(at))
+            .fetch_one(conn)
+            .await?;
     row.try_get(0)
+}
+
+/// Drops the subscriptions still unconfirmed that were made before `before`; returns how many.
+pub async fn drop_unconfirmed(conn: &mut AnyConnection, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query("DELETE FROM webhook_subscriptions WHERE confirmed_at_ms IS NULL AND created_at_ms < $1").bind(ms(before)).execute(conn).await?;
+    Ok(r.rows_affected())
+}
+
+/// How many subscriptions count at `now`, and how many of them wait for confirmation (one
+/// unconfirmed for longer than [`CONFIRM_WITHIN`] no longer counts).
+pub async fn counts(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<(u64, u64), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN confirmed_at_ms IS NULL THEN 1 ELSE 0 END), 0) FROM webhook_subscriptions \
+         WHERE confirmed_at_ms IS NOT NULL OR created_at_ms >= $1",
+    )
+    .bind(ms(now - CONFIRM_WITHIN))
+    .fetch_one(conn)
+    .await?;
+    let total: i64 = row.try_get(0)?;
+    let waiting: i64 = row.try_get(1)?;
+    Ok((total.max(0) as u64, waiting.max(0) as u64))
+}
+
+/// What confirming a subscription found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmed {
+    Now,
+    Already,
+    NoSuchSubscription,
+}
+
+/// Confirms the subscription whose challenge is `confirm_token`.
+pub async fn confirm(conn: &mut AnyConnection, confirm_token: &str, at: DateTime<Utc>) -> Result<Confirmed, sqlx::Error> {
+    let Some(row) = sqlx::query("SELECT confirmed_at_ms FROM webhook_subscriptions WHERE confirm_token = $1")
+        .bind(confirm_token.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(Confirmed::NoSuchSubscription);
+    };
+    if row.try_get::<Option<i64>, _>(0)?.is_some() {
+        return Ok(Confirmed::Already);
+    }
+    sqlx::query("UPDATE webhook_subscriptions SET confirmed_at_ms = $1 WHERE confirm_token = $2")
+        .bind(ms(at))
+        .bind(confirm_token.to_string())
+        .execute(conn)
+        .await?;
+    Ok(Confirmed::Now)
 }
 
 /// Removes the subscription with this token (and its pending deliveries); false when none.
@@ -33,15 +93,17 @@ pub async fn unsubscribe(conn: &mut AnyConnection, token: &str) -> Result<bool, 
     Ok(true)
 }
 
-/// One pending delivery for every subscription.
+/// One pending delivery for every confirmed subscription.
 pub async fn enqueue(conn: &mut AnyConnection, event: EventId, body: &str, at: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let r =
-        sqlx::query("INSERT INTO webhook_deliveries (subscription_id, event_id, body, next_attempt_at_ms) SELECT id, $1, $2, $3 FROM webhook_subscriptions")
-            .bind(event.0)
-            .bind(body.to_string())
-            .bind(ms(at))
-            .execute(conn)
-            .await?;
+    let r = sqlx::query(
+        "INSERT INTO webhook_deliveries (subscription_id, event_id, body, next_attempt_at_ms) \
+         SELECT id, $1, $2, $3 FROM webhook_subscriptions WHERE confirmed_at_ms IS NOT NULL",
+    )
+    .bind(event.0)
+    .bind(body.to_string())
+    .bind(ms(at))
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected())
 }
 
@@ -72,12 +134,20 @@ pub async fn claim_due(conn: &mut AnyConnection, now: DateTime<Utc>, lease_until
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = vec![];
+    let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let id: i64 = r.try_get(0)?;
-        sqlx::query("UPDATE webhook_deliveries SET next_attempt_at_ms = $1 WHERE id = $2").bind(ms(lease_until)).bind(id).execute(&mut *conn).await?;
         let attempts: i64 = r.try_get(4)?;
-        out.push(Due { id, url: r.try_get(1)?, token: r.try_get(2)?, body: r.try_get(3)?, attempts: attempts.max(0) as u32 });
+        out.push(Due { id: r.try_get(0)?, url: r.try_get(1)?, token: r.try_get(2)?, body: r.try_get(3)?, attempts: attempts.max(0) as u32 });
+    }
+    if !out.is_empty() {
+        // one statement for the whole batch (the only text added is the placeholders)
+        let marks: Vec<String> = (0..out.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!("UPDATE webhook_deliveries SET next_attempt_at_ms = $1 WHERE id IN ({})", marks.join(", "));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ms(lease_until));
+        for d in &out {
+            q = q.bind(d.id);
+        }
+        q.execute(conn).await?;
     }
     Ok(out)
 }
@@ -135,7 +205,7 @@ pub async fn deliveries(conn: &mut AnyConnection) -> Result<Vec<Delivery>, sqlx:
 /// Every subscription with its delivery counts (for the admin screen), oldest first.
 pub async fn subscriptions(conn: &mut AnyConnection) -> Result<Vec<WebhookSubscription>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT s.id, s.url, s.created_at_ms, \
+        "SELECT s.id, s.url, s.created_at_ms, CASE WHEN s.confirmed_at_ms IS NULL THEN 0 ELSE 1 END, \
            (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.state = 'delivered'), \
            (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.state = 'pending'), \
            (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.state = 'failed'), \
@@ -150,10 +220,11 @@ pub async fn subscriptions(conn: &mut AnyConnection) -> Result<Vec<WebhookSubscr
                 id: r.try_get(0)?,
                 shown_url: shown_url(&r.try_get::<String, _>(1)?),
                 created_at: from_ms(r.try_get(2)?),
-                delivered: r.try_get(3)?,
-                waiting: r.try_get(4)?,
-                failed: r.try_get(5)?,
-                last_error: r.try_get(6)?,
+                confirmed: r.try_get::<i64, _>(3)? != 0,
+                delivered: r.try_get(4)?,
+                waiting: r.try_get(5)?,
+                failed: r.try_get(6)?,
+                last_error: r.try_get(7)?,
             })
         })
         .collect()

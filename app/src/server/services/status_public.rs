@@ -22,13 +22,14 @@ pub const DAYS: u32 = 90;
 pub async fn public_data(db: &Db, at: DateTime<Utc>) -> AppResult<(PublicPage, Vec<PublicIncident>)> {
     let mut tx = db.begin_read().await?;
     let settings = status::settings(&mut tx).await?;
+    let ids = status::public_ids(&mut tx).await?;
     let groups = status::groups(&mut tx).await?;
     let components = status::components(&mut tx).await?;
     let history = status::history_since(&mut tx, at - Duration::days(DAYS as i64 + 1)).await?;
     let updates = crate::server::repo::events::public_updates(&mut tx).await?;
     let maintenances = crate::server::repo::maintenances::recent(&mut tx, 50).await?;
     tx.commit().await?;
-    let all = public_incidents(&updates);
+    let all = public_incidents(&ids, &updates);
     let incidents = all.iter().take(50).cloned().collect();
     let tz = chrono_tz::Tz::from_str(&settings.time_zone).unwrap_or(chrono_tz::UTC);
     let views: Vec<ComponentView> = components
