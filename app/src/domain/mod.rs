@@ -6,6 +6,7 @@ pub(crate) mod fixtures;
 pub mod ids;
 pub mod incident;
 pub mod maintenance;
+pub mod oncall;
 pub mod public_incident;
 pub mod roles;
 pub mod runbook;
