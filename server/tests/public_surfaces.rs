@@ -133,7 +133,19 @@ async fn history_and_incident_pages(b: Backend) {
         (format!("/status/incidents/{id}"), format!("/status/incidents/{id}?r=2")),
         (format!("/status/history/{month}"), format!("/status/history?month={month}&r=3")),
     ] {
-        assert_eq!(etag(a.clone()).await, etag(b).await, "{a}");
+        // compared within one snapshot: a rebuild between the reads (the periodic refresh,
+        // or another replica's event) moves today's uptime figures and rightly re-renders,
+        // so the plain address is read on both sides of the one with a query string
+        let mut compared = false;
+        for _ in 0..5 {
+            let (before, with_query, after) = (etag(a.clone()).await, etag(b.clone()).await, etag(a.clone()).await);
+            if before == after {
+                assert_eq!(before, with_query, "{a}");
+                compared = true;
+                break;
+            }
+        }
+        assert!(compared, "{a}: the snapshot changed on every try");
     }
     // after a change, readers of several pages arriving at once: each page is rendered once
     // and shared by its readers
