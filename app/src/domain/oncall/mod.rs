@@ -17,7 +17,7 @@ mod merge;
 pub use layer::layer_shifts;
 pub use merge::{final_schedule, on_call_at};
 
-use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::ids::UserId;
@@ -221,8 +221,6 @@ pub fn instant<Z: TimeZone>(tz: &Z, local: NaiveDateTime) -> DateTime<Utc> {
 pub fn wall_clock<Z: TimeZone>(tz: &Z, t: DateTime<Utc>) -> NaiveDateTime {
     t.with_timezone(tz).naive_local()
 }
-
-use chrono::Timelike;
 
 #[cfg(test)]
 mod tests;

@@ -98,6 +98,7 @@ fn monthly_turns_come_back_to_the_31st() {
     let tz: Tz = chrono_tz::Europe::Berlin;
     let layer = Layer { turn: TurnLength::Months(1), ..weekly(&tz, users(2), local(2026, 1, 31, 9, 0)) };
     let shifts = final_schedule(&tz, &[layer], &[], utc(2026, 1, 31, 12, 0), utc(2026, 5, 1, 0, 0));
+    // the first shift is the turn under way at `from`; the handoffs follow it
     let starts: Vec<NaiveDate> = shifts.iter().skip(1).map(|s| wall_clock(&tz, s.start).date()).collect();
     assert_eq!(
         starts,

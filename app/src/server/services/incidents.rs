@@ -350,9 +350,10 @@ pub async fn post_public_update(
         crate::server::repo::status::set_status(tx.conn(), *component, *to, at).await?;
     }
     incident.last_update_at = at;
-    update.public_id = crate::server::repo::status::public_ids(tx.conn()).await?.incident(id.0);
+    let ids = crate::server::repo::status::public_ids(tx.conn()).await?;
+    update.public_id = ids.incident(id.0);
     let (_, ev) = record(&mut tx, &incident, actor, EventKind::PublicUpdatePosted { update: update.clone() }).await?;
-    crate::server::services::webhooks::enqueue(tx.conn(), ev.id, &update, at).await?;
+    crate::server::services::webhooks::enqueue(tx.conn(), &ids, ev.id, &update, at).await?;
     tx.commit(&state.hub).await?;
     state.status.invalidate();
     state.webhooks.wake.notify_one();

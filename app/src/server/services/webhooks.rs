@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::domain::ids::EventId;
+use crate::domain::public_incident::PublicIds;
 use crate::domain::status_page::{PageSettings, PublicUpdate};
 use crate::domain::webhook::{
     confirmation_text, echoes_challenge, parse_retry_after, parse_target, public_ip, room_for_one_more, shown_url, slack_text, verdict, Attempt, DeliveryState,
@@ -184,7 +185,7 @@ async fn ask_to_confirm(state: &AppState, target: &WebhookTarget, challenge: &st
         "text": confirmation_text(&settings.name, if base.is_empty() { "" } else { &confirm }),
         "challenge": challenge,
         "confirm_url": confirm,
-        "page": { "id": crate::server::public::v2::PAGE_ID, "name": settings.name, "url": settings.public_url },
+        "page": page_json(&settings),
     });
     let unreachable = |why: String| AppError::bad_request(format!("Your webhook could not be reached ({why}); nothing was subscribed."));
     let mut response = post(state, target, &body).await.map_err(unreachable)?;
@@ -244,16 +245,21 @@ pub fn message(settings: &PageSettings, public_id: &str, update_id: &str, u: &Pu
     let link = if settings.public_url.is_empty() { String::new() } else { incident_link(settings, public_id) };
     json!({
         "text": slack_text(&settings.name, &u.title, u.status.label(), &u.body, &link),
-        "page": { "id": crate::server::public::v2::PAGE_ID, "name": settings.name, "url": settings.public_url },
+        "page": page_json(settings),
         "incident": { "id": public_id, "name": u.title, "status": u.status.as_str(), "impact": u.impact.as_str(), "shortlink": link },
         "incident_update": { "id": update_id, "status": u.status.as_str(), "body": u.body, "created_at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true) },
     })
 }
 
-/// Queues the deliveries of a public update (inside the update's transaction).
-pub async fn enqueue(conn: &mut sqlx::AnyConnection, event: EventId, u: &PublicUpdate, at: DateTime<Utc>) -> AppResult<()> {
+/// The page every webhook message names.
+fn page_json(settings: &PageSettings) -> serde_json::Value {
+    json!({ "id": crate::server::public::v2::PAGE_ID, "name": settings.name, "url": settings.public_url })
+}
+
+/// Queues the deliveries of a public update (inside the update's transaction; `ids` as the
+/// update was given its public incident's id).
+pub async fn enqueue(conn: &mut sqlx::AnyConnection, ids: &PublicIds, event: EventId, u: &PublicUpdate, at: DateTime<Utc>) -> AppResult<()> {
     let settings = crate::server::repo::status::settings(&mut *conn).await?;
-    let ids = crate::server::repo::status::public_ids(&mut *conn).await?;
     let body = message(&settings, &u.public_id, &ids.update(event.0), u, at).to_string();
     repo::enqueue(conn, event, &body, at).await?;
     Ok(())
