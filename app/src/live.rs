@@ -1,12 +1,12 @@
 //! Live updates in the browser: an `EventSource` on `/live/{topic}`. The browser resends
 //! the last event id when it reconnects, and the server replays what was missed; when the
 //! browser gives up (the server answered with an error), a new source is opened after a
-//! pause with `?after=` the last id seen. On the server this does nothing.
+//! pause with `?after=` the last position seen. On the server this does nothing.
 
 use leptos::prelude::*;
 
 use crate::domain::event::LiveEvent;
-use crate::domain::ids::EventId;
+use crate::domain::log::Cursor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LiveStatus {
@@ -33,7 +33,7 @@ impl LiveStatus {
 }
 
 /// Subscribes to `topic` from just after `after`; `on_event` gets each event once, in order.
-pub fn use_live(topic: String, after: EventId, on_event: impl Fn(LiveEvent) + 'static) -> ReadSignal<LiveStatus> {
+pub fn use_live(topic: String, after: Cursor, on_event: impl Fn(LiveEvent) + 'static) -> ReadSignal<LiveStatus> {
     let (status, set_status) = signal(LiveStatus::Connecting);
     #[cfg(feature = "hydrate")]
     browser::connect(topic, after, std::rc::Rc::new(on_event), set_status);
@@ -55,7 +55,7 @@ mod browser {
 
     use super::LiveStatus;
     use crate::domain::event::LiveEvent;
-    use crate::domain::ids::EventId;
+    use crate::domain::log::Cursor;
 
     struct Conn {
         source: Option<EventSource>,
@@ -76,8 +76,8 @@ mod browser {
         }
     }
 
-    pub fn connect(topic: String, after: EventId, on_event: Rc<dyn Fn(LiveEvent)>, set_status: WriteSignal<LiveStatus>) {
-        let last = Rc::new(Cell::new(after.0));
+    pub fn connect(topic: String, after: Cursor, on_event: Rc<dyn Fn(LiveEvent)>, set_status: WriteSignal<LiveStatus>) {
+        let last = Rc::new(Cell::new(after));
         let conn = Rc::new(RefCell::new(Conn { source: None, handlers: vec![], retry: None, closed: false }));
         open(topic, last, on_event, set_status, conn.clone());
         let guard = SendWrapper::new(conn);
@@ -90,7 +90,7 @@ mod browser {
         });
     }
 
-    fn open(topic: String, last: Rc<Cell<i64>>, on_event: Rc<dyn Fn(LiveEvent)>, set_status: WriteSignal<LiveStatus>, conn: Rc<RefCell<Conn>>) {
+    fn open(topic: String, last: Rc<Cell<Cursor>>, on_event: Rc<dyn Fn(LiveEvent)>, set_status: WriteSignal<LiveStatus>, conn: Rc<RefCell<Conn>>) {
         if conn.borrow().closed {
             return;
         }
@@ -105,12 +105,13 @@ mod browser {
         let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
             let Ok(msg) = e.dyn_into::<MessageEvent>() else { return };
             let Some(data) = msg.data().as_string() else { return };
+            let Ok(at) = msg.last_event_id().parse::<Cursor>() else { return };
+            if at <= last_m.get() {
+                return;
+            }
+            last_m.set(at);
             match serde_json::from_str::<LiveEvent>(&data) {
-                Ok(ev) if ev.event.id.0 > last_m.get() => {
-                    last_m.set(ev.event.id.0);
-                    on_event_m(ev);
-                }
-                Ok(_) => {}
+                Ok(ev) => on_event_m(ev),
                 Err(err) => leptos::logging::warn!("unreadable live event: {err}"),
             }
         });

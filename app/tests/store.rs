@@ -4,8 +4,9 @@
 use std::time::Duration as StdDuration;
 
 use app::domain::event::{EventKind, Topic};
-use app::domain::ids::{EventId, IncidentId, UserId};
+use app::domain::ids::{IncidentId, UserId};
 use app::domain::incident::{DeclareInput, NoteKind, Severity, Status};
+use app::domain::log::{Cursor, StreamRef};
 use app::domain::roles::IncidentRole;
 use app::domain::timers::{Audience, TimerKind};
 use app::domain::triage::Answer;
@@ -53,7 +54,7 @@ fn sev2_input(title: &str) -> DeclareInput {
 
 async fn log(f: &Fixture, id: IncidentId) -> Vec<EventKind> {
     let mut conn = f.state.db.pool().acquire().await.unwrap();
-    events::for_incident(&mut conn, id).await.unwrap().into_iter().map(|e| e.kind).collect()
+    events::for_incident(&mut conn, id).await.unwrap().0.into_iter().map(|e| e.kind).collect()
 }
 
 async fn count_rows(f: &Fixture, table: &str) -> i64 {
@@ -105,7 +106,7 @@ async fn declare_refuses_bad_input_and_writes_nothing(b: Backend) {
     let e = svc::declare(&f.state, None, sev2_input("Anonymous tries")).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Unauthorized);
     assert_eq!(count_rows(&f, "incidents").await, 0);
-    assert_eq!(count_rows(&f, "incident_events").await, 0);
+    assert_eq!(count_rows(&f, "events").await, 0);
 }
 
 async fn override_and_sev1_notifications(b: Backend) {
@@ -246,14 +247,16 @@ async fn event_log_commits_with_the_change_or_not_at_all(b: Backend) {
     let before = log(&f, i.id).await.len();
     {
         // append an event and change the incident, then fail: nothing may remain
-        let mut tx = f.state.db.begin().await.unwrap();
+        let mut tx = f.state.db.begin(&[StreamRef::incident(i.id)]).await.unwrap();
         let mut inc = incidents::get(tx.conn(), i.id).await.unwrap().unwrap();
         inc.status = Status::Mitigating;
         incidents::save(tx.conn(), &inc).await.unwrap().unwrap();
-        events::append(tx.conn(), i.id, Utc::now(), None, EventKind::StatusChanged { from: Status::Detected, to: Status::Mitigating }).await.unwrap();
-        let failed =
-            sqlx::query("INSERT INTO incident_events (incident_id, at_ms, kind, payload) VALUES ($1, 0, 'bogus', '{}')").bind(i.id.0).execute(tx.conn()).await;
-        assert!(failed.is_err(), "the CHECK constraint refuses unknown kinds");
+        events::append(&mut tx, i.id, Utc::now(), None, EventKind::StatusChanged { from: Status::Detected, to: Status::Mitigating }).await.unwrap();
+        let failed = sqlx::query("INSERT INTO events (stream, stream_id, seq, at_ms, kind, payload) VALUES ('incident', $1, 999, 0, 'bogus', '{}')")
+            .bind(i.id.0)
+            .execute(tx.conn())
+            .await;
+        assert!(failed.is_err(), "the closed set of kinds refuses unknown ones");
         drop(tx); // rolled back
     }
     assert_eq!(log(&f, i.id).await.len(), before);
@@ -262,21 +265,29 @@ async fn event_log_commits_with_the_change_or_not_at_all(b: Backend) {
     assert_eq!(w.incident.version, i.version);
 }
 
-async fn event_ids_grow_and_replay_by_topic(b: Backend) {
+async fn event_positions_grow_and_replay_by_topic(b: Backend) {
+    use app::server::repo::log::{self, Part};
     let f = fixture(b).await;
     let a = svc::declare(&f.state, Some(&f.ben), sev2_input("First")).await.unwrap();
     let c = svc::declare(&f.state, Some(&f.ben), sev2_input("Second")).await.unwrap();
     svc::add_note(&f.state, Some(&f.ben), a.id, NoteKind::Note, "a1").await.unwrap();
     svc::add_note(&f.state, Some(&f.ben), c.id, NoteKind::Note, "c1").await.unwrap();
     let mut conn = f.state.db.pool().acquire().await.unwrap();
-    let all = events::since(&mut conn, None, EventId(0), 100).await.unwrap();
+    let all = settled(&mut conn, Cursor::START).await;
     assert_eq!(all.len(), 4);
-    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
-    let only_a = events::since(&mut conn, Some(a.id), all[0].id, 100).await.unwrap();
+    assert!(all.windows(2).all(|w| w[0].cursor < w[1].cursor));
+    // each stream numbers its own events
+    assert_eq!(all.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 1, 2, 2]);
+    let (only_a, _) = log::since(&mut conn, Part::One(StreamRef::incident(a.id)), all[0].cursor, 100).await.unwrap();
     assert_eq!(only_a.len(), 1);
-    assert!(matches!(&only_a[0].kind, EventKind::NoteAdded { body } if body == "a1"));
-    assert_eq!(events::last_id(&mut conn, None).await.unwrap(), all[3].id);
-    assert_eq!(events::since(&mut conn, None, all[1].id, 1).await.unwrap().len(), 1, "limit is honoured");
+    assert!(matches!(&events::decode(&only_a[0]).unwrap().kind, EventKind::NoteAdded { body } if body == "a1"));
+    assert_eq!(log::readable_end(&mut conn).await.unwrap(), all[3].cursor);
+    assert_eq!(log::since(&mut conn, Part::Everything, all[1].cursor, 1).await.unwrap().0.len(), 1, "limit is honoured");
+    assert!(log::known(&mut conn, all[3].cursor).await.unwrap());
+    assert!(!log::known(&mut conn, Cursor { tx: all[3].cursor.tx, id: all[3].cursor.id + 1 }).await.unwrap());
+    // an event needs its stream's lock
+    let mut tx = f.state.db.begin(&[StreamRef::incident(a.id)]).await.unwrap();
+    assert!(events::append(&mut tx, c.id, Utc::now(), None, EventKind::NoteAdded { body: "x".into() }).await.is_err());
 }
 
 async fn live_events_are_published_after_commit_in_order(b: Backend) {
@@ -289,9 +300,16 @@ async fn live_events_are_published_after_commit_in_order(b: Backend) {
     let _ = svc::change_status(&f.state, Some(&f.ben), i.id, Status::Resolved, Status::FollowUp).await.unwrap_err();
     svc::change_status(&f.state, Some(&f.ben), i.id, Status::Detected, Status::Investigating).await.unwrap();
     let first = all.recv().await.unwrap();
-    let n1 = one.recv().await.unwrap();
+    // the feed publishes after commit, so `one` (subscribed after the declaration committed)
+    // may get the declaration too; subscribers skip what they have seen by its position
+    let n1 = loop {
+        let m = one.recv().await.unwrap();
+        if m.cursor > first.cursor {
+            break m;
+        }
+    };
     let moved = one.recv().await.unwrap();
-    assert!(first.id < n1.id && n1.id < moved.id);
+    assert!(first.cursor < n1.cursor && n1.cursor < moved.cursor);
     assert!(moved.json.contains("\"status_changed\""), "{}", moved.json);
     assert!(one.try_recv().is_err(), "nothing else was published");
 }
@@ -407,21 +425,26 @@ async fn old_event_spellings_are_migrated(b: Backend) {
     {
         let mut conn = f.state.db.pool().acquire().await.unwrap();
         for (kind, payload) in old {
-            sqlx::query("INSERT INTO incident_events (incident_id, at_ms, kind, payload) VALUES ($1, $2, $3, $4)")
-                .bind(i.id.0)
-                .bind(Utc::now().timestamp_millis())
-                .bind(kind)
-                .bind(payload)
-                .execute(&mut *conn)
-                .await
-                .unwrap();
+            sqlx::query(
+                "INSERT INTO events (stream, stream_id, seq, at_ms, kind, payload) \
+                 VALUES ('incident', $1, (SELECT MAX(seq) + 1 FROM events WHERE stream = 'incident' AND stream_id = $1), $2, $3, $4)",
+            )
+            .bind(i.id.0)
+            .bind(Utc::now().timestamp_millis())
+            .bind(kind)
+            .bind(payload)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
         }
         for statement in include_str!("../../migrations/sqlite/20261129000002_enum_spelling.sql").split(';').filter(|s| s.contains("UPDATE")) {
-            sqlx::query(sqlx::AssertSqlSafe(statement.to_string())).execute(&mut *conn).await.unwrap();
+            // the log has moved to `events` since
+            let statement = statement.replace("incident_events", "events");
+            sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *conn).await.unwrap();
         }
     }
     let mut conn = f.state.db.pool().acquire().await.unwrap();
-    let log = events::for_incident(&mut conn, i.id).await.unwrap();
+    let (log, _) = events::for_incident(&mut conn, i.id).await.unwrap();
     let kinds: Vec<&EventKind> = log.iter().rev().take(4).map(|e| &e.kind).collect();
     assert!(
         matches!(kinds[3], EventKind::Declared { severity: Severity::Sev2, triage: Some(t), .. } if t.proposed == Severity::Sev3 && t.chosen == Severity::Sev2),
@@ -474,7 +497,7 @@ on_both_backends!(
     roles_assign_hand_over_release,
     notes_updates_changes_links,
     event_log_commits_with_the_change_or_not_at_all,
-    event_ids_grow_and_replay_by_topic,
+    event_positions_grow_and_replay_by_topic,
     live_events_are_published_after_commit_in_order,
     timers_fire_once_even_with_two_replicas,
     runbooks_import_and_tick,
@@ -484,42 +507,90 @@ on_both_backends!(
 );
 
 /// Two replicas on one PostgreSQL database: each one's live subscribers see the events the
-/// other writes, in order, through LISTEN/NOTIFY.
+/// other writes, in the log's order, woken by NOTIFY.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_replicas_see_each_others_events() {
     use app::server::db::{Db, DbConfig};
     let a = fresh_state(Backend::Postgres).await;
     let b = AppState::new(a.leptos_options.clone(), Db::connect(&DbConfig::new(a.db.url())).await.unwrap());
+    app::server::feed::start(&b.db, &b.hub).await;
     assert_ne!(a.db.replica(), b.db.replica());
     let ben = user(&a.db, "Ben", AccountRole::Responder).await;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    for s in [&a, &b] {
-        let mut stopped = stopped.clone();
-        tokio::spawn(app::server::bridge::run(s.db.clone(), s.hub.clone(), async move {
-            let _ = stopped.wait_for(|v| *v).await;
-        }));
-    }
     let mut on_b = b.hub.subscribe(Topic::Incidents);
     let mut on_a = a.hub.subscribe(Topic::Incidents);
-    tokio::time::sleep(StdDuration::from_millis(500)).await; // let both listen
+    tokio::time::sleep(StdDuration::from_millis(300)).await; // let both listen
     let i = svc::declare(&a, Some(&ben), DeclareInput { services: vec![], ..sev2_input("Across replicas") }).await.unwrap();
-    let got = tokio::time::timeout(StdDuration::from_secs(5), on_b.recv()).await.expect("B hears A").unwrap();
+    // sooner than the feed's idle re-read: the notification woke it
+    let got = tokio::time::timeout(StdDuration::from_millis(700), on_b.recv()).await.expect("B hears A").unwrap();
     assert!(got.json.contains("Across replicas"));
-    assert_eq!(got.prev, EventId(0), "the first event has no predecessor");
     let mine = on_a.recv().await.unwrap();
-    assert_eq!(mine.id, got.id);
+    assert_eq!(mine.cursor, got.cursor);
     svc::add_note(&b, Some(&ben), i.id, NoteKind::Note, "from B").await.unwrap();
-    let back = tokio::time::timeout(StdDuration::from_secs(5), async {
-        loop {
-            let m = on_a.recv().await.unwrap();
-            if m.id > got.id {
-                return m;
-            }
-        }
-    })
-    .await
-    .expect("A hears B");
+    let back = tokio::time::timeout(StdDuration::from_millis(700), on_a.recv()).await.expect("A hears B").unwrap();
     assert!(back.json.contains("from B"));
-    assert_eq!(back.prev, got.id);
-    stop.send(true).unwrap();
+    assert!(back.cursor > got.cursor);
+    a.hub.close();
+    b.hub.close();
+}
+
+/// Writers of different streams do not wait for each other; writers of one stream do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_streams_are_locked_apart() {
+    let f = fixture(Backend::Postgres).await;
+    let one = svc::declare(&f.state, Some(&f.ben), sev2_input("One")).await.unwrap();
+    let two = svc::declare(&f.state, Some(&f.ben), sev2_input("Two")).await.unwrap();
+    // a slow writer holds incident one's stream
+    let mut slow = f.state.db.begin(&[StreamRef::incident(one.id)]).await.unwrap();
+    events::append(&mut slow, one.id, Utc::now(), None, EventKind::NoteAdded { body: "slow".into() }).await.unwrap();
+    let other = tokio::time::timeout(StdDuration::from_secs(3), svc::add_note(&f.state, Some(&f.ben), two.id, NoteKind::Note, "beside"));
+    other.await.expect("another stream's write must not wait").unwrap();
+    let (state, ben, id) = (f.state.clone(), f.ben.clone(), one.id);
+    let same = tokio::spawn(async move { svc::add_note(&state, Some(&ben), id, NoteKind::Note, "after").await });
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    assert!(!same.is_finished(), "a write to the same stream waits for the slow one");
+    slow.commit(&f.state.hub).await.unwrap();
+    same.await.unwrap().unwrap();
+    let bodies: Vec<String> = log(&f, one.id).await.iter().map(|k| k.summary()).collect();
+    assert_eq!(bodies[bodies.len() - 2..], ["slow".to_string(), "after".to_string()]);
+}
+
+/// The whole log after `after`, once no transaction still running holds any of it back
+/// (the tests of other databases on the same PostgreSQL server may, for a moment).
+async fn settled(conn: &mut sqlx::AnyConnection, after: Cursor) -> Vec<app::server::repo::log::Row> {
+    use app::server::repo::log::{self, Part};
+    for _ in 0..500 {
+        let (rows, held) = log::since(&mut *conn, Part::Everything, after, 1000).await.unwrap();
+        if !held {
+            return rows;
+        }
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    panic!("the log stayed held back for 5 s");
+}
+
+/// A reader never passes an event that an older transaction could still precede: while a
+/// transaction numbered before it is open, a newer commit is held back; once it commits, both
+/// come in the log's order, and resuming from the first gives exactly the second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_readers_wait_for_older_transactions() {
+    use app::server::repo::log::{self, Part};
+    let f = fixture(Backend::Postgres).await;
+    let one = svc::declare(&f.state, Some(&f.ben), sev2_input("One")).await.unwrap();
+    let two = svc::declare(&f.state, Some(&f.ben), sev2_input("Two")).await.unwrap();
+    let mut conn = f.state.db.pool().acquire().await.unwrap();
+    let start = settled(&mut conn, Cursor::START).await.last().unwrap().cursor;
+    // numbered first, but it takes its event id after the newer transaction took its own
+    let mut older = f.state.db.begin(&[StreamRef::incident(one.id)]).await.unwrap();
+    svc::add_note(&f.state, Some(&f.ben), two.id, NoteKind::Note, "newer").await.unwrap();
+    let (rows, held) = log::since(&mut conn, Part::Everything, start, 100).await.unwrap();
+    assert!(rows.is_empty() && held, "the newer commit waits: {rows:?}");
+    assert_eq!(log::readable_end(&mut conn).await.unwrap(), start);
+    events::append(&mut older, one.id, Utc::now(), None, EventKind::NoteAdded { body: "older".into() }).await.unwrap();
+    older.commit(&f.state.hub).await.unwrap();
+    let rows = settled(&mut conn, start).await;
+    let bodies: Vec<String> = rows.iter().map(|r| events::decode(r).unwrap().kind.summary()).collect();
+    assert_eq!(bodies, ["older", "newer"]);
+    assert!(rows[0].cursor.id > rows[1].cursor.id, "ids were taken in the other order");
+    let (rest, _) = log::since(&mut conn, Part::Kind(app::domain::log::Stream::Incident), rows[0].cursor, 100).await.unwrap();
+    assert_eq!(rest.iter().map(|r| r.cursor).collect::<Vec<Cursor>>(), [rows[1].cursor]);
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use app::domain::user::AccountRole;
-use app::server::db::{Backend, Db, DbConfig};
+use app::server::db::{Db, DbConfig};
 use app::server::session_store::DbSessionStore;
 use app::server::state::{AppState, MetricsAccess};
 use clap::{Parser, Subcommand};
@@ -167,10 +167,8 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
     }
     jobs::start(&state, config.timer_interval, &shutdown);
     tokio::spawn(jobs::session_cleanup(DbSessionStore::new(db.clone()), shutdown.clone()));
-    if db.backend() == Backend::Postgres {
-        // other replicas' events reach this replica's live subscribers
-        tokio::spawn(app::server::bridge::run(db.clone(), state.hub.clone(), shutdown.clone().cancelled_owned()));
-    }
+    // every replica's events reach this replica's live subscribers
+    app::server::feed::start(&db, &state.hub).await;
     let app = router::build_with(state, config.secure_cookies, config.status_host.clone(), shutdown.clone());
     let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     tracing::info!("Klaxon listening on http://{}", listener.local_addr()?);

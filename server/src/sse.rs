@@ -1,24 +1,26 @@
-//! `GET /live/{topic}`: server-sent events. Each event's `id:` is its event id. A client that
-//! reconnects with `Last-Event-ID` (or first connects with `?after=N`, the last id its page
-//! was rendered with) is first sent exactly the events it missed, read from the database,
-//! then the live ones. A subscriber that falls behind the hub's bounded buffer is resynced
+//! `GET /live/{topic}`: server-sent events. Each event's `id:` is its position in the log
+//! (`domain::log::Cursor`). A client that reconnects with `Last-Event-ID` (or first connects
+//! with `?after=`, the position its page was rendered at) is first sent exactly the events
+//! it missed, read from the database, then the live ones. A subscriber that falls behind the hub's bounded buffer is resynced
 //! the same way; the stream ends when the server shuts down.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::domain::event::{parse_last_event_id, IncidentEvent, LiveEvent, Topic};
-use app::domain::ids::{EventId, IncidentId, UserId};
+use app::domain::event::Topic;
+use app::domain::ids::UserId;
+use app::domain::log::Cursor;
 use app::domain::user::Permission;
 use app::error::AppError;
 use app::server::authz::{current_user, require, session_live};
 use app::server::db::{Db, DbError};
+use app::server::feed;
 use app::server::hub::LiveMessage;
-use app::server::repo::{events, incidents};
+use app::server::repo::{incidents, log};
 use app::server::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -29,9 +31,6 @@ use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 use tower_sessions::Session;
-
-/// Events read from the database per replay batch.
-const REPLAY_BATCH: i64 = 500;
 
 #[derive(Debug, Deserialize)]
 pub struct LiveQuery {
@@ -55,7 +54,7 @@ async fn open(state: AppState, peer: SocketAddr, session: Session, topic: String
     let user = current_user(&state.db, &session).await?;
     let user = require(user.as_ref(), Permission::ReadInternal)?.id;
     let session_id = session.id().map(|id| id.to_string()).ok_or_else(AppError::unauthorized)?;
-    let topic = Topic::parse(&topic).ok_or_else(|| AppError::not_found(format!("There is no live topic {topic:?}.")))?;
+    let topic = Topic::parse(&topic).filter(|t| feed::part(*t).is_some()).ok_or_else(|| AppError::not_found(format!("There is no live topic {topic:?}.")))?;
     if let Topic::Incident(id) = topic {
         let mut conn = state.db.pool().acquire().await.map_err(|_| AppError::unavailable(DB_DOWN))?;
         if incidents::get(&mut conn, id).await.map_err(|_| AppError::unavailable(DB_DOWN))?.is_none() {
@@ -63,7 +62,7 @@ async fn open(state: AppState, peer: SocketAddr, session: Session, topic: String
         }
     }
     let resume = match headers.get("last-event-id").map(|v| v.to_str().unwrap_or("\u{fffd}")).or(query.after.as_deref()) {
-        Some(raw) => Some(parse_last_event_id(raw).map_err(AppError::bad_request)?),
+        Some(raw) => Some(raw.parse::<Cursor>().map_err(AppError::bad_request)?),
         None => None,
     };
     let slot = state.live_slot(peer, &headers)?;
@@ -71,16 +70,16 @@ async fn open(state: AppState, peer: SocketAddr, session: Session, topic: String
     let rx = state.hub.subscribe(topic);
     let down = |_| AppError::unavailable(DB_DOWN);
     let (start, hello) = match resume {
-        // an id this database never gave (it was restored from a backup, or replaced): the
-        // client's view belongs to another history, so it is told to reload, and the stream
-        // goes on from now rather than waiting, silent, for ids to catch up
-        Some(id) if id > newest(&state.db, Topic::Incidents).await.map_err(down)? => {
-            let now = newest(&state.db, topic).await.map_err(down)?;
+        // a position this database never gave (it was restored from a backup, or replaced):
+        // the client's view belongs to another history, so it is told to reload, and the
+        // stream goes on from now rather than waiting, silent, for the log to catch up
+        Some(at) if !known(&state.db, at).await.map_err(down)? => {
+            let now = readable_end(&state.db).await.map_err(down)?;
             (now, Bytes::from(format!("retry: 2000\n: live\nevent: resync\ndata: {now}\n\n")))
         }
-        Some(id) => (id, Bytes::from_static(HELLO)),
+        Some(at) => (at, Bytes::from_static(HELLO)),
         // a new subscriber wants what happens from now on
-        None => (newest(&state.db, topic).await.map_err(down)?, Bytes::from_static(HELLO)),
+        None => (readable_end(&state.db).await.map_err(down)?, Bytes::from_static(HELLO)),
     };
     let hello = stream::once(async { Ok::<_, Infallible>(hello) });
     let watch = Watch { state: state.clone(), session_id, user };
@@ -116,7 +115,7 @@ struct Sub {
     topic: Topic,
     rx: Receiver<Arc<LiveMessage>>,
     queue: VecDeque<Arc<LiveMessage>>,
-    last: EventId,
+    last: Cursor,
     resync: bool,
     /// One timer for the stream's whole life: pings, and the session check.
     tick: Pin<Box<tokio::time::Sleep>>,
@@ -127,17 +126,15 @@ struct Sub {
     watch: Option<Watch>,
 }
 
-/// The newest event id of a topic.
-pub async fn newest(db: &Db, topic: Topic) -> Result<EventId, DbError> {
+/// Where a new reader of the log starts (see `log::readable_end`).
+pub async fn readable_end(db: &Db) -> Result<Cursor, DbError> {
     let mut conn = db.pool().acquire().await?;
-    events::last_id(&mut conn, incident_of(topic)).await
+    log::readable_end(&mut conn).await
 }
 
-fn incident_of(topic: Topic) -> Option<IncidentId> {
-    match topic {
-        Topic::Incident(id) => Some(id),
-        Topic::Incidents => None,
-    }
+async fn known(db: &Db, at: Cursor) -> Result<bool, DbError> {
+    let mut conn = db.pool().acquire().await?;
+    log::known(&mut conn, at).await
 }
 
 /// The events of a topic after `after` (read from the database), then live ones, each once
@@ -152,7 +149,7 @@ pub fn subscription(
     db: Db,
     topic: Topic,
     rx: Receiver<Arc<LiveMessage>>,
-    after: EventId,
+    after: Cursor,
     ping: Duration,
     watch: Option<Watch>,
 ) -> impl Stream<Item = Arc<LiveMessage>> {
@@ -178,18 +175,18 @@ pub fn subscription(
             }
             if s.resync {
                 // boxed: the steady state (waiting on the hub) stays small per subscriber
-                let batch = match Box::pin(backlog(&s.db, s.topic, s.last)).await {
+                let (batch, more) = match Box::pin(feed::since(&s.db, s.topic, s.last)).await {
                     Ok(b) => b,
                     Err(e) => {
                         tracing::warn!(error = %e, "live replay failed; closing the stream so the client reconnects");
                         return None;
                     }
                 };
-                s.resync = batch.len() as i64 == REPLAY_BATCH;
-                for (id, json) in batch {
-                    if id > s.last {
-                        s.last = id;
-                        s.queue.push_back(Arc::new(LiveMessage::new(id, EventId(0), json.into())));
+                s.resync = more;
+                for m in batch {
+                    if m.cursor > s.last {
+                        s.last = m.cursor;
+                        s.queue.push_back(m);
                     }
                 }
                 continue;
@@ -216,18 +213,18 @@ pub fn subscription(
                     if !ping_due {
                         continue;
                     }
-                    let ping = Arc::new(LiveMessage { id: s.last, prev: s.last, json: "".into(), frame: Bytes::from_static(PING) });
+                    let ping = Arc::new(LiveMessage { cursor: s.last, json: "".into(), frame: Bytes::from_static(PING) });
                     return Some((ping, s));
                 }
             };
             match received {
-                Ok(msg) if msg.id <= s.last => {}
-                Ok(msg) if msg.prev == s.last => {
-                    s.last = msg.id;
+                // the hub sends the log in order: anything not yet seen comes next
+                Ok(msg) if msg.cursor <= s.last => {}
+                Ok(msg) => {
+                    s.last = msg.cursor;
                     return Some((msg, s));
                 }
-                // something came between (written elsewhere): the database has it all
-                Ok(_) => s.resync = true,
+                // fell behind the hub's buffer: the database has it all
                 Err(RecvError::Lagged(_)) => s.resync = true,
                 Err(RecvError::Closed) => return None,
             }
@@ -240,30 +237,10 @@ fn next_tick(ping_at: tokio::time::Instant, recheck_at: Option<tokio::time::Inst
     recheck_at.map_or(ping_at, |r| r.min(ping_at))
 }
 
-/// The events after `after` on a topic, as (id, JSON) pairs, each with its incident as it
-/// stands now.
-async fn backlog(db: &Db, topic: Topic, after: EventId) -> Result<Vec<(EventId, String)>, DbError> {
-    let mut conn = db.pool().acquire().await?;
-    let evs: Vec<IncidentEvent> = events::since(&mut conn, incident_of(topic), after, REPLAY_BATCH).await?;
-    let mut snapshots: HashMap<IncidentId, app::domain::incident::Incident> = HashMap::new();
-    let mut out = Vec::with_capacity(evs.len());
-    for event in evs {
-        if !snapshots.contains_key(&event.incident_id) {
-            if let Some(i) = incidents::get(&mut conn, event.incident_id).await? {
-                snapshots.insert(i.id, i);
-            }
-        }
-        let Some(incident) = snapshots.get(&event.incident_id).cloned() else { continue };
-        let id = event.id;
-        let json = serde_json::to_string(&LiveEvent { event, incident }).unwrap_or_default();
-        out.push((id, json));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::domain::event::LiveEvent;
     use app::domain::incident::{DeclareInput, NoteKind};
     use app::domain::user::AccountRole;
     use app::server::hub::CHANNEL_CAPACITY;
@@ -280,7 +257,7 @@ mod tests {
         let i = svc::declare(&state, Some(&u), input).await.unwrap();
         let topic = Topic::Incident(i.id);
         let rx = state.hub.subscribe(topic);
-        let stream = subscription(state.db.clone(), topic, rx, newest(&state.db, topic).await.unwrap(), state.live_ping, None);
+        let stream = subscription(state.db.clone(), topic, rx, readable_end(&state.db).await.unwrap(), state.live_ping, None);
         let n = CHANNEL_CAPACITY + 100;
         for k in 0..n {
             svc::add_note(&state, Some(&u), i.id, NoteKind::Note, &format!("n{k}")).await.unwrap();
@@ -289,12 +266,12 @@ mod tests {
         let bodies: Vec<String> = got.iter().map(|m| serde_json::from_str::<LiveEvent>(&m.json).unwrap().event.kind.summary()).collect();
         let expected: Vec<String> = (0..n).map(|k| format!("n{k}")).collect();
         assert_eq!(bodies, expected);
-        assert!(got.windows(2).all(|w| w[0].id < w[1].id));
-        assert!(std::str::from_utf8(&got[0].frame).unwrap().starts_with(&format!("id: {}\ndata: {{", got[0].id)));
+        assert!(got.windows(2).all(|w| w[0].cursor < w[1].cursor));
+        assert!(std::str::from_utf8(&got[0].frame).unwrap().starts_with(&format!("id: {}\ndata: {{", got[0].cursor)));
     }
 
-    /// An event written by another process never reaches this hub; the next local event
-    /// names it as its predecessor, so the subscriber reads it from the database first.
+    /// An event written by another process (which wakes only its own feed) reaches this
+    /// replica's subscribers too, in the log's order.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_event_written_elsewhere_is_not_skipped() {
         use app::domain::event::EventKind;
@@ -305,11 +282,11 @@ mod tests {
         let i = svc::declare(&state, Some(&u), input).await.unwrap();
         for topic in [Topic::Incident(i.id), Topic::Incidents] {
             let rx = state.hub.subscribe(topic);
-            let mut stream = Box::pin(subscription(state.db.clone(), topic, rx, newest(&state.db, topic).await.unwrap(), state.live_ping, None));
+            let mut stream = Box::pin(subscription(state.db.clone(), topic, rx, readable_end(&state.db).await.unwrap(), state.live_ping, None));
             // "another replica" appends an event straight to the log
-            let mut tx = state.db.begin().await.unwrap();
-            repo::append(tx.conn(), i.id, chrono::Utc::now(), None, EventKind::NoteAdded { body: format!("elsewhere {topic:?}") }).await.unwrap();
-            tx.commit_quiet().await.unwrap();
+            let mut tx = state.db.begin(&[app::domain::log::StreamRef::incident(i.id)]).await.unwrap();
+            repo::append(&mut tx, i.id, chrono::Utc::now(), None, EventKind::NoteAdded { body: format!("elsewhere {topic:?}") }).await.unwrap();
+            tx.commit(&app::server::hub::Hub::new()).await.unwrap();
             svc::add_note(&state, Some(&u), i.id, NoteKind::Note, &format!("here {topic:?}")).await.unwrap();
             let got: Vec<String> = (&mut stream).take(2).map(|m| serde_json::from_str::<LiveEvent>(&m.json).unwrap().event.kind.summary()).collect().await;
             assert_eq!(got, [format!("elsewhere {topic:?}"), format!("here {topic:?}")]);

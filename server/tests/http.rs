@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use app::domain::event::LiveEvent;
 use app::domain::incident::{DeclareInput, Incident};
+use app::domain::log::Cursor;
 use app::domain::triage::Answer;
 use app::server::db::Backend;
 use common::TestApp;
@@ -107,7 +108,7 @@ async fn cross_site_posts_are_refused(b: Backend) {
         assert_eq!(req.send().await.unwrap().status().as_u16(), expected, "origin {origin:?} referer {referer:?}");
     }
     let mut conn = app.state.db.pool().acquire().await.unwrap();
-    let notes = app::server::repo::events::for_incident(&mut conn, i.id).await.unwrap().len();
+    let notes = app::server::repo::events::for_incident(&mut conn, i.id).await.unwrap().0.len();
     assert_eq!(notes, 1 + 3, "declared + the three accepted notes");
 }
 
@@ -157,7 +158,7 @@ async fn bad_input_gets_clear_4xx(b: Backend) {
 }
 
 /// Reads SSE frames as (id, data) until `n` have arrived or the time runs out.
-async fn read_events(resp: reqwest::Response, n: usize, within: Duration) -> Vec<(i64, LiveEvent)> {
+async fn read_events(resp: reqwest::Response, n: usize, within: Duration) -> Vec<(Cursor, LiveEvent)> {
     let mut out = vec![];
     let mut buf = String::new();
     let mut stream = resp.bytes_stream();
@@ -197,11 +198,12 @@ async fn live_stream_resumes_exactly(b: Backend) {
         assert_eq!(note(&app, &c, other.id.0, "elsewhere").await.status(), 200);
     }
     let mut conn = app.state.db.pool().acquire().await.unwrap();
-    let log = app::server::repo::events::for_incident(&mut conn, i.id).await.unwrap();
+    let stream = app::server::repo::log::Part::One(app::domain::log::StreamRef::incident(i.id));
+    let (log, _) = app::server::repo::log::since(&mut conn, stream, Cursor::START, 100).await.unwrap();
     drop(conn);
     assert_eq!(log.len(), 6);
     // the client saw up to the second note; it must get notes 2, 3, 4 exactly once, then live ones
-    let seen = log[2].id.0;
+    let seen = log[2].cursor;
     let resp = c.get(app.url(&format!("/live/incident:{}", i.id))).header("last-event-id", seen.to_string()).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "text/event-stream");
@@ -219,9 +221,9 @@ async fn live_stream_resumes_exactly(b: Backend) {
     let bodies: Vec<String> = got.iter().map(|(_, e)| e.event.kind.summary()).collect();
     assert_eq!(bodies, ["note 2", "note 3", "note 4", "note 5", "note 6"]);
     assert!(got.windows(2).all(|w| w[0].0 < w[1].0), "in order");
-    assert!(got.iter().all(|(id, e)| *id == e.event.id.0 && e.event.incident_id == i.id), "only this incident");
+    assert!(got.iter().all(|(at, e)| at.id == e.event.id.0 && e.event.incident_id == i.id), "only this incident");
     // the `?after=` form a freshly rendered page uses works the same
-    let resp = c.get(app.url(&format!("/live/incident:{}?after={}", i.id, log[4].id))).send().await.unwrap();
+    let resp = c.get(app.url(&format!("/live/incident:{}?after={}", i.id, log[4].cursor))).send().await.unwrap();
     let got = read_events(resp, 1, Duration::from_secs(5)).await;
     assert_eq!(got[0].1.event.kind.summary(), "note 4");
 }

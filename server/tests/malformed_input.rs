@@ -52,7 +52,7 @@ fn bodies() -> impl Strategy<Value = Vec<u8>> {
 async fn counts(app: &TestApp) -> Vec<i64> {
     let mut conn = app.state.db.pool().acquire().await.unwrap();
     let mut out = vec![];
-    for table in ["incidents", "incident_events", "components", "maintenances", "runbooks", "webhook_subscriptions", "users"] {
+    for table in ["incidents", "events", "components", "maintenances", "runbooks", "webhook_subscriptions", "users"] {
         let row: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(&mut *conn).await.unwrap();
         out.push(row.0);
     }

@@ -222,7 +222,7 @@ async fn export_status_writes_the_public_site(b: Backend) {
     // the resolved incident happened two months ago: the history has an older month
     {
         let db = app::server::db::Db::connect(&app::server::db::DbConfig::new(url.clone())).await.unwrap();
-        sqlx::query("UPDATE incident_events SET at_ms = at_ms - $1 WHERE incident_id = (SELECT incident_id FROM incident_events WHERE payload LIKE '%Slow search suggestions%' LIMIT 1)")
+        sqlx::query("UPDATE events SET at_ms = at_ms - $1 WHERE stream = 'incident' AND stream_id = (SELECT stream_id FROM events WHERE payload LIKE '%Slow search suggestions%' LIMIT 1)")
             .bind(chrono::Duration::days(62).num_milliseconds())
             .execute(db.pool())
             .await

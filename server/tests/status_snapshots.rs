@@ -186,7 +186,7 @@ async fn last_good_page_while_database_down(b: Backend) {
 }
 
 /// Two replicas on one database: a change made on one shows on the other's page within its
-/// refresh interval (public updates sooner, through the bridge on PostgreSQL).
+/// refresh interval (public updates sooner, through the live feed).
 async fn replicas_converge(b: Backend) {
     use app::server::db::{Db, DbConfig};
     use app::server::state::AppState;
@@ -199,7 +199,7 @@ async fn replicas_converge(b: Backend) {
     };
     let (one, two) = (replica(url.clone()).await, replica(url).await);
     let admin = app::server::testing::user(&one.db, "Ada", app::domain::user::AccountRole::Admin).await;
-    let bridge = (b == Backend::Postgres).then(|| tokio::spawn(app::server::bridge::run(two.db.clone(), two.hub.clone(), std::future::pending::<()>())));
+    app::server::feed::start(&two.db, &two.hub).await;
     assert_eq!(two.status.get().await.unwrap().page.overall.indicator, app::domain::status_page::Indicator::None);
 
     let web = svc::create_component(&one, Some(&admin), ComponentInput { name: "Web".into(), ..Default::default() }).await.unwrap();
@@ -213,9 +213,7 @@ async fn replicas_converge(b: Backend) {
         assert!(started.elapsed() < std::time::Duration::from_secs(5), "the other replica never saw the outage");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    if let Some(bridge) = bridge {
-        bridge.abort();
-    }
+    two.hub.close();
 }
 
 on_both_backends!(every_change_shows_at_once, gzip_when_asked, last_good_page_while_database_down, replicas_converge);

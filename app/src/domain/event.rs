@@ -176,6 +176,9 @@ pub enum Topic {
     Incidents,
     /// One incident's war room.
     Incident(IncidentId),
+    /// What the public status page shows changed (inside the server only: the public live
+    /// stream sends the page itself).
+    StatusPage,
 }
 
 impl Topic {
@@ -194,21 +197,9 @@ impl Topic {
         match self {
             Topic::Incidents => "incidents".into(),
             Topic::Incident(id) => format!("incident:{id}"),
+            Topic::StatusPage => "status_page".into(),
         }
     }
-}
-
-/// Parses a `Last-Event-ID` header: a non-negative event id.
-pub fn parse_last_event_id(raw: &str) -> Result<EventId, String> {
-    let t = raw.trim();
-    if t.is_empty() || t.len() > 18 || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("Last-Event-ID must be a non-negative event id, not {:?}", truncate(t, 40)));
-    }
-    t.parse::<i64>().map(EventId).map_err(|e| e.to_string())
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    s.chars().take(n).collect()
 }
 
 #[cfg(test)]
@@ -224,15 +215,6 @@ mod tests {
         assert_eq!(Topic::parse("incident:-1"), None);
         assert_eq!(Topic::parse("incident:1x"), None);
         assert_eq!(Topic::parse("status"), None);
-    }
-
-    #[test]
-    fn last_event_id() {
-        assert_eq!(parse_last_event_id(" 17 "), Ok(EventId(17)));
-        assert!(parse_last_event_id("").is_err());
-        assert!(parse_last_event_id("-3").is_err());
-        assert!(parse_last_event_id("abc").is_err());
-        assert!(parse_last_event_id("99999999999999999999").is_err());
     }
 
     #[test]

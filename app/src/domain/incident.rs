@@ -314,8 +314,8 @@ pub enum NoteKind {
 pub struct IncidentList {
     pub incidents: Vec<Incident>,
     pub services: Vec<ServiceRef>,
-    /// The newest event id when the list was read; live updates resume after it.
-    pub last_event_id: super::ids::EventId,
+    /// Where in the log the list was read; live updates resume after it.
+    pub cursor: super::log::Cursor,
     pub now: DateTime<Utc>,
 }
 

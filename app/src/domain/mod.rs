@@ -5,6 +5,7 @@ pub mod event;
 pub(crate) mod fixtures;
 pub mod ids;
 pub mod incident;
+pub mod log;
 pub mod maintenance;
 pub mod oncall;
 pub mod public_incident;

@@ -15,6 +15,8 @@ use super::user::UserSummary;
 pub struct WarRoom {
     pub incident: Incident,
     pub events: Vec<IncidentEvent>,
+    /// Where in the log `events` ends; the live stream resumes after it.
+    pub cursor: super::log::Cursor,
     pub roles: Vec<Assignment>,
     pub runbooks: Vec<Runbook>,
     pub people: Vec<UserSummary>,
@@ -25,7 +27,7 @@ pub struct WarRoom {
 }
 
 impl WarRoom {
-    /// The newest event this view has seen.
+    /// The newest event this view has seen (an incident's event ids grow in its order).
     pub fn last_event_id(&self) -> EventId {
         self.events.last().map(|e| e.id).unwrap_or(EventId(0))
     }
@@ -134,6 +136,7 @@ mod tests {
         WarRoom {
             incident: incident(Status::Detected, 1),
             events: vec![],
+            cursor: Default::default(),
             roles: vec![],
             runbooks: vec![],
             people: vec![],

@@ -1,11 +1,17 @@
 //! The database: SQLite (embedded default) or PostgreSQL, through sqlx's `Any` driver with
 //! `$1`-style queries that both accept.
 //!
-//! Every transaction that appends incident events is a *write transaction* ([`Db::begin`]):
-//! it holds this process's writer lock, and the database's (SQLite's write lock through
-//! `BEGIN IMMEDIATE`; on PostgreSQL a transaction-scoped advisory lock shared by all
-//! replicas), from its first statement until its events have been published. Event ids are therefore committed, and published, in increasing order, which
-//! is what lets a live subscriber resume with `Last-Event-ID` and miss nothing.
+//! A *write transaction* ([`Db::begin`]) names the event streams it appends to and holds
+//! their locks from its first statement to its end, so each stream's events are committed
+//! one writer at a time, in order; writers of other streams go on beside it. On PostgreSQL
+//! the locks are transaction-scoped advisory locks shared by every replica, and the
+//! transaction is numbered right after they are granted (see `domain::log` for why the
+//! order of those numbers is what live readers follow). SQLite has one writer at a time
+//! anyway (`BEGIN IMMEDIATE`, behind this process's writer lock).
+//!
+//! Nothing is published from here: after a commit that appended events the local live feed
+//! is woken (and, on PostgreSQL, every other replica's by NOTIFY); it reads the new events
+//! from the log in order and hands them to the hub.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -15,13 +21,11 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use crate::server::hub::{Hub, Publication};
+use crate::domain::log::StreamRef;
+use crate::server::hub::Hub;
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
-
-/// The advisory lock key that serialises event-appending transactions across replicas.
-const EVENT_LOCK_KEY: i64 = 0x6b6c_6178_6f6e; // "klaxon"
 
 /// The PostgreSQL channel on which replicas announce new events.
 pub const NOTIFY_CHANNEL: &str = "klaxon_events";
@@ -49,9 +53,10 @@ impl DbConfig {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite only: this process's writers queue here rather than on the database's lock.
     writer: Arc<Mutex<()>>,
     url: Arc<str>,
-    /// Tells this process's notifications from other replicas' (see `bridge`).
+    /// This replica, named in its notifications (for whoever reads the server's log).
     replica: u64,
 }
 
@@ -122,22 +127,37 @@ impl Db {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 
-    /// Begins a write transaction (see the module documentation).
-    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        let guard = self.writer.clone().lock_owned().await;
-        let tx = match self.backend {
+    /// Begins a write transaction holding the locks of `streams` (see the module
+    /// documentation): the events it appends go to those streams only. A transaction that
+    /// appends no events passes none.
+    pub async fn begin(&self, streams: &[StreamRef]) -> Result<Tx, sqlx::Error> {
+        let mut locked = streams.to_vec();
+        // one order for every writer, so two that lock the same streams cannot deadlock
+        locked.sort();
+        locked.dedup();
+        let (tx, guard) = match self.backend {
             // take SQLite's write lock up front: reads in the transaction then see every
             // commit, also another process's, and the lock is never upgraded mid-way
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Sqlite => {
+                let guard = self.writer.clone().lock_owned().await;
+                (self.pool.begin_with("BEGIN IMMEDIATE").await?, Some(guard))
+            }
             Backend::Postgres => {
                 // READ COMMITTED whatever the server's default: each statement after the
-                // lock must see everything committed before the lock was granted
+                // locks must see everything committed before they were granted
                 let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(EVENT_LOCK_KEY).execute(&mut *tx).await?;
-                tx
+                for s in &locked {
+                    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(s.lock_key()).execute(&mut *tx).await?;
+                }
+                if !locked.is_empty() {
+                    // numbered now, after the locks: a stream's writers are numbered in the
+                    // order they commit
+                    sqlx::query("SELECT pg_current_xact_id()::text").execute(&mut *tx).await?;
+                }
+                (tx, None)
             }
         };
-        Ok(Tx { tx, guard, pending: Vec::new(), notify: (self.backend == Backend::Postgres).then_some(self.replica) })
+        Ok(Tx { tx, _guard: guard, locked, appended: false, notify: (self.backend == Backend::Postgres).then_some(self.replica) })
     }
 
     /// Begins a read-only transaction whose reads all see one snapshot (SQLite's deferred
@@ -177,13 +197,13 @@ fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
     })
 }
 
-/// A write transaction. Events appended in it are published to live subscribers after
-/// commit, while the writer lock is still held, so they go out in id order.
+/// A write transaction (see [`Db::begin`]).
 pub struct Tx {
     tx: Transaction<'static, Any>,
-    guard: OwnedMutexGuard<()>,
-    pending: Vec<Publication>,
-    /// On PostgreSQL: this replica's id, sent with each event id to the other replicas.
+    _guard: Option<OwnedMutexGuard<()>>,
+    locked: Vec<StreamRef>,
+    appended: bool,
+    /// On PostgreSQL: this replica's id, sent to the other replicas when events were added.
     notify: Option<u64>,
 }
 
@@ -192,35 +212,50 @@ impl Tx {
         &mut self.tx
     }
 
-    /// Queues a live event for publication after a successful commit.
-    pub fn publish_after_commit(&mut self, publication: Publication) {
-        self.pending.push(publication);
+    /// The connection to append an event to `stream` on; an error when the transaction
+    /// does not hold that stream's lock (its events could be committed out of order).
+    pub fn appending(&mut self, stream: StreamRef) -> Result<&mut AnyConnection, sqlx::Error> {
+        if !self.locked.contains(&stream) {
+            return Err(sqlx::Error::Protocol(format!("an event for {stream:?} in a transaction that did not lock it")));
+        }
+        self.appended = true;
+        Ok(&mut self.tx)
     }
 
-    /// Commits, then publishes the queued events; on error nothing is published. On
-    /// PostgreSQL the other replicas are told too (NOTIFY is delivered at commit).
-    pub async fn commit(self, hub: &Hub) -> Result<(), sqlx::Error> {
-        let Tx { mut tx, guard, pending, notify } = self;
-        if let (Some(replica), Some(last)) = (notify, pending.last()) {
-            let payload = format!("{replica}:{}", last.event.event.id);
-            sqlx::query("SELECT pg_notify($1, $2)").bind(NOTIFY_CHANNEL).bind(payload).execute(&mut *tx).await?;
+    /// Takes the lock of a stream this transaction has just created (a new incident's), so
+    /// that it may append to it. Nobody else can write to the stream before this commits.
+    pub async fn lock_new(&mut self, stream: StreamRef) -> Result<(), sqlx::Error> {
+        if self.notify.is_some() {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(stream.lock_key()).execute(&mut *self.tx).await?;
         }
-        // Commit and publish in a task of their own: if the request that made the change
-        // is dropped (its client went away) mid-commit, the change is still published.
+        self.locked.push(stream);
+        Ok(())
+    }
+
+    /// Commits; when events were appended, wakes the live feed of this replica and (on
+    /// PostgreSQL, by NOTIFY, delivered at commit) of the others.
+    pub async fn commit(self, hub: &Hub) -> Result<(), sqlx::Error> {
+        let Tx { mut tx, _guard, appended, notify, .. } = self;
+        if let (true, Some(replica)) = (appended, notify) {
+            sqlx::query("SELECT pg_notify($1, $2)").bind(NOTIFY_CHANNEL).bind(replica.to_string()).execute(&mut *tx).await?;
+        }
+        // Commit in a task of its own: if the request that made the change is dropped (its
+        // client went away) mid-commit, the feed is still woken.
         let hub = hub.clone();
         let finish = tokio::spawn(async move {
             tx.commit().await?;
-            for publication in &pending {
-                hub.publish(publication);
+            drop(_guard);
+            if appended {
+                hub.wake_feed();
             }
-            drop(guard);
             Ok::<_, sqlx::Error>(())
         });
         finish.await.map_err(|e| sqlx::Error::Protocol(format!("commit task failed: {e}")))?
     }
 
-    /// Commits without publishing or notifying (for transactions that append no events).
+    /// Commits a transaction that appended no events.
     pub async fn commit_quiet(self) -> Result<(), sqlx::Error> {
+        debug_assert!(!self.appended, "events appended: commit with the hub so they go out live");
         self.tx.commit().await
     }
 }

@@ -1,4 +1,5 @@
-//! The live hub: one `tokio::sync::broadcast` channel per topic, fed after commit.
+//! The live hub: one `tokio::sync::broadcast` channel per topic, fed by this replica's live
+//! feed (`server::feed`) with every event of the log, in the log's order, once committed.
 //!
 //! A message is serialised once and shared by every subscriber. Channels are bounded: a
 //! subscriber that falls behind gets `Lagged` and resynchronises from the database (see the
@@ -8,22 +9,18 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, Notify};
 
-use crate::domain::event::{LiveEvent, Topic};
-use crate::domain::ids::EventId;
+use crate::domain::event::Topic;
+use crate::domain::log::Cursor;
 
 /// How many messages a topic keeps for slow readers before they must resync.
 pub const CHANNEL_CAPACITY: usize = 256;
 
-/// An event ready to send on one topic: its id, the id of the event before it on the same
-/// topic, and its JSON (shared by all topics and subscribers). A subscriber whose last
-/// event is not `prev` has missed something (written by another replica, say) and reads
-/// the gap from the database.
+/// An event ready to send: its position in the log and its JSON.
 #[derive(Debug)]
 pub struct LiveMessage {
-    pub id: EventId,
-    pub prev: EventId,
+    pub cursor: Cursor,
     pub json: Arc<str>,
     /// The whole SSE frame (`id: …\ndata: …\n\n`), built once and shared by every
     /// subscriber.
@@ -31,21 +28,11 @@ pub struct LiveMessage {
 }
 
 impl LiveMessage {
-    pub fn new(id: EventId, prev: EventId, json: Arc<str>) -> LiveMessage {
+    pub fn new(cursor: Cursor, json: Arc<str>) -> LiveMessage {
         // JSON never holds a raw newline, so it is one `data:` line
-        let frame = Bytes::from(format!("id: {id}\ndata: {json}\n\n"));
-        LiveMessage { id, prev, json, frame }
+        let frame = Bytes::from(format!("id: {cursor}\ndata: {json}\n\n"));
+        LiveMessage { cursor, json, frame }
     }
-}
-
-/// An event with its predecessors on the two topics it goes to.
-#[derive(Debug, Clone)]
-pub struct Publication {
-    pub event: LiveEvent,
-    /// The newest event of any incident before this one.
-    pub prev_all: EventId,
-    /// The newest event of this incident before this one.
-    pub prev_incident: EventId,
 }
 
 #[derive(Clone, Default)]
@@ -54,6 +41,8 @@ pub struct Hub {
     closed: Arc<std::sync::atomic::AtomicBool>,
     /// Flips to true when the hub closes (for streams that are not fed by topics).
     shut: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Rung after a commit that appended events: the feed reads them at once.
+    feed: Arc<Notify>,
 }
 
 impl Hub {
@@ -70,25 +59,27 @@ impl Hub {
         topics.entry(topic).or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0).subscribe()
     }
 
-    /// Sends the event to its incident's topic and to the incident list.
-    pub fn publish(&self, p: &Publication) {
-        let json: Arc<str> = match serde_json::to_string(&p.event) {
-            Ok(j) => j.into(),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot serialise a live event");
-                return;
-            }
-        };
-        let id = p.event.event.id;
-        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
-        for (topic, prev) in [(Topic::Incident(p.event.event.incident_id), p.prev_incident), (Topic::Incidents, p.prev_all)] {
-            if let Some(tx) = topics.get(&topic) {
-                if tx.send(Arc::new(LiveMessage::new(id, prev, json.clone()))).is_err() {
+    /// Sends a message to the subscribers of `topics`.
+    pub fn publish(&self, topics: &[Topic], message: Arc<LiveMessage>) {
+        let mut channels = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        for topic in topics {
+            if let Some(tx) = channels.get(topic) {
+                if tx.send(message.clone()).is_err() {
                     // nobody listens any more
-                    topics.remove(&topic);
+                    channels.remove(topic);
                 }
             }
         }
+    }
+
+    /// Tells the feed that events were committed.
+    pub fn wake_feed(&self) {
+        self.feed.notify_one();
+    }
+
+    /// Resolves when the feed has been woken (at once if it was woken since last time).
+    pub async fn feed_woken(&self) {
+        self.feed.notified().await
     }
 
     /// Ends every subscription (at shutdown): their receivers see the channel closed.

@@ -2,10 +2,10 @@
 
 pub mod assets;
 pub mod authz;
-pub mod bridge;
 pub mod client_addr;
 pub mod db;
 pub mod demo;
+pub mod feed;
 pub mod hub;
 pub mod live_slots;
 pub mod login_limiter;

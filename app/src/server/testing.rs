@@ -55,9 +55,11 @@ pub async fn fresh_db(backend: Backend) -> Db {
     db
 }
 
-/// Application state on a fresh database.
+/// Application state on a fresh database, its live feed running.
 pub async fn fresh_state(backend: Backend) -> AppState {
-    AppState::new(LeptosOptions::builder().output_name("klaxon").build(), fresh_db(backend).await)
+    let state = AppState::new(LeptosOptions::builder().output_name("klaxon").build(), fresh_db(backend).await);
+    crate::server::feed::start(&state.db, &state.hub).await;
+    state
 }
 
 /// The password every test account has.

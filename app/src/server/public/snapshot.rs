@@ -163,7 +163,7 @@ impl StatusSnapshots {
 }
 
 async fn run(inner: Arc<Inner>) {
-    let mut events = inner.hub.subscribe(Topic::Incidents);
+    let mut events = inner.hub.subscribe(Topic::StatusPage);
     loop {
         let generation = inner.wanted.load(Ordering::SeqCst);
         let ok = rebuild(&inner, generation).await;
@@ -175,13 +175,14 @@ async fn run(inner: Arc<Inner>) {
                 _ = inner.kick.notified() => break,
                 _ = &mut sleep => break,
                 m = events.recv() => match m {
-                    // another replica's public update (ours invalidated already, and an update the
-                    // snapshot has needs no rebuild: one would only move today's uptime figure)
-                    Ok(m) if m.id.0 > shown_through(&inner) && serde_json::from_str::<LiveEvent>(&m.json).is_ok_and(|e| matches!(e.event.kind, EventKind::PublicUpdatePosted { .. })) => {
+                    // a public update the snapshot already has (this replica's: it invalidated
+                    // at once) needs no rebuild, which would only move today's uptime figure
+                    Ok(m) if m.cursor.id <= shown_through(&inner) && serde_json::from_str::<LiveEvent>(&m.json).is_ok_and(|e| matches!(e.event.kind, EventKind::PublicUpdatePosted { .. })) => {}
+                    // anything else the public page shows changed, here or on another replica
+                    Ok(_) => {
                         inner.wanted.fetch_add(1, Ordering::SeqCst);
                         break;
                     }
-                    Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                         inner.wanted.fetch_add(1, Ordering::SeqCst);
                         break;

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod events;
 pub mod incidents;
+pub mod log;
 pub mod maintenances;
 pub mod runbooks;
 pub mod status;

@@ -126,14 +126,13 @@ pub struct Due {
 /// Claims up to `limit` deliveries due at `now` until `lease_until` (call inside a write
 /// transaction, so no other replica claims the same ones).
 pub async fn claim_due(conn: &mut AnyConnection, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Due>, sqlx::Error> {
-    let rows = sqlx::query(
+    // two replicas claiming at once take different deliveries (SQLite has one writer anyway)
+    let skip_taken = if conn.backend_name() == "PostgreSQL" { " FOR UPDATE OF d SKIP LOCKED" } else { "" };
+    let sql = format!(
         "SELECT d.id, s.url, s.token, d.body, d.attempts FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id \
-         WHERE d.state = 'pending' AND d.next_attempt_at_ms <= $1 ORDER BY d.next_attempt_at_ms, d.id LIMIT $2",
-    )
-    .bind(ms(now))
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+         WHERE d.state = 'pending' AND d.next_attempt_at_ms <= $1 ORDER BY d.next_attempt_at_ms, d.id LIMIT $2{skip_taken}"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ms(now)).bind(limit).fetch_all(&mut *conn).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let attempts: i64 = r.try_get(4)?;

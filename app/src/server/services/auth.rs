@@ -72,7 +72,7 @@ pub async fn add_user(state_db: &crate::server::db::Db, email: &str, name: &str,
         AppError::internal()
     })?;
     // a new password ends every session that signed in with the old one
-    let mut tx = state_db.begin().await?;
+    let mut tx = state_db.begin(&[]).await?;
     let id = users::upsert(tx.conn(), &email, name, role, &hash).await?;
     end_sessions_of(tx.conn(), id).await?;
     tx.commit_quiet().await?;
@@ -83,7 +83,7 @@ pub async fn add_user(state_db: &crate::server::db::Db, email: &str, name: &str,
 /// streams, which re-check theirs) end at once.
 pub async fn disable_user(state_db: &crate::server::db::Db, email: &str) -> AppResult<UserId> {
     let email = parse_email(email)?;
-    let mut tx = state_db.begin().await?;
+    let mut tx = state_db.begin(&[]).await?;
     let Some(id) = users::set_active(tx.conn(), &email, false).await? else {
         return Err(AppError::not_found(format!("There is no account for {email}.")));
     };

@@ -4,9 +4,10 @@
 use crate::domain::text::{checked, Lines};
 use chrono::Duration;
 
-use crate::domain::event::{EventKind, IncidentEvent, LiveEvent, TriageRecord};
+use crate::domain::event::{EventKind, IncidentEvent, TriageRecord};
 use crate::domain::ids::{IncidentId, RunbookId, ServiceId, UserId};
 use crate::domain::incident::{check_transition, parse_link, slug, ChangeKind, DeclareInput, Incident, IncidentList, NoteKind, Severity, Status, Title};
+use crate::domain::log::StreamRef;
 use crate::domain::roles::{plan_assignment, AssignOutcome, IncidentRole, Person};
 use crate::domain::timers::{notifications_due, Audience};
 use crate::domain::triage::{evaluate, Triage, TREE};
@@ -14,7 +15,6 @@ use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
 use crate::server::authz::require;
 use crate::server::db::Tx;
-use crate::server::hub::Publication;
 use crate::server::repo::{catalog, events, incidents, runbooks, users};
 use crate::server::state::AppState;
 use crate::server::time::now;
@@ -32,18 +32,22 @@ fn bounded(text: &str, what: &str, max: usize) -> AppResult<String> {
     checked(text, what, 1, max, Lines::Many).map_err(AppError::bad_request)
 }
 
-/// Appends an event and queues it for live subscribers.
+/// Appends an event to the incident's stream (live readers get it from the log once the
+/// transaction commits).
 pub(crate) async fn emit(tx: &mut Tx, incident: &Incident, actor: Option<&Person>, kind: EventKind) -> AppResult<IncidentEvent> {
-    let (prev_all, prev_incident) = events::predecessors(tx.conn(), incident.id).await?;
-    let ev = events::append(tx.conn(), incident.id, now(), actor, kind).await?;
-    let event = LiveEvent { event: ev.clone(), incident: incident.clone() };
-    tx.publish_after_commit(Publication { event, prev_all, prev_incident });
-    Ok(ev)
+    Ok(events::append(tx, incident.id, now(), actor, kind).await?)
 }
 
-/// Begins a write transaction and reads the incident in it.
+/// Begins a write transaction on the incident's stream and reads the incident in it.
 async fn open(state: &AppState, id: IncidentId) -> AppResult<(Tx, Incident)> {
-    let mut tx = state.db.begin().await?;
+    open_with(state, id, &[]).await
+}
+
+/// [`open`], also holding the locks of `more` streams.
+async fn open_with(state: &AppState, id: IncidentId, more: &[StreamRef]) -> AppResult<(Tx, Incident)> {
+    let mut streams = vec![StreamRef::incident(id)];
+    streams.extend_from_slice(more);
+    let mut tx = state.db.begin(&streams).await?;
     let incident = incidents::get(tx.conn(), id).await?.ok_or_else(|| AppError::not_found(format!("There is no incident {id}.")))?;
     Ok((tx, incident))
 }
@@ -62,6 +66,7 @@ async fn record(tx: &mut Tx, incident: &Incident, actor: &CurrentUser, kind: Eve
 async fn notify(tx: &mut Tx, incident: &Incident) -> AppResult<()> {
     let already: Vec<Audience> = events::for_incident(tx.conn(), incident.id)
         .await?
+        .0
         .into_iter()
         .filter_map(|e| match e.kind {
             EventKind::Notified { audience } => Some(audience),
@@ -107,7 +112,8 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
         return Err(AppError::bad_request("An incident can affect at most 50 services."));
     }
 
-    let mut tx = state.db.begin().await?;
+    // a new stream: nobody else can write to it before this commits
+    let mut tx = state.db.begin(&[]).await?;
     let mut services = Vec::new();
     for s in &input.services {
         let s = s.trim();
@@ -144,6 +150,7 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
         version: 1,
     };
     let incident = incidents::insert(tx.conn(), &draft, actor.id).await?;
+    tx.lock_new(StreamRef::incident(incident.id)).await?;
     let me = person(actor);
     emit(
         &mut tx,
@@ -315,6 +322,7 @@ pub async fn tick_runbook_step(state: &AppState, actor: Option<&CurrentUser>, id
     let step_ref = rb.doc.step(step).ok_or_else(|| AppError::bad_request(format!("The runbook has no step {step:?}.")))?;
     let done = events::for_incident(tx.conn(), id)
         .await?
+        .0
         .into_iter()
         .any(|e| matches!(&e.kind, EventKind::RunbookStepDone { runbook: r, step: s, .. } if *r == runbook && s == step));
     if done {
@@ -338,7 +346,8 @@ pub async fn post_public_update(
     update.validate().map_err(AppError::bad_request)?;
     update.title = update.title.trim().to_string();
     update.body = update.body.trim().to_string();
-    let (mut tx, mut incident) = open(state, id).await?;
+    // the components it sets belong to the status page
+    let (mut tx, mut incident) = open_with(state, id, &[StreamRef::STATUS_PAGE]).await?;
     let at = now();
     update.previous.clear();
     let known = crate::server::repo::status::statuses(tx.conn(), update.components.iter().map(|(c, _)| *c)).await?;
@@ -370,13 +379,14 @@ pub async fn services(state: &AppState, actor: Option<&CurrentUser>) -> AppResul
 /// The incident list, with the services to filter by and the newest event id.
 pub async fn list(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<IncidentList> {
     require(actor, Permission::ReadInternal)?;
-    // one snapshot, so the list is exactly as of `last_event_id` and live updates resume there
+    // one snapshot: live updates resume at `cursor`; events the list already shows may come
+    // again after it (each carries its incident as it stands, so applying one twice is harmless)
     let mut tx = state.db.begin_read().await?;
-    let last_event_id = events::last_id(&mut tx, None).await?;
+    let cursor = crate::server::repo::log::readable_end(&mut tx).await?;
     let incidents = incidents::list(&mut tx, 500).await?;
     let services = catalog::list(&mut tx).await?;
     tx.commit().await?;
-    Ok(IncidentList { incidents, services, last_event_id, now: now() })
+    Ok(IncidentList { incidents, services, cursor, now: now() })
 }
 
 pub fn service_ids(i: &Incident) -> Vec<ServiceId> {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::log::StreamRef;
 use crate::domain::status_page::{ComponentStatus, Maintenance, MaintenanceInput};
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
@@ -15,7 +16,7 @@ use crate::server::time::now;
 pub async fn schedule_maintenance(state: &AppState, actor: Option<&CurrentUser>, input: MaintenanceInput) -> AppResult<Maintenance> {
     let actor = require(actor, Permission::WorkIncidents)?;
     input.validate(now()).map_err(AppError::bad_request)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
     let known = status::statuses(tx.conn(), input.components.iter().copied()).await?;
     if let Some(c) = input.components.iter().find(|c| !known.contains_key(c)) {
         return Err(AppError::bad_request(format!("There is no component {c}.")));
@@ -47,7 +48,7 @@ pub async fn apply_maintenance_windows(state: &AppState, at: DateTime<Utc>) -> A
             Edge::Start => (ComponentStatus::Operational, ComponentStatus::UnderMaintenance),
             Edge::End => (ComponentStatus::UnderMaintenance, ComponentStatus::Operational),
         };
-        let mut tx = state.db.begin().await?;
+        let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
         if !maintenances::claim_switch(tx.conn(), m, c, edge).await? {
             continue; // done meanwhile, on another replica
         }

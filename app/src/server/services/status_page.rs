@@ -2,6 +2,7 @@
 //! component statuses. (What the public reads is in `status_public`; maintenance windows
 //! in `maintenance`.)
 
+use crate::domain::log::StreamRef;
 use crate::domain::text::{checked, Lines};
 use std::str::FromStr;
 
@@ -59,7 +60,7 @@ pub async fn create_component(state: &AppState, actor: Option<&CurrentUser>, inp
     require(actor, Permission::Administer)?;
     let name = text(&input.name, "The component name", 1, 100)?;
     let description = text(&input.description, "The description", 0, 500)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
     if status::name_taken(tx.conn(), &name, None).await? {
         return Err(AppError::conflict(format!("There is a component named {name:?} already.")));
     }
@@ -84,7 +85,7 @@ pub async fn update_component(state: &AppState, actor: Option<&CurrentUser>, id:
     require(actor, Permission::Administer)?;
     let name = text(&input.name, "The component name", 1, 100)?;
     let description = text(&input.description, "The description", 0, 500)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
     if status::name_taken(tx.conn(), &name, Some(id)).await? {
         return Err(AppError::conflict(format!("There is a component named {name:?} already.")));
     }
@@ -102,7 +103,7 @@ pub async fn update_component(state: &AppState, actor: Option<&CurrentUser>, id:
 /// Sets a component's status (responders do this while working an incident).
 pub async fn set_component_status(state: &AppState, actor: Option<&CurrentUser>, id: ComponentId, to: ComponentStatus) -> AppResult<Component> {
     require(actor, Permission::WorkIncidents)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(|| AppError::not_found(format!("There is no component {id}.")))?;
     if c.status != to {
         status::set_status(tx.conn(), id, to, now()).await?;

@@ -25,7 +25,7 @@ pub async fn fire_due(state: &AppState, at: chrono::DateTime<chrono::Utc>) -> Ap
                     continue;
                 }
             }
-            let mut tx = state.db.begin().await?;
+            let mut tx = state.db.begin(&[crate::domain::log::StreamRef::incident(candidate.id)]).await?;
             // re-read inside the lock: the incident may have moved on
             let Some(incident) = incidents::get(tx.conn(), candidate.id).await? else { continue };
             if !expired(&incident, at).contains(&timer) {

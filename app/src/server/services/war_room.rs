@@ -18,7 +18,7 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId)
     // its roles must be exactly as of that event
     let mut tx = state.db.begin_read().await?;
     let incident = incidents::get(&mut tx, id).await?.ok_or_else(|| AppError::not_found(format!("There is no incident {id}.")))?;
-    let mut events = events::for_incident(&mut tx, id).await?;
+    let (mut events, cursor) = events::for_incident(&mut tx, id).await?;
     let roles = incidents::roles(&mut tx, id).await?;
     let runbooks = runbooks::for_services(&mut tx, &service_ids(&incident)).await?;
     let people = users::list(&mut tx).await?;
@@ -33,5 +33,5 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId)
         }
     }
     tx.commit().await?;
-    Ok(WarRoom { incident, events, roles, runbooks, people, components, now: now() })
+    Ok(WarRoom { incident, events, cursor, roles, runbooks, people, components, now: now() })
 }

@@ -1,6 +1,7 @@
 //! Admins' view of the status page's webhook subscriptions: list them with how their
 //! deliveries fared, remove one, and give a receiver that was given up on another chance.
 
+use crate::domain::log::StreamRef;
 use crate::domain::user::{CurrentUser, Permission};
 use crate::domain::webhook_admin::WebhookSubscription;
 use crate::error::{AppError, AppResult};
@@ -17,7 +18,7 @@ pub async fn list(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<Ve
 
 pub async fn remove(state: &AppState, actor: Option<&CurrentUser>, id: i64) -> AppResult<()> {
     require(actor, Permission::Administer)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
     if !repo::remove(tx.conn(), id).await? {
         return Err(no_such(id));
     }
@@ -29,7 +30,7 @@ pub async fn remove(state: &AppState, actor: Option<&CurrentUser>, id: i64) -> A
 /// fresh set of attempts; returns how many.
 pub async fn retry_failed(state: &AppState, actor: Option<&CurrentUser>, id: i64) -> AppResult<u64> {
     require(actor, Permission::Administer)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
     let Some(n) = repo::retry_failed(tx.conn(), id, now()).await? else {
         return Err(no_such(id));
     };

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::domain::ids::EventId;
+use crate::domain::log::StreamRef;
 use crate::domain::public_incident::PublicIds;
 use crate::domain::status_page::{PageSettings, PublicUpdate};
 use crate::domain::webhook::{
@@ -157,7 +158,7 @@ pub async fn subscribe(state: &AppState, raw_url: &str, client_addr: IpAddr) -> 
     let challenge = new_token();
     let confirmed = ask_to_confirm(state, &target, &challenge).await?;
     let at = now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
     repo::drop_unconfirmed(tx.conn(), at - CONFIRM_WITHIN).await?;
     room(state, tx.conn(), &url).await?;
     let id = repo::subscribe(tx.conn(), &url, &token, &challenge, confirmed.then_some(at), at).await?;
@@ -215,7 +216,7 @@ pub async fn confirm(state: &AppState, challenge: &str) -> AppResult<Confirmed> 
         return Err(AppError::bad_request("That is not a confirmation token."));
     }
     let at = now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
     repo::drop_unconfirmed(tx.conn(), at - CONFIRM_WITHIN).await?;
     let outcome = repo::confirm(tx.conn(), challenge, at).await?;
     tx.commit_quiet().await?;
@@ -230,7 +231,7 @@ pub async fn unsubscribe(state: &AppState, token: &str) -> AppResult<()> {
     if !is_token(token) {
         return Err(AppError::bad_request("That is not an unsubscribe token."));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
     if !repo::unsubscribe(tx.conn(), token).await? {
         return Err(AppError::not_found("No subscription has this token (it may have been removed already)."));
     }
@@ -292,7 +293,7 @@ async fn deliver_round(state: &AppState, at: DateTime<Utc>) -> AppResult<(usize,
     }
     let lease_until = at + LEASE;
     let due = {
-        let mut tx = state.db.begin().await?;
+        let mut tx = state.db.begin(&[]).await?;
         let due = repo::claim_due(tx.conn(), at, lease_until, BATCH).await?;
         tx.commit_quiet().await?;
         due
@@ -309,7 +310,7 @@ async fn deliver_round(state: &AppState, at: DateTime<Utc>) -> AppResult<(usize,
         .collect()
         .await;
     let mut delivered = 0;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin(&[]).await?;
     for (d, outcome) in &outcomes {
         match outcome {
             Outcome::Unsubscribe => {
