@@ -3,6 +3,7 @@
 
 use app::domain::incident::ServiceRef;
 use app::domain::status_page::{ComponentInput, ComponentStatus, Indicator, PageSettings};
+use app::domain::status_page_log::StatusPageChange;
 use app::domain::user::AccountRole;
 use app::error::ErrorKind;
 use app::on_both_backends;
@@ -270,6 +271,33 @@ async fn maintenance_windows_switch_components_once(b: Backend) {
     svc::set_component_status(&state, Some(&ben), db.id, ComponentStatus::UnderMaintenance).await.unwrap();
     assert_eq!(maintenance::apply_maintenance_windows(&state, missed_start + Duration::hours(2)).await.unwrap(), 0);
     assert_eq!(status_of(db.id).await, ComponentStatus::UnderMaintenance, "a status set by hand is left alone");
+    // every change above is on the status page's stream, in order, with who made it
+    let changes = status_log(&state).await;
+    let kinds: Vec<&str> = changes.iter().map(|(k, _)| k.name()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "component_added",
+            "component_added",
+            "component_status_changed",
+            "maintenance_scheduled",
+            "maintenance_switched",
+            "maintenance_switched",
+            "maintenance_scheduled",
+            "component_status_changed"
+        ]
+    );
+    assert_eq!(changes[2].1.as_deref(), Some("Ben"));
+    assert_eq!(changes[4].1, None, "the maintenance job acts as Klaxon");
+    assert_eq!(changes[2].0.summary(), "API: Operational → Partial outage");
+}
+
+/// The status page's stream: each change and who made it.
+async fn status_log(state: &app::server::state::AppState) -> Vec<(StatusPageChange, Option<String>)> {
+    use app::domain::log::{Cursor, StreamRef};
+    use app::server::repo::log::Part;
+    let rows = app::server::testing::settled_log(&state.db, Part::One(StreamRef::STATUS_PAGE), Cursor::START).await;
+    rows.iter().map(|r| (serde_json::from_str(&r.payload).unwrap(), r.actor.as_ref().map(|a| a.name.clone()))).collect()
 }
 
 async fn a_window_under_way_switches_however_many_are_scheduled_after_it(b: Backend) {

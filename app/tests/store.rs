@@ -19,7 +19,7 @@ use app::server::rate_limit::quota;
 use app::server::repo::{catalog, events, incidents};
 use app::server::services::{auth, incidents as svc, runbooks, timers, war_room};
 use app::server::state::AppState;
-use app::server::testing::{fresh_state, user, TEST_PASSWORD};
+use app::server::testing::{fresh_state, settled_log, user, TEST_PASSWORD};
 use chrono::{Duration, Utc};
 
 struct Fixture {
@@ -273,7 +273,7 @@ async fn event_positions_grow_and_replay_by_topic(b: Backend) {
     svc::add_note(&f.state, Some(&f.ben), a.id, NoteKind::Note, "a1").await.unwrap();
     svc::add_note(&f.state, Some(&f.ben), c.id, NoteKind::Note, "c1").await.unwrap();
     let mut conn = f.state.db.pool().acquire().await.unwrap();
-    let all = settled(&mut conn, Cursor::START).await;
+    let all = settled_log(&f.state.db, Part::Everything, Cursor::START).await;
     assert_eq!(all.len(), 4);
     assert!(all.windows(2).all(|w| w[0].cursor < w[1].cursor));
     // each stream numbers its own events
@@ -554,20 +554,6 @@ async fn postgres_streams_are_locked_apart() {
     assert_eq!(bodies[bodies.len() - 2..], ["slow".to_string(), "after".to_string()]);
 }
 
-/// The whole log after `after`, once no transaction still running holds any of it back
-/// (the tests of other databases on the same PostgreSQL server may, for a moment).
-async fn settled(conn: &mut sqlx::AnyConnection, after: Cursor) -> Vec<app::server::repo::log::Row> {
-    use app::server::repo::log::{self, Part};
-    for _ in 0..500 {
-        let (rows, held) = log::since(&mut *conn, Part::Everything, after, 1000).await.unwrap();
-        if !held {
-            return rows;
-        }
-        tokio::time::sleep(StdDuration::from_millis(10)).await;
-    }
-    panic!("the log stayed held back for 5 s");
-}
-
 /// A reader never passes an event that an older transaction could still precede: while a
 /// transaction numbered before it is open, a newer commit is held back; once it commits, both
 /// come in the log's order, and resuming from the first gives exactly the second.
@@ -578,7 +564,7 @@ async fn postgres_readers_wait_for_older_transactions() {
     let one = svc::declare(&f.state, Some(&f.ben), sev2_input("One")).await.unwrap();
     let two = svc::declare(&f.state, Some(&f.ben), sev2_input("Two")).await.unwrap();
     let mut conn = f.state.db.pool().acquire().await.unwrap();
-    let start = settled(&mut conn, Cursor::START).await.last().unwrap().cursor;
+    let start = settled_log(&f.state.db, Part::Everything, Cursor::START).await.last().unwrap().cursor;
     // numbered first, but it takes its event id after the newer transaction took its own
     let mut older = f.state.db.begin(&[StreamRef::incident(one.id)]).await.unwrap();
     svc::add_note(&f.state, Some(&f.ben), two.id, NoteKind::Note, "newer").await.unwrap();
@@ -587,7 +573,7 @@ async fn postgres_readers_wait_for_older_transactions() {
     assert_eq!(log::readable_end(&mut conn).await.unwrap(), start);
     events::append(&mut older, one.id, Utc::now(), None, EventKind::NoteAdded { body: "older".into() }).await.unwrap();
     older.commit(&f.state.hub).await.unwrap();
-    let rows = settled(&mut conn, start).await;
+    let rows = settled_log(&f.state.db, Part::Everything, start).await;
     let bodies: Vec<String> = rows.iter().map(|r| events::decode(r).unwrap().kind.summary()).collect();
     assert_eq!(bodies, ["older", "newer"]);
     assert!(rows[0].cursor.id > rows[1].cursor.id, "ids were taken in the other order");

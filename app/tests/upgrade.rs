@@ -87,8 +87,7 @@ async fn the_incident_log_moves_into_the_general_log(b: Backend) {
     let state = AppState::new(LeptosOptions::builder().output_name("klaxon").build(), db);
     let ben = user(&state.db, "Ben", AccountRole::Responder).await;
     svc::add_note(&state, Some(&ben), app::domain::ids::IncidentId(1), NoteKind::Note, "after the upgrade").await.unwrap();
-    let mut conn = state.db.pool().acquire().await.unwrap();
-    let (rows, _) = log::since(&mut conn, Part::One(StreamRef::incident(app::domain::ids::IncidentId(1))), Cursor::START, 100).await.unwrap();
+    let rows = app::server::testing::settled_log(&state.db, Part::One(StreamRef::incident(app::domain::ids::IncidentId(1))), Cursor::START).await;
     let last = rows.last().unwrap();
     assert!(last.id.0 > 5 && last.seq == 4, "{last:?}");
     assert!(matches!(events::decode(last).unwrap().kind, EventKind::NoteAdded { ref body } if body == "after the upgrade"));

@@ -197,10 +197,8 @@ async fn live_stream_resumes_exactly(b: Backend) {
         assert_eq!(note(&app, &c, i.id.0, &format!("note {n}")).await.status(), 200);
         assert_eq!(note(&app, &c, other.id.0, "elsewhere").await.status(), 200);
     }
-    let mut conn = app.state.db.pool().acquire().await.unwrap();
     let stream = app::server::repo::log::Part::One(app::domain::log::StreamRef::incident(i.id));
-    let (log, _) = app::server::repo::log::since(&mut conn, stream, Cursor::START, 100).await.unwrap();
-    drop(conn);
+    let log = app::server::testing::settled_log(&app.state.db, stream, Cursor::START).await;
     assert_eq!(log.len(), 6);
     // the client saw up to the second note; it must get notes 2, 3, 4 exactly once, then live ones
     let seen = log[2].cursor;

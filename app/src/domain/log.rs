@@ -127,6 +127,47 @@ impl TryFrom<String> for Cursor {
     }
 }
 
+/// Which events a read of the database saw (its snapshot), to tell later whether an event
+/// that arrives live is already in what was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seen {
+    /// The newest event id the read saw (what decides for events with `tx` 0).
+    pub max_id: i64,
+    /// PostgreSQL's snapshot: transactions below `xmin` were over, those from `xmax` on had
+    /// not begun, and those in `running` were still running.
+    pub xmin: i64,
+    pub xmax: i64,
+    pub running: Vec<i64>,
+}
+
+impl Seen {
+    /// A read on SQLite (or a PostgreSQL log with no numbered events yet).
+    pub fn up_to(max_id: i64) -> Seen {
+        Seen { max_id, ..Seen::default() }
+    }
+
+    /// A read on PostgreSQL: `snapshot` as `pg_current_snapshot()` writes it
+    /// (`xmin:xmax:xip,xip,…`).
+    pub fn postgres(max_id: i64, snapshot: &str) -> Option<Seen> {
+        let mut parts = snapshot.trim().split(':');
+        let xmin = parts.next()?.parse().ok()?;
+        let xmax = parts.next()?.parse().ok()?;
+        let running = match parts.next()? {
+            "" => vec![],
+            list => list.split(',').map(|x| x.parse().ok()).collect::<Option<Vec<i64>>>()?,
+        };
+        parts.next().is_none().then_some(Seen { max_id, xmin, xmax, running })
+    }
+
+    /// Whether the event at `at` (committed) was visible to the read.
+    pub fn includes(&self, at: Cursor) -> bool {
+        if at.tx == 0 {
+            return at.id <= self.max_id;
+        }
+        at.tx < self.xmin || (at.tx < self.xmax && !self.running.contains(&at.tx))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +199,23 @@ mod tests {
         for s in Stream::ALL {
             assert_eq!(Stream::parse(s.as_str()), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+
+    #[test]
+    fn what_a_read_saw() {
+        let sqlite = Seen::up_to(40);
+        assert!(sqlite.includes(Cursor { tx: 0, id: 40 }));
+        assert!(!sqlite.includes(Cursor { tx: 0, id: 41 }));
+        let pg = Seen::postgres(90, "748:752:748,750").unwrap();
+        assert!(pg.includes(Cursor { tx: 700, id: 1 }), "over before the read");
+        assert!(pg.includes(Cursor { tx: 749, id: 95 }), "committed before the read, though an older one ran");
+        assert!(!pg.includes(Cursor { tx: 748, id: 2 }), "still running");
+        assert!(!pg.includes(Cursor { tx: 752, id: 3 }), "began after");
+        assert!(pg.includes(Cursor { tx: 0, id: 90 }), "moved from the old log");
+        assert_eq!(Seen::postgres(1, "5:5:").unwrap().running, Vec::<i64>::new());
+        for bad in ["", "5", "5:6", "a:6:", "5:6:x", "5:6:7:8"] {
+            assert_eq!(Seen::postgres(1, bad), None, "{bad:?}");
         }
     }
 

@@ -13,6 +13,7 @@ pub mod roles;
 pub mod runbook;
 pub mod status_history;
 pub mod status_page;
+pub mod status_page_log;
 pub mod text;
 pub mod timers;
 pub mod triage;

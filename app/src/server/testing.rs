@@ -93,3 +93,17 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// The events of `part` after `after`, once nothing still running holds any of them back
+/// (on PostgreSQL the tests of other databases on the same server may, for a moment).
+pub async fn settled_log(db: &Db, part: crate::server::repo::log::Part, after: crate::domain::log::Cursor) -> Vec<crate::server::repo::log::Row> {
+    let mut conn = db.pool().acquire().await.expect("connection");
+    for _ in 0..500 {
+        let (rows, held) = crate::server::repo::log::since(&mut conn, part, after, 10_000).await.expect("read the log");
+        if !held {
+            return rows;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the log stayed held back for 5 s");
+}

@@ -19,7 +19,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{watch, Notify};
 
 use super::{feeds, v2, Doc, Rendered};
-use crate::domain::event::{EventKind, LiveEvent, Topic};
+use crate::domain::event::Topic;
+use crate::domain::log::{Cursor, Seen};
 use crate::domain::status_page::{PublicIncident, PublicPage};
 use crate::error::{AppError, AppResult};
 use crate::server::db::Db;
@@ -40,6 +41,8 @@ pub struct Snapshot {
     pub live_version: u64,
     /// The invalidations this snapshot includes.
     generation: u64,
+    /// The events of the log it was built with.
+    seen: Seen,
     pub page: PublicPage,
     /// Every public incident, newest first (the page carries only the recent ones).
     pub incidents: Vec<PublicIncident>,
@@ -175,10 +178,10 @@ async fn run(inner: Arc<Inner>) {
                 _ = inner.kick.notified() => break,
                 _ = &mut sleep => break,
                 m = events.recv() => match m {
-                    // a public update the snapshot already has (this replica's: it invalidated
-                    // at once) needs no rebuild, which would only move today's uptime figure
-                    Ok(m) if m.cursor.id <= shown_through(&inner) && serde_json::from_str::<LiveEvent>(&m.json).is_ok_and(|e| matches!(e.event.kind, EventKind::PublicUpdatePosted { .. })) => {}
-                    // anything else the public page shows changed, here or on another replica
+                    // a change the snapshot already has (this replica's: it invalidated at
+                    // once) needs no rebuild, which would only move today's uptime figure
+                    Ok(m) if shown(&inner, m.cursor) => {}
+                    // what the public page shows changed, on another replica
                     Ok(_) => {
                         inner.wanted.fetch_add(1, Ordering::SeqCst);
                         break;
@@ -195,9 +198,9 @@ async fn run(inner: Arc<Inner>) {
     }
 }
 
-/// The newest public update the current snapshot shows (its event id; 0 when none).
-fn shown_through(inner: &Inner) -> i64 {
-    inner.current.borrow().as_ref().map_or(0, |s| s.incidents.iter().flat_map(|i| i.updates.iter().map(|u| u.seq)).max().unwrap_or(0))
+/// Whether the current snapshot was built with the event at `at`.
+fn shown(inner: &Inner, at: Cursor) -> bool {
+    inner.current.borrow().as_ref().is_some_and(|s| s.seen.includes(at))
 }
 
 /// Whether `page` says what `prev` says (the time aside; a maintenance window that moved on
@@ -212,7 +215,7 @@ fn same_content(prev: &Snapshot, page: &PublicPage, incidents: &[PublicIncident]
 /// Builds a snapshot for invalidation `generation`; false when the database failed.
 async fn rebuild(inner: &Inner, generation: u64) -> bool {
     let at = crate::server::time::now();
-    let (page, incidents) = match crate::server::services::status_public::public_data(&inner.db, at).await {
+    let (page, incidents, seen) = match crate::server::services::status_public::public_data(&inner.db, at).await {
         Ok(data) => data,
         Err(e) => {
             if !inner.failing.swap(true, Ordering::SeqCst) {
@@ -234,6 +237,7 @@ async fn rebuild(inner: &Inner, generation: u64) -> bool {
                 version: prev.version,
                 live_version: prev.live_version,
                 generation,
+                seen,
                 page: prev.page.clone(),
                 incidents: prev.incidents.clone(),
                 docs: prev.docs.clone(),
@@ -249,7 +253,7 @@ async fn rebuild(inner: &Inner, generation: u64) -> bool {
             let version = prev.as_ref().map_or(1, |p| p.version + 1);
             let live_version = prev.as_ref().map_or(1, |p| p.live_version + u64::from(told_changed));
             let status_json = docs[Doc::ALL.iter().position(|d| *d == Doc::Status).unwrap_or(0)].body.clone();
-            Snapshot { version, live_version, generation, live_frame: live_frame(live_version, &status_json), page, incidents, docs }
+            Snapshot { version, live_version, generation, seen, live_frame: live_frame(live_version, &status_json), page, incidents, docs }
         }
     };
     inner.current.send_replace(Some(Arc::new(next)));

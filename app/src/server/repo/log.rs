@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
 use crate::domain::ids::{EventId, UserId};
-use crate::domain::log::{Cursor, Stream, StreamRef};
+use crate::domain::log::{Cursor, Seen, Stream, StreamRef};
 use crate::domain::roles::Person;
 use crate::server::db::Tx;
 use crate::server::time::{from_ms, to_ms};
@@ -156,4 +156,17 @@ pub async fn known(conn: &mut AnyConnection, cursor: Cursor) -> Result<bool, sql
     let row = sqlx::query("SELECT COALESCE(MAX(tx), 0) AS tx, COALESCE(MAX(id), 0) AS id FROM events").fetch_one(conn).await?;
     let (tx, id): (i64, i64) = (row.try_get("tx")?, row.try_get("id")?);
     Ok(cursor.tx <= tx && cursor.id <= id)
+}
+
+/// What the connection's current snapshot sees of the log (call it inside the read
+/// transaction whose reads it describes).
+pub async fn seen(conn: &mut AnyConnection) -> Result<Seen, sqlx::Error> {
+    if postgres(conn) {
+        let row = sqlx::query("SELECT CAST(pg_current_snapshot() AS TEXT) AS s, (SELECT COALESCE(MAX(id), 0) FROM events) AS m").fetch_one(conn).await?;
+        let (snapshot, max_id): (String, i64) = (row.try_get("s")?, row.try_get("m")?);
+        Seen::postgres(max_id, &snapshot).ok_or_else(|| sqlx::Error::Decode(format!("unreadable snapshot {snapshot:?}").into()))
+    } else {
+        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM events").fetch_one(conn).await?;
+        Ok(Seen::up_to(row.try_get("m")?))
+    }
 }

@@ -1,5 +1,6 @@
 //! The status page: settings, groups, components and their status history.
 
+use crate::domain::status_page_log::StatusPageChange;
 use std::collections::HashMap;
 
 use sqlx::any::AnyRow;
@@ -215,4 +216,11 @@ pub async fn history_since(conn: &mut AnyConnection, since: chrono::DateTime<chr
         out.entry(ComponentId(r.try_get("component_id")?)).or_default().push(StatusChange { at, status });
     }
     Ok(out)
+}
+
+/// Appends a change to the status page's stream; `tx` must hold its lock.
+pub async fn record_change(tx: &mut crate::server::db::Tx, actor: Option<&crate::domain::roles::Person>, change: &StatusPageChange) -> Result<(), sqlx::Error> {
+    let payload = serde_json::to_string(change).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    crate::server::repo::log::append(tx, crate::domain::log::StreamRef::STATUS_PAGE, crate::server::time::now(), actor, change.name(), payload).await?;
+    Ok(())
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::log::StreamRef;
 use crate::domain::status_page::{ComponentStatus, Maintenance, MaintenanceInput};
+use crate::domain::status_page_log::StatusPageChange;
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
 use crate::server::authz::require;
@@ -23,7 +24,9 @@ pub async fn schedule_maintenance(state: &AppState, actor: Option<&CurrentUser>,
     }
     let id = crate::server::repo::maintenances::insert(tx.conn(), &input, actor.id, now()).await?;
     let m = crate::server::repo::maintenances::get(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
-    tx.commit_quiet().await?;
+    let by = crate::domain::roles::Person { id: actor.id, name: actor.name.clone() };
+    status::record_change(&mut tx, Some(&by), &StatusPageChange::MaintenanceScheduled { maintenance: m.id, title: m.title.clone() }).await?;
+    tx.commit(&state.hub).await?;
     state.status.invalidate();
     Ok(m)
 }
@@ -58,9 +61,10 @@ pub async fn apply_maintenance_windows(state: &AppState, at: DateTime<Utc>) -> A
         let current = status::component_by_id(tx.conn(), c).await?.map(|comp| comp.status);
         if started && current == Some(from) {
             status::set_status(tx.conn(), c, to, at).await?;
+            status::record_change(&mut tx, None, &StatusPageChange::MaintenanceSwitched { maintenance: m, component: c, to }).await?;
             switched += 1;
         }
-        tx.commit_quiet().await?;
+        tx.commit(&state.hub).await?;
     }
     if switched > 0 {
         state.status.invalidate();

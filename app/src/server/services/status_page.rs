@@ -8,7 +8,9 @@ use std::str::FromStr;
 
 use crate::domain::ids::{ComponentId, ServiceId};
 use crate::domain::incident::parse_link;
+use crate::domain::roles::Person;
 use crate::domain::status_page::{Component, ComponentInput, ComponentStatus, PageSettings, StatusAdmin};
+use crate::domain::status_page_log::StatusPageChange;
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
 use crate::server::authz::require;
@@ -27,8 +29,12 @@ fn optional_link(value: &str, what: &str) -> AppResult<String> {
     parse_link(value).map_err(|e| AppError::bad_request(format!("{what}: {e}")))
 }
 
+fn person(u: &CurrentUser) -> Person {
+    Person { id: u.id, name: u.name.clone() }
+}
+
 pub async fn save_settings(state: &AppState, actor: Option<&CurrentUser>, input: PageSettings) -> AppResult<PageSettings> {
-    require(actor, Permission::Administer)?;
+    let actor = require(actor, Permission::Administer)?;
     let settings = PageSettings {
         name: text(&input.name, "The page name", 1, 100)?,
         public_url: optional_link(&input.public_url, "The public address")?,
@@ -38,8 +44,10 @@ pub async fn save_settings(state: &AppState, actor: Option<&CurrentUser>, input:
             .map_err(|_| AppError::bad_request(format!("{:?} is not a time zone (use an IANA name such as Europe/Berlin).", input.time_zone)))?,
         support_url: optional_link(&input.support_url, "The support address")?,
     };
-    let mut conn = state.db.pool().acquire().await?;
-    status::save_settings(&mut conn, &settings).await?;
+    let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
+    status::save_settings(tx.conn(), &settings).await?;
+    status::record_change(&mut tx, Some(&person(actor)), &StatusPageChange::SettingsSaved { name: settings.name.clone() }).await?;
+    tx.commit(&state.hub).await?;
     state.status.invalidate();
     Ok(settings)
 }
@@ -57,7 +65,7 @@ async fn resolve(conn: &mut sqlx::AnyConnection, input: &ComponentInput) -> AppR
 }
 
 pub async fn create_component(state: &AppState, actor: Option<&CurrentUser>, input: ComponentInput) -> AppResult<Component> {
-    require(actor, Permission::Administer)?;
+    let actor = require(actor, Permission::Administer)?;
     let name = text(&input.name, "The component name", 1, 100)?;
     let description = text(&input.description, "The description", 0, 500)?;
     let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
@@ -76,13 +84,14 @@ pub async fn create_component(state: &AppState, actor: Option<&CurrentUser>, inp
     };
     let id = status::insert(tx.conn(), &new).await?;
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
-    tx.commit_quiet().await?;
+    status::record_change(&mut tx, Some(&person(actor)), &StatusPageChange::ComponentAdded { component: c.id, name: c.name.clone() }).await?;
+    tx.commit(&state.hub).await?;
     state.status.invalidate();
     Ok(c)
 }
 
 pub async fn update_component(state: &AppState, actor: Option<&CurrentUser>, id: ComponentId, input: ComponentInput) -> AppResult<Component> {
-    require(actor, Permission::Administer)?;
+    let actor = require(actor, Permission::Administer)?;
     let name = text(&input.name, "The component name", 1, 100)?;
     let description = text(&input.description, "The description", 0, 500)?;
     let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
@@ -95,21 +104,25 @@ pub async fn update_component(state: &AppState, actor: Option<&CurrentUser>, id:
         return Err(AppError::not_found(format!("There is no component {id}.")));
     }
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
-    tx.commit_quiet().await?;
+    status::record_change(&mut tx, Some(&person(actor)), &StatusPageChange::ComponentEdited { component: c.id, name: c.name.clone() }).await?;
+    tx.commit(&state.hub).await?;
     state.status.invalidate();
     Ok(c)
 }
 
 /// Sets a component's status (responders do this while working an incident).
 pub async fn set_component_status(state: &AppState, actor: Option<&CurrentUser>, id: ComponentId, to: ComponentStatus) -> AppResult<Component> {
-    require(actor, Permission::WorkIncidents)?;
+    let actor = require(actor, Permission::WorkIncidents)?;
     let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(|| AppError::not_found(format!("There is no component {id}.")))?;
-    if c.status != to {
-        status::set_status(tx.conn(), id, to, now()).await?;
+    if c.status == to {
+        return Ok(c);
     }
+    status::set_status(tx.conn(), id, to, now()).await?;
+    let change = StatusPageChange::ComponentStatusChanged { component: id, name: c.name.clone(), from: c.status, to };
+    status::record_change(&mut tx, Some(&person(actor)), &change).await?;
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
-    tx.commit_quiet().await?;
+    tx.commit(&state.hub).await?;
     state.status.invalidate();
     Ok(c)
 }

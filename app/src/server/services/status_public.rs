@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::domain::log::Seen;
 use crate::domain::status_history::{history, HistoryPage, IncidentPage, Month};
 use crate::domain::status_page::{arrange, day_bars, overall_uptime, public_incidents, rollup, ComponentView, PageSettings, PublicIncident, PublicPage};
 use crate::error::{AppError, AppResult};
@@ -16,11 +17,13 @@ use crate::server::time::now;
 /// Days of history on the public page.
 pub const DAYS: u32 = 90;
 
-/// What the public page shows at `at`, and every public incident (newest first). Needs no
-/// sign-in and reads nothing internal: incidents are built from their public updates alone.
-/// Readers get it from the snapshots ([`crate::server::public::StatusSnapshots`]), not here.
-pub async fn public_data(db: &Db, at: DateTime<Utc>) -> AppResult<(PublicPage, Vec<PublicIncident>)> {
+/// What the public page shows at `at`, every public incident (newest first), and which
+/// events of the log it was read with. Needs no sign-in and reads
+/// nothing internal: incidents are built from their public updates alone. Readers get it
+/// from the snapshots ([`crate::server::public::StatusSnapshots`]), not here.
+pub async fn public_data(db: &Db, at: DateTime<Utc>) -> AppResult<(PublicPage, Vec<PublicIncident>, Seen)> {
     let mut tx = db.begin_read().await?;
+    let seen = crate::server::repo::log::seen(&mut tx).await?;
     let settings = status::settings(&mut tx).await?;
     let ids = status::public_ids(&mut tx).await?;
     let groups = status::groups(&mut tx).await?;
@@ -41,7 +44,7 @@ pub async fn public_data(db: &Db, at: DateTime<Utc>) -> AppResult<(PublicPage, V
         })
         .collect();
     let overall = rollup(&views.iter().map(|v| v.component.status).collect::<Vec<_>>());
-    Ok((PublicPage { settings, overall, groups: arrange(&groups, views), incidents, maintenances, generated_at: at, stale: false }, all))
+    Ok((PublicPage { settings, overall, groups: arrange(&groups, views), incidents, maintenances, generated_at: at, stale: false }, all, seen))
 }
 
 /// The public page's calendar date of `t`.
