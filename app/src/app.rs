@@ -7,8 +7,10 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::theme::THEME_SCRIPT;
 use crate::error::AppError;
+use crate::pages::audiences::AudiencesPage;
 use crate::pages::declare::DeclarePage;
 use crate::pages::gate::{see_other, ErrorPanel};
+use crate::pages::inbox::InboxPage;
 use crate::pages::incidents::IncidentsPage;
 use crate::pages::login::LoginPage;
 use crate::pages::runbooks::RunbooksPage;
@@ -91,6 +93,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async/>
                 <Route path=path!("/incidents/:id") view=WarRoomPage ssr=SsrMode::Async/>
                 <Route path=path!("/runbooks") view=RunbooksPage ssr=SsrMode::Async/>
+                <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>
+                <Route path=path!("/audiences") view=AudiencesPage ssr=SsrMode::Async/>
                 <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
                 <Route path=path!("/status/history") view=StatusHistoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/status/history/:month") view=StatusHistoryPage ssr=SsrMode::Async/>

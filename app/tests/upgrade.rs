@@ -79,8 +79,10 @@ async fn the_incident_log_moves_into_the_general_log(b: Backend) {
     assert_eq!(bodies, ["one a", "one b", "one c"]);
     assert_eq!(one[0].actor.as_ref().map(|a| a.name.as_str()), Some("Ada"));
     use sqlx::Row;
-    let delivery: i64 = sqlx::query("SELECT event_id FROM webhook_deliveries").fetch_one(&mut *conn).await.unwrap().get("event_id");
-    assert_eq!(delivery, 3, "deliveries still name their update");
+    let delivery = sqlx::query("SELECT event_id, purpose, subscription_id FROM deliveries").fetch_one(&mut *conn).await.unwrap();
+    assert_eq!(delivery.get::<i64, _>("event_id"), 3, "deliveries still name their update");
+    assert_eq!(delivery.get::<String, _>("purpose"), "status_update");
+    assert_eq!(delivery.get::<i64, _>("subscription_id"), 1);
     drop(conn);
 
     // new events continue both the ids and the incident's numbering

@@ -1,4 +1,6 @@
 import { expect, Page, Browser, BrowserContext } from '@playwright/test';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 
 export const PASSWORD = 'klaxon-demo';
 export const ADA = 'ada@example.com';   // admin
@@ -44,4 +46,32 @@ export async function declare(page: Page, title: string, answers: ('Yes' | 'No' 
   await page.waitForURL(/\/incidents\/\d+$/);
   await hydrated(page);
   return new URL(page.url()).pathname;
+}
+
+// A webhook receiver on loopback (the test server allows private targets). It keeps the
+// confirmation request apart and answers it with its challenge (`confirm: 'echo'`) or with a
+// plain "ok", as a Slack incoming webhook does (`'ignore'`: a person confirms through the
+// link); it answers `status` to every delivery.
+export function receiver(status = 200, confirm: 'echo' | 'ignore' = 'echo'): Promise<{ url: string; bodies: any[]; confirmations: any[]; close: () => void }> {
+  const bodies: any[] = [];
+  const confirmations: any[] = [];
+  const server = http.createServer((req, res) => {
+    let data = '';
+    req.on('data', (c) => (data += c));
+    req.on('end', () => {
+      let body: any;
+      try { body = JSON.parse(data); } catch { body = { unreadable: data }; }
+      if (body.type === 'subscription_confirmation') {
+        confirmations.push(body);
+        if (confirm === 'echo') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ challenge: body.challenge }));
+        return res.writeHead(200).end('ok');
+      }
+      bodies.push(body);
+      res.writeHead(status).end('ok');
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo;
+    resolve({ url: `http://127.0.0.1:${port}/hook`, bodies, confirmations, close: () => server.close() });
+  }));
 }

@@ -1,35 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
-import { ADA, BEN, hydrated, signIn } from './helpers';
-
-// A webhook receiver on loopback (the test server allows private targets). It keeps the
-// confirmation request apart and answers it with its challenge (`confirm: 'echo'`) or with a
-// plain "ok", as a Slack incoming webhook does (`'ignore'`: a person confirms through the
-// link); it answers `status` to every delivery.
-function receiver(status = 200, confirm: 'echo' | 'ignore' = 'echo'): Promise<{ url: string; bodies: any[]; confirmations: any[]; close: () => void }> {
-  const bodies: any[] = [];
-  const confirmations: any[] = [];
-  const server = http.createServer((req, res) => {
-    let data = '';
-    req.on('data', (c) => (data += c));
-    req.on('end', () => {
-      let body: any;
-      try { body = JSON.parse(data); } catch { body = { unreadable: data }; }
-      if (body.type === 'subscription_confirmation') {
-        confirmations.push(body);
-        if (confirm === 'echo') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ challenge: body.challenge }));
-        return res.writeHead(200).end('ok');
-      }
-      bodies.push(body);
-      res.writeHead(status).end('ok');
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as AddressInfo;
-    resolve({ url: `http://127.0.0.1:${port}/hook`, bodies, confirmations, close: () => server.close() });
-  }));
-}
+import { ADA, BEN, hydrated, receiver, signIn } from './helpers';
 
 async function postPublicUpdate(page: Page, message: string) {
   await page.goto('/incidents');

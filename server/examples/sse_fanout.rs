@@ -130,7 +130,7 @@ fn collect(stream: &TcpStream, pending: &mut Vec<u8>, marker: &[u8], buf: &mut [
 }
 
 fn main() {
-    app::server::services::webhooks::install_tls();
+    app::server::outbound::install_tls();
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 5 {
         eprintln!("usage: sse_fanout BASE_URL INCIDENT_ID SUBSCRIBERS SERVER_PID [ROUNDS] [NOTE_BYTES]");

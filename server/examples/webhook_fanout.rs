@@ -45,7 +45,7 @@ async fn main() {
     let n: usize = args.get(3).expect("SUBSCRIBERS").parse().expect("a number of subscribers");
     let incident: i64 = args.get(4).map(|s| s.parse().expect("an incident id")).unwrap_or(1);
 
-    app::server::services::webhooks::install_tls();
+    app::server::outbound::install_tls();
     let seen = Arc::new(Mutex::new(Seen::default()));
     let s = seen.clone();
     let app = axum::Router::new()

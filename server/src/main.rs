@@ -73,7 +73,7 @@ fn account_role(s: &str) -> Result<AccountRole, String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"))).init();
-    app::server::services::webhooks::install_tls();
+    app::server::outbound::install_tls();
     let cli = Cli::parse();
     let config = Config::from_env()?;
     let db = connect(&config).await?;

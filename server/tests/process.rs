@@ -41,7 +41,7 @@ async fn start(db_url: &str, port: u16) -> Child {
 }
 
 async fn start_with(db_url: &str, port: u16, env: &[(&str, &str)]) -> Child {
-    app::server::services::webhooks::install_tls();
+    app::server::outbound::install_tls();
     let mut child = command(db_url, port).envs(env.iter().copied()).arg("serve").spawn().expect("spawn klaxon");
     let client = reqwest::Client::new();
     for _ in 0..200 {

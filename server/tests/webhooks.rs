@@ -14,9 +14,10 @@ use app::domain::webhook::DeliveryState::{Delivered, Failed, Pending};
 use app::domain::webhook::MAX_ATTEMPTS;
 use app::on_both_backends;
 use app::server::db::Backend;
-use app::server::repo::webhooks::{self as repo, Delivery};
+use app::server::repo::deliveries::Delivery;
+use app::server::repo::webhooks as repo;
+use app::server::services::deliveries::deliver_due;
 use app::server::services::incidents as incidents_svc;
-use app::server::services::webhooks::deliver_due;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{Duration, Utc};
@@ -115,7 +116,7 @@ async fn post_update(app: &TestApp, status: PublicStatus, body: &str) {
 
 async fn deliveries(app: &TestApp) -> Vec<Delivery> {
     let mut conn = app.state.db.pool().acquire().await.unwrap();
-    repo::deliveries(&mut conn).await.unwrap()
+    app::server::repo::deliveries::deliveries(&mut conn).await.unwrap()
 }
 
 async fn subscribe(app: &TestApp, url: &str) -> reqwest::Response {
@@ -355,7 +356,7 @@ async fn an_expired_lease_records_nothing(b: Backend) {
     let stalled_lease = now + Duration::minutes(2);
     let claimed = {
         let mut conn = app.state.db.pool().acquire().await.unwrap();
-        repo::claim_due(&mut conn, now, stalled_lease, 20).await.unwrap()
+        app::server::repo::deliveries::claim_due(&mut conn, now, stalled_lease, 20).await.unwrap()
     };
     assert_eq!(claimed.len(), 1);
     assert_eq!(deliver_due(&app.state, now + Duration::minutes(1)).await.unwrap(), 0, "still claimed");
@@ -364,7 +365,7 @@ async fn an_expired_lease_records_nothing(b: Backend) {
     assert_eq!(hook.bodies.lock().unwrap().len(), 1);
     // the stalled pass comes back with a failure: it is not recorded
     let mut conn = app.state.db.pool().acquire().await.unwrap();
-    let recorded = repo::record_attempt(&mut conn, claimed[0].id, stalled_lease, Failed, None, "timed out").await.unwrap();
+    let recorded = app::server::repo::deliveries::record_attempt(&mut conn, claimed[0].id, stalled_lease, Failed, None, "timed out").await.unwrap();
     assert!(!recorded);
     drop(conn);
     let d = deliveries(&app).await;
@@ -502,7 +503,66 @@ async fn subscriptions_are_capped_and_unconfirmed_ones_expire(b: Backend) {
     assert_eq!(r.status(), 404);
 }
 
+/// A SEV1 tells the executives, data exposure Security and Legal: users at once in their
+/// inbox, addresses through the queue; the timeline says who was told, who could not be
+/// (an address that answers 410 Gone), and that an audience with nobody in it told nobody.
+async fn incident_notifications_reach_their_audiences(b: Backend) {
+    use app::domain::notify::NewMember;
+    use app::domain::timers::Audience::Executives;
+    use app::server::services::notifications as svc;
+    let app = TestApp::start_with(b, |s| s.webhooks.allow_private = true).await;
+    let (url, rx) = receiver(0).await;
+    let (gone_url, gone) = receiver(0).await;
+    gone.script.lock().unwrap().push_back((StatusCode::GONE, None));
+    let admin = Some(&app.admin);
+    svc::add_member(&app.state, admin, Executives, NewMember::User(app.responder.id)).await.unwrap();
+    svc::add_member(&app.state, admin, Executives, NewMember::Webhook(url.clone())).await.unwrap();
+    svc::add_member(&app.state, admin, Executives, NewMember::Webhook(gone_url.clone())).await.unwrap();
+    // bad input and the wrong person change nothing
+    let refused = [
+        svc::add_member(&app.state, admin, Executives, NewMember::User(app.responder.id)).await.unwrap_err().status_code(),
+        svc::add_member(&app.state, admin, Executives, NewMember::User(app::domain::ids::UserId(999_999))).await.unwrap_err().status_code(),
+        svc::add_member(&app.state, admin, Executives, NewMember::Webhook("ftp://example.com/x".into())).await.unwrap_err().status_code(),
+        svc::add_member(&app.state, Some(&app.responder), Executives, NewMember::Webhook(url.clone())).await.unwrap_err().status_code(),
+    ];
+    assert_eq!(refused, [409, 400, 400, 403]);
+    assert_eq!(svc::audiences(&app.state, admin).await.unwrap().members.len(), 3);
+
+    let input = DeclareInput { title: "Payments down".into(), severity: Some(Severity::Sev1), ..Default::default() };
+    let i = incidents_svc::declare(&app.state, Some(&app.responder), input).await.unwrap();
+    incidents_svc::flag_data_exposure(&app.state, Some(&app.responder), i.id).await.unwrap();
+    let inbox = svc::inbox(&app.state, Some(&app.responder)).await.unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert!(inbox[0].text.contains("Executives are told because a SEV1 was declared") && inbox[0].text.contains("Payments down"), "{}", inbox[0].text);
+    assert!(svc::inbox(&app.state, Some(&app.admin)).await.unwrap().is_empty());
+
+    deliver_due(&app.state, Utc::now()).await.unwrap();
+    let got = rx.bodies.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["audience"], "executives");
+    assert!(got[0]["text"].as_str().unwrap().contains("Payments down"));
+    assert!(got[0].get("meta").is_none(), "no unsubscribe details: this is not a subscription");
+    let mut conn = app.state.db.pool().acquire().await.unwrap();
+    let timeline: Vec<String> = app::server::repo::events::for_incident(&mut conn, i.id).await.unwrap().0.iter().map(|e| e.kind.summary()).collect();
+    let shown = app::domain::webhook::shown_url(&url);
+    let gone_shown = app::domain::webhook::shown_url(&gone_url);
+    for expected in [
+        "Executives notified".to_string(),
+        format!("Executives: told {}", app.responder.name),
+        format!("Executives: told {shown}"),
+        format!("Executives: could not tell {gone_shown} (answered 410 Gone)"),
+        "Security and Legal notified".to_string(),
+        "Security and Legal: nobody is set up to be told (an admin adds people under Audiences)".to_string(),
+    ] {
+        assert!(timeline.contains(&expected), "{expected:?} not in {timeline:#?}");
+    }
+    // nothing is sent twice
+    deliver_due(&app.state, Utc::now() + Duration::hours(1)).await.unwrap();
+    assert_eq!(rx.bodies.lock().unwrap().len(), 1);
+}
+
 on_both_backends!(
+    incident_notifications_reach_their_audiences,
     deliver_retry_and_unsubscribe,
     a_dead_receiver_is_given_up_on,
     retry_after_is_honoured_and_gone_unsubscribes,

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod incidents;
+pub mod notifications;
 pub mod runbooks;
 pub mod status;
 pub mod webhooks;

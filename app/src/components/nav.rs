@@ -21,6 +21,7 @@ pub fn Nav(user: CurrentUser) -> impl IntoView {
                 <a href="/incidents">"Incidents"</a>
                 <a href="/runbooks">"Runbooks"</a>
                 <a href="/status-page">"Status page"</a>
+                <a href="/inbox">"Inbox"</a>
             </nav>
             <div class="me">
                 <ThemeToggle/>

@@ -76,6 +76,22 @@ pub enum EventKind {
     Notified {
         audience: Audience,
     },
+    /// A member of a notified audience was told (in Klaxon, or by a delivery its address
+    /// accepted).
+    NotificationDelivered {
+        audience: Audience,
+        recipient: String,
+    },
+    /// A delivery to a member's address was given up.
+    NotificationFailed {
+        audience: Audience,
+        recipient: String,
+        error: String,
+    },
+    /// An audience was due to be told but has nobody in it.
+    AudienceEmpty {
+        audience: Audience,
+    },
     TimerFired {
         timer: TimerKind,
         due_at: DateTime<Utc>,
@@ -104,6 +120,9 @@ impl EventKind {
             EventKind::LinkAdded { .. } => "link_added",
             EventKind::DataExposureFlagged => "data_exposure_flagged",
             EventKind::Notified { .. } => "notified",
+            EventKind::NotificationDelivered { .. } => "notification_delivered",
+            EventKind::NotificationFailed { .. } => "notification_failed",
+            EventKind::AudienceEmpty { .. } => "audience_empty",
             EventKind::TimerFired { .. } => "timer_fired",
             EventKind::RunbookStepDone { .. } => "runbook_step_done",
         }
@@ -140,6 +159,9 @@ impl EventKind {
             EventKind::LinkAdded { label, .. } => format!("Link added: {label}"),
             EventKind::DataExposureFlagged => "Data exposure flagged".into(),
             EventKind::Notified { audience } => audience.label().into(),
+            EventKind::NotificationDelivered { audience, recipient } => format!("{}: told {recipient}", audience.name()),
+            EventKind::NotificationFailed { audience, recipient, error } => format!("{}: could not tell {recipient} ({error})", audience.name()),
+            EventKind::AudienceEmpty { audience } => format!("{}: nobody is set up to be told (an admin adds people under Audiences)", audience.name()),
             EventKind::TimerFired { text, .. } => text.clone(),
             EventKind::RunbookStepDone { title, .. } => format!("Runbook step done: {title}"),
         }
@@ -147,7 +169,14 @@ impl EventKind {
 
     /// Whether the timeline should draw attention to it.
     pub fn is_alert(&self) -> bool {
-        matches!(self, EventKind::TimerFired { .. } | EventKind::Notified { .. } | EventKind::DataExposureFlagged)
+        matches!(
+            self,
+            EventKind::TimerFired { .. }
+                | EventKind::Notified { .. }
+                | EventKind::DataExposureFlagged
+                | EventKind::NotificationFailed { .. }
+                | EventKind::AudienceEmpty { .. }
+        )
     }
 }
 

@@ -7,6 +7,7 @@ pub mod ids;
 pub mod incident;
 pub mod log;
 pub mod maintenance;
+pub mod notify;
 pub mod oncall;
 pub mod public_incident;
 pub mod roles;

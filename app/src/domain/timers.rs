@@ -78,6 +78,29 @@ pub enum Audience {
 }
 
 impl Audience {
+    pub const ALL: [Audience; 2] = [Audience::Executives, Audience::SecurityAndLegal];
+
+    /// The one spelling, in SQL, JSON and forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Executives => "executives",
+            Audience::SecurityAndLegal => "security_and_legal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Audience> {
+        Audience::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Who they are, as people say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Audience::Executives => "Executives",
+            Audience::SecurityAndLegal => "Security and Legal",
+        }
+    }
+
+    /// What the timeline says when they are notified.
     pub fn label(self) -> &'static str {
         match self {
             Audience::Executives => "Executives notified",

@@ -146,6 +146,30 @@ impl DeliveryState {
     }
 }
 
+/// What a delivery of the outbound queue is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    /// A public update, to a status-page subscription.
+    StatusUpdate,
+    /// An incident notification, to a member of an audience.
+    Notification,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 2] = [Purpose::StatusUpdate, Purpose::Notification];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::StatusUpdate => "status_update",
+            Purpose::Notification => "notification",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Purpose> {
+        Purpose::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
 /// What became of one delivery attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {

@@ -1,7 +1,9 @@
 //! One route per file (the war room, being large, is a folder).
 
+pub mod audiences;
 pub mod declare;
 pub mod gate;
+pub mod inbox;
 pub mod incidents;
 pub mod login;
 pub mod runbooks;

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::error::AppResult;
+use app::server::services::deliveries::deliver_due;
 use app::server::services::maintenance::apply_maintenance_windows;
 use app::server::services::timers::fire_due;
-use app::server::services::webhooks::deliver_due;
 use app::server::session_store::DbSessionStore;
 use app::server::state::AppState;
 use tokio::sync::Notify;

@@ -27,7 +27,7 @@ impl TestApp {
     /// As [`TestApp::start`], with the state adjusted by `configure` first.
     pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut AppState)) -> TestApp {
         // every HTTP client in the tests (reqwest with rustls) needs the TLS provider
-        app::server::services::webhooks::install_tls();
+        app::server::outbound::install_tls();
         let mut state = fresh_state(backend).await;
         configure(&mut state);
         let admin = user(&state.db, "Ada", AccountRole::Admin).await;

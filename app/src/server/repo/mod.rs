@@ -1,7 +1,9 @@
 //! One repository per aggregate. Functions take a connection, so the same code runs inside
 //! a write transaction or on a pooled connection for reads.
 
+pub mod audiences;
 pub mod catalog;
+pub mod deliveries;
 pub mod events;
 pub mod incidents;
 pub mod log;

@@ -3,8 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
-use crate::domain::ids::EventId;
-use crate::domain::webhook::{shown_url, DeliveryState, CONFIRM_WITHIN};
+use crate::domain::webhook::{shown_url, CONFIRM_WITHIN};
 use crate::domain::webhook_admin::WebhookSubscription;
 use crate::server::time::{from_ms, to_ms as ms};
 
@@ -88,127 +87,19 @@ pub async fn unsubscribe(conn: &mut AnyConnection, token: &str) -> Result<bool, 
         return Ok(false);
     };
     let id: i64 = row.try_get(0)?;
-    sqlx::query("DELETE FROM webhook_deliveries WHERE subscription_id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM deliveries WHERE subscription_id = $1").bind(id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM webhook_subscriptions WHERE id = $1").bind(id).execute(conn).await?;
     Ok(true)
-}
-
-/// One pending delivery for every confirmed subscription.
-pub async fn enqueue(conn: &mut AnyConnection, event: EventId, body: &str, at: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let r = sqlx::query(
-        "INSERT INTO webhook_deliveries (subscription_id, event_id, body, next_attempt_at_ms) \
-         SELECT id, $1, $2, $3 FROM webhook_subscriptions WHERE confirmed_at_ms IS NOT NULL",
-    )
-    .bind(event.0)
-    .bind(body.to_string())
-    .bind(ms(at))
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected())
-}
-
-/// Whether any delivery is due at `now` (a read, so idle passes take no write lock).
-pub async fn any_due(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-    let row =
-        sqlx::query("SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at_ms <= $1 LIMIT 1").bind(ms(now)).fetch_optional(conn).await?;
-    Ok(row.is_some())
-}
-
-#[derive(Debug, Clone)]
-pub struct Due {
-    pub id: i64,
-    pub url: String,
-    pub token: String,
-    pub body: String,
-    pub attempts: u32,
-}
-
-/// Claims up to `limit` deliveries due at `now` until `lease_until` (call inside a write
-/// transaction, so no other replica claims the same ones).
-pub async fn claim_due(conn: &mut AnyConnection, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Due>, sqlx::Error> {
-    // two replicas claiming at once take different deliveries (SQLite has one writer anyway)
-    let skip_taken = if conn.backend_name() == "PostgreSQL" { " FOR UPDATE OF d SKIP LOCKED" } else { "" };
-    let sql = format!(
-        "SELECT d.id, s.url, s.token, d.body, d.attempts FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id \
-         WHERE d.state = 'pending' AND d.next_attempt_at_ms <= $1 ORDER BY d.next_attempt_at_ms, d.id LIMIT $2{skip_taken}"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ms(now)).bind(limit).fetch_all(&mut *conn).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let attempts: i64 = r.try_get(4)?;
-        out.push(Due { id: r.try_get(0)?, url: r.try_get(1)?, token: r.try_get(2)?, body: r.try_get(3)?, attempts: attempts.max(0) as u32 });
-    }
-    if !out.is_empty() {
-        // one statement for the whole batch (the only text added is the placeholders)
-        let marks: Vec<String> = (0..out.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!("UPDATE webhook_deliveries SET next_attempt_at_ms = $1 WHERE id IN ({})", marks.join(", "));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ms(lease_until));
-        for d in &out {
-            q = q.bind(d.id);
-        }
-        q.execute(conn).await?;
-    }
-    Ok(out)
-}
-
-/// Records an attempt and where it leaves the delivery (`next_attempt` when pending), if
-/// the claim that made it still holds (`lease_until`); false when another pass has
-/// reclaimed the delivery since.
-pub async fn record_attempt(
-    conn: &mut AnyConnection,
-    id: i64,
-    lease_until: DateTime<Utc>,
-    state: DeliveryState,
-    next_attempt: Option<DateTime<Utc>>,
-    error: &str,
-) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query(
-        "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, next_attempt_at_ms = $2, last_error = $3 \
-         WHERE id = $4 AND state = 'pending' AND next_attempt_at_ms = $5",
-    )
-    .bind(state.as_str())
-    .bind(next_attempt.map(ms).unwrap_or(0))
-    .bind(error.chars().take(500).collect::<String>())
-    .bind(id)
-    .bind(ms(lease_until))
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected() == 1)
-}
-
-/// One delivery, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
-    pub state: DeliveryState,
-    pub attempts: i64,
-    pub last_error: String,
-    pub next_attempt_at: DateTime<Utc>,
-}
-
-/// Every delivery, oldest first.
-pub async fn deliveries(conn: &mut AnyConnection) -> Result<Vec<Delivery>, sqlx::Error> {
-    let rows = sqlx::query("SELECT state, attempts, last_error, next_attempt_at_ms FROM webhook_deliveries ORDER BY id").fetch_all(conn).await?;
-    rows.iter()
-        .map(|r| {
-            let state: String = r.try_get(0)?;
-            Ok(Delivery {
-                state: DeliveryState::parse(&state).ok_or_else(|| sqlx::Error::Decode(format!("unknown delivery state {state:?}").into()))?,
-                attempts: r.try_get(1)?,
-                last_error: r.try_get(2)?,
-                next_attempt_at: from_ms(r.try_get(3)?),
-            })
-        })
-        .collect()
 }
 
 /// Every subscription with its delivery counts (for the admin screen), oldest first.
 pub async fn subscriptions(conn: &mut AnyConnection) -> Result<Vec<WebhookSubscription>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT s.id, s.url, s.created_at_ms, CASE WHEN s.confirmed_at_ms IS NULL THEN 0 ELSE 1 END, \
-           (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.state = 'delivered'), \
-           (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.state = 'pending'), \
-           (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.state = 'failed'), \
-           COALESCE((SELECT d.last_error FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.last_error <> '' ORDER BY d.id DESC LIMIT 1), '') \
+           (SELECT COUNT(*) FROM deliveries d WHERE d.subscription_id = s.id AND d.state = 'delivered'), \
+           (SELECT COUNT(*) FROM deliveries d WHERE d.subscription_id = s.id AND d.state = 'pending'), \
+           (SELECT COUNT(*) FROM deliveries d WHERE d.subscription_id = s.id AND d.state = 'failed'), \
+           COALESCE((SELECT d.last_error FROM deliveries d WHERE d.subscription_id = s.id AND d.last_error <> '' ORDER BY d.id DESC LIMIT 1), '') \
          FROM webhook_subscriptions s ORDER BY s.id",
     )
     .fetch_all(conn)
@@ -231,7 +122,7 @@ pub async fn subscriptions(conn: &mut AnyConnection) -> Result<Vec<WebhookSubscr
 
 /// Removes a subscription (and its deliveries) by id; false when there is none.
 pub async fn remove(conn: &mut AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query("DELETE FROM webhook_deliveries WHERE subscription_id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM deliveries WHERE subscription_id = $1").bind(id).execute(&mut *conn).await?;
     let r = sqlx::query("DELETE FROM webhook_subscriptions WHERE id = $1").bind(id).execute(conn).await?;
     Ok(r.rows_affected() > 0)
 }
@@ -242,11 +133,10 @@ pub async fn retry_failed(conn: &mut AnyConnection, id: i64, at: DateTime<Utc>) 
     if sqlx::query("SELECT 1 FROM webhook_subscriptions WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?.is_none() {
         return Ok(None);
     }
-    let r =
-        sqlx::query("UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at_ms = $1 WHERE subscription_id = $2 AND state = 'failed'")
-            .bind(ms(at))
-            .bind(id)
-            .execute(conn)
-            .await?;
+    let r = sqlx::query("UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at_ms = $1 WHERE subscription_id = $2 AND state = 'failed'")
+        .bind(ms(at))
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(Some(r.rows_affected()))
 }

@@ -74,7 +74,8 @@ async fn notify(tx: &mut Tx, incident: &Incident) -> AppResult<()> {
         })
         .collect();
     for audience in notifications_due(incident.severity, incident.data_exposure, &already) {
-        emit(tx, incident, None, EventKind::Notified { audience }).await?;
+        let notified = emit(tx, incident, None, EventKind::Notified { audience }).await?;
+        crate::server::services::notifications::tell(tx, incident, audience, &notified).await?;
     }
     Ok(())
 }
@@ -164,6 +165,8 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
     }
     notify(&mut tx, &incident).await?;
     tx.commit(&state.hub).await?;
+    // notifications to addresses go out at once, not at the queue's next pass
+    state.webhooks.wake.notify_one();
     Ok(incident)
 }
 
@@ -219,6 +222,7 @@ pub async fn change_severity(state: &AppState, actor: Option<&CurrentUser>, id: 
     let (saved, _) = record(&mut tx, &incident, actor, EventKind::SeverityChanged { from, to, reason }).await?;
     notify(&mut tx, &saved).await?;
     tx.commit(&state.hub).await?;
+    state.webhooks.wake.notify_one();
     Ok(saved)
 }
 
@@ -309,6 +313,7 @@ pub async fn flag_data_exposure(state: &AppState, actor: Option<&CurrentUser>, i
     let (saved, _) = record(&mut tx, &incident, actor, EventKind::DataExposureFlagged).await?;
     notify(&mut tx, &saved).await?;
     tx.commit(&state.hub).await?;
+    state.webhooks.wake.notify_one();
     Ok(saved)
 }
 

@@ -2,8 +2,10 @@
 //! incident events it causes, and publishes them after commit.
 
 pub mod auth;
+pub mod deliveries;
 pub mod incidents;
 pub mod maintenance;
+pub mod notifications;
 pub mod runbooks;
 pub mod status_page;
 pub mod status_public;

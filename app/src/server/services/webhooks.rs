@@ -6,8 +6,7 @@
 //! [`deliver_due`] sends them with retries and backoff, so a slow or dead receiver never
 //! holds up an update.
 
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -17,24 +16,14 @@ use crate::domain::log::StreamRef;
 use crate::domain::public_incident::PublicIds;
 use crate::domain::status_page::{PageSettings, PublicUpdate};
 use crate::domain::webhook::{
-    confirmation_text, echoes_challenge, parse_retry_after, parse_target, public_ip, room_for_one_more, shown_url, slack_text, verdict, Attempt, DeliveryState,
-    Verdict, WebhookTarget, ANSWER_READ_MAX, CONFIRM_WITHIN, DELIVERY_TIMEOUT,
+    confirmation_text, echoes_challenge, parse_target, room_for_one_more, slack_text, WebhookTarget, ANSWER_READ_MAX, CONFIRM_WITHIN,
 };
 use crate::error::{AppError, AppResult, ErrorKind};
+use crate::server::outbound::{failure, post, resolve};
 use crate::server::public::feeds::incident_link;
 use crate::server::repo::webhooks as repo;
 use crate::server::state::AppState;
 use crate::server::time::now;
-
-/// Deliveries claimed per round; a pass goes round until nothing is due.
-const BATCH: i64 = 500;
-/// Deliveries in flight at once.
-const IN_FLIGHT: usize = 100;
-/// How long a claimed delivery is left to its sender before another pass may retry it
-/// (a round ends within about `BATCH / IN_FLIGHT` delivery timeouts).
-const LEASE: chrono::Duration = chrono::Duration::minutes(2);
-/// A pass stops claiming new rounds after this long, so it never runs past a lease.
-const PASS_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A new subscription: its id, the secret that unsubscribes it, and whether its receiver
 /// confirmed it already (by echoing the challenge).
@@ -52,91 +41,6 @@ fn new_token() -> String {
 
 fn is_token(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-async fn lookup(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
-    Ok(tokio::time::timeout(std::time::Duration::from_secs(5), tokio::net::lookup_host((host, port)))
-        .await
-        .map_err(|_| format!("{host} could not be resolved in time."))?
-        .map_err(|_| format!("{host} could not be resolved."))?
-        .collect())
-}
-
-/// Refuses addresses that lead into a private network, unless they are allowed.
-fn guard(host: &str, addrs: &[SocketAddr], allow_private: bool) -> Result<(), String> {
-    if addrs.is_empty() {
-        return Err(format!("{host} has no address."));
-    }
-    if !allow_private && addrs.iter().any(|a| !public_ip(a.ip())) {
-        return Err("Webhooks cannot be sent to private, loopback or link-local network addresses.".into());
-    }
-    Ok(())
-}
-
-/// Checks where `target` leads (for a clear answer when subscribing; every connection is
-/// checked again by [`GuardedResolver`]).
-async fn resolve(target: &WebhookTarget, allow_private: bool) -> Result<(), String> {
-    let addrs = match target.host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, target.port)],
-        Err(_) => lookup(&target.host, target.port).await?,
-    };
-    guard(&target.host, &addrs, allow_private)
-}
-
-/// Resolves host names for webhook connections and refuses any that leads into a private
-/// network: the check is made on the very addresses connected to, at every connection, so
-/// a name that changes where it points after subscribing gets nowhere.
-struct GuardedResolver {
-    allow_private: bool,
-}
-
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow_private = self.allow_private;
-        Box::pin(async move {
-            let host = name.as_str().to_string();
-            let addrs = lookup(&host, 0).await?;
-            guard(&host, &addrs, allow_private)?;
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
-/// The client every webhook request goes through: one connection pool, no redirects
-/// followed, the guarded resolver.
-fn client(state: &AppState) -> &reqwest::Client {
-    state.webhooks.client.get_or_init(|| {
-        install_tls();
-        reqwest::Client::builder()
-            .timeout(DELIVERY_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("Klaxon-Webhook/1")
-            .dns_resolver(Arc::new(GuardedResolver { allow_private: state.webhooks.allow_private }))
-            .build()
-            .expect("the webhook client's settings are valid")
-    })
-}
-
-/// Why a request failed, for the delivery's record or the subscriber: the innermost cause
-/// (the guarded resolver's refusal, say) rather than reqwest's outer wrapper.
-fn failure(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "timed out".into();
-    }
-    let mut cause: &dyn std::error::Error = e;
-    while let Some(inner) = cause.source() {
-        cause = inner;
-    }
-    format!("could not connect: {cause}")
-}
-
-/// Posts `body` to `url` (an address already parsed); an IP literal is checked here, as no
-/// name is resolved for it.
-async fn post(state: &AppState, target: &WebhookTarget, body: &serde_json::Value) -> Result<reqwest::Response, String> {
-    if let Ok(ip) = target.host.parse::<IpAddr>() {
-        guard(&target.host, &[SocketAddr::new(ip, target.port)], state.webhooks.allow_private)?;
-    }
-    client(state).post(target.url.clone()).json(body).send().await.map_err(|e| failure(&e))
 }
 
 /// Subscribes `raw_url`: checks it, sends it the confirmation request, and keeps the
@@ -262,127 +166,6 @@ fn page_json(settings: &PageSettings) -> serde_json::Value {
 pub async fn enqueue(conn: &mut sqlx::AnyConnection, ids: &PublicIds, event: EventId, u: &PublicUpdate, at: DateTime<Utc>) -> AppResult<()> {
     let settings = crate::server::repo::status::settings(&mut *conn).await?;
     let body = message(&settings, &u.public_id, &ids.update(event.0), u, at).to_string();
-    repo::enqueue(conn, event, &body, at).await?;
+    crate::server::repo::deliveries::enqueue_for_subscribers(conn, event, &body, at).await?;
     Ok(())
-}
-
-/// Sends the deliveries due at `at`, a round of [`BATCH`] at a time with [`IN_FLIGHT`] in
-/// flight (a slow receiver holds up no other), going round until nothing is due or the
-/// pass has run [`PASS_BUDGET`]; returns how many were delivered.
-pub async fn deliver_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
-    let started = std::time::Instant::now();
-    let mut delivered = 0;
-    loop {
-        let (claimed, done) = deliver_round(state, at.max(now())).await?;
-        delivered += done;
-        if claimed < BATCH as usize || started.elapsed() > PASS_BUDGET {
-            return Ok(delivered);
-        }
-    }
-}
-
-/// One round: claims up to [`BATCH`] due deliveries, sends them, and records every outcome
-/// in one transaction. Returns (claimed, delivered).
-async fn deliver_round(state: &AppState, at: DateTime<Utc>) -> AppResult<(usize, usize)> {
-    use futures::stream::{self, StreamExt};
-    {
-        let mut conn = state.db.pool().acquire().await?;
-        if !repo::any_due(&mut conn, at).await? {
-            return Ok((0, 0));
-        }
-    }
-    let lease_until = at + LEASE;
-    let due = {
-        let mut tx = state.db.begin(&[]).await?;
-        let due = repo::claim_due(tx.conn(), at, lease_until, BATCH).await?;
-        tx.commit_quiet().await?;
-        due
-    };
-    let claimed = due.len();
-    // where unsubscribe links point (relative when the page has no public address)
-    let base = state.status.get().await.map(|s| s.page.settings.public_url.trim_end_matches('/').to_string()).unwrap_or_default();
-    let outcomes: Vec<(repo::Due, Outcome)> = stream::iter(due)
-        .map(|d| async {
-            let o = attempt(state, &d, &base).await;
-            (d, o)
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .collect()
-        .await;
-    let mut delivered = 0;
-    let mut tx = state.db.begin(&[]).await?;
-    for (d, outcome) in &outcomes {
-        match outcome {
-            Outcome::Unsubscribe => {
-                repo::unsubscribe(tx.conn(), &d.token).await?;
-            }
-            Outcome::Record { state: now_state, next_attempt, error } => {
-                if !repo::record_attempt(tx.conn(), d.id, lease_until, *now_state, *next_attempt, error).await? {
-                    tracing::warn!(delivery = d.id, "webhook delivery outlived its lease; another pass has it now");
-                } else if *now_state == DeliveryState::Delivered {
-                    delivered += 1;
-                }
-            }
-        }
-    }
-    tx.commit_quiet().await?;
-    Ok((claimed, delivered))
-}
-
-/// What to record of one attempt.
-enum Outcome {
-    Record {
-        state: DeliveryState,
-        next_attempt: Option<DateTime<Utc>>,
-        error: String,
-    },
-    /// The receiver answered 410 Gone: the subscription ends.
-    Unsubscribe,
-}
-
-/// One attempt at a claimed delivery, and what to record of it.
-async fn attempt(state: &AppState, d: &repo::Due, base: &str) -> Outcome {
-    let (attempt, error) = match send(state, d, base).await {
-        Ok(attempt) => attempt,
-        Err(e) => (Attempt::NoAnswer, e),
-    };
-    let attempts = d.attempts + 1;
-    match verdict(attempt, attempts) {
-        Verdict::Delivered => Outcome::Record { state: DeliveryState::Delivered, next_attempt: None, error },
-        Verdict::RetryAfter(pause) => {
-            tracing::info!(delivery = d.id, attempts, error = %error, "webhook delivery failed; retrying in {}s", pause.as_secs());
-            Outcome::Record { state: DeliveryState::Pending, next_attempt: Some(now() + chrono::Duration::from_std(pause).unwrap_or(LEASE)), error }
-        }
-        Verdict::GiveUp => {
-            tracing::info!(delivery = d.id, attempts, error = %error, "webhook delivery failed; giving up");
-            Outcome::Record { state: DeliveryState::Failed, next_attempt: None, error }
-        }
-        Verdict::Unsubscribe => {
-            tracing::info!(delivery = d.id, url = %shown_url(&d.url), "webhook receiver answered 410 Gone; its subscription is removed");
-            Outcome::Unsubscribe
-        }
-    }
-}
-
-/// Makes ring the process's TLS provider (HTTP clients need one). Called at start-up and
-/// before each delivery; installing it again does nothing.
-pub fn install_tls() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
-/// One attempt, to the address as it resolves now (checked again by the guarded
-/// resolver); redirects are not followed. Returns the answer and, when it was a failure,
-/// why (for the delivery's record).
-async fn send(state: &AppState, d: &repo::Due, base: &str) -> Result<(Attempt, String), String> {
-    let target = parse_target(&d.url)?;
-    let mut body: serde_json::Value = serde_json::from_str(&d.body).map_err(|e| format!("unreadable message: {e}"))?;
-    body["meta"] = json!({
-        "unsubscribe_token": d.token,
-        "unsubscribe": format!("{base}/status/unsubscribe?token={}", d.token),
-    });
-    let response = post(state, &target, &body).await?;
-    let status = response.status();
-    let retry_after = response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| parse_retry_after(v, now()));
-    let error = if status.is_success() { String::new() } else { format!("answered {status}") };
-    Ok((Attempt::Answered { status: status.as_u16(), retry_after }, error))
 }
