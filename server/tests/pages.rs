@@ -23,7 +23,7 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
     let plain = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
 
     // anonymous: every internal page is a 303 to sign in, whatever the request accepts
-    for path in ["/incidents", "/incidents/new", war_room.as_str(), "/runbooks", "/status-page", "/status-page/webhooks"] {
+    for path in ["/incidents", "/incidents/new", war_room.as_str(), "/runbooks", "/status-page", "/status-page/webhooks", "/oncall", "/inbox", "/audiences"] {
         for accept in [None, Some("text/html"), Some("*/*")] {
             let mut req = plain.get(app.url(path));
             if let Some(a) = accept {
@@ -45,11 +45,13 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
     // signed in: allowed, forbidden, not found
     let viewer = app.client(Some(&app.viewer)).await;
     let admin = app.client(Some(&app.admin)).await;
-    let cases: [(&reqwest::Client, &str, u16); 8] = [
+    let cases: [(&reqwest::Client, &str, u16); 10] = [
         (&viewer, "/incidents", 200),
         (&viewer, war_room.as_str(), 200),
         (&viewer, "/incidents/new", 403),
         (&viewer, "/status-page/webhooks", 403),
+        (&viewer, "/audiences", 403),
+        (&viewer, "/oncall", 200),
         (&admin, "/status-page/webhooks", 200),
         (&viewer, "/incidents/987654", 404),
         (&viewer, "/no/such/page", 404),

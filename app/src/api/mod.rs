@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod incidents;
 pub mod notifications;
+pub mod oncall;
 pub mod runbooks;
 pub mod status;
 pub mod webhooks;

@@ -57,3 +57,11 @@ id_type!(
     /// A scheduled maintenance window.
     MaintenanceId
 );
+id_type!(
+    /// An on-call schedule.
+    ScheduleId
+);
+id_type!(
+    /// An override on an on-call schedule.
+    OverrideId
+);

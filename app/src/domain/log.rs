@@ -63,6 +63,10 @@ pub struct StreamRef {
 impl StreamRef {
     pub const STATUS_PAGE: StreamRef = StreamRef { stream: Stream::StatusPage, id: 0 };
 
+    pub fn schedule(id: crate::domain::ids::ScheduleId) -> StreamRef {
+        StreamRef { stream: Stream::Schedule, id: id.0 }
+    }
+
     pub fn incident(id: crate::domain::ids::IncidentId) -> StreamRef {
         StreamRef { stream: Stream::Incident, id: id.0 }
     }

@@ -6,6 +6,7 @@ pub mod gate;
 pub mod inbox;
 pub mod incidents;
 pub mod login;
+pub mod oncall;
 pub mod runbooks;
 pub mod status;
 pub mod status_admin;

@@ -11,8 +11,10 @@
 //! has a negative length; a turn that falls wholly inside a gap has none and is left out.
 
 pub mod checks;
+pub mod doc;
 mod layer;
 mod merge;
+pub mod view;
 
 pub use layer::layer_shifts;
 pub use merge::{final_schedule, on_call_at};

@@ -9,6 +9,7 @@ pub mod incidents;
 pub mod log;
 pub mod maintenances;
 pub mod runbooks;
+pub mod schedules;
 pub mod status;
 pub mod users;
 pub mod webhooks;

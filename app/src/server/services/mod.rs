@@ -6,6 +6,7 @@ pub mod deliveries;
 pub mod incidents;
 pub mod maintenance;
 pub mod notifications;
+pub mod oncall;
 pub mod runbooks;
 pub mod status_page;
 pub mod status_public;

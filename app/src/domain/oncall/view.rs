@@ -1,0 +1,103 @@
+//! What `/oncall` shows, and the schedule stream's events.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Shift;
+use crate::domain::ids::{OverrideId, ScheduleId, UserId};
+use crate::domain::roles::Person;
+
+/// A shift with its person's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftView {
+    pub user: UserId,
+    pub name: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub is_override: bool,
+}
+
+/// One schedule: who is on call now and who is next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleNow {
+    pub id: ScheduleId,
+    pub name: String,
+    pub time_zone: String,
+    pub now: Option<ShiftView>,
+    pub next: Option<ShiftView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    pub schedules: Vec<ScheduleNow>,
+    /// The reader's own shifts going on now, one per schedule.
+    pub mine: Vec<(String, ShiftView)>,
+    pub at: DateTime<Utc>,
+}
+
+/// The shift going on at `t` and the next one after it with someone else (or after a gap),
+/// from a final schedule's shifts (in order, not overlapping).
+pub fn now_and_next(shifts: &[Shift], t: DateTime<Utc>) -> (Option<Shift>, Option<Shift>) {
+    let now = shifts.iter().find(|s| s.start <= t && t < s.end).copied();
+    let mut after = now.map_or(t, |n| n.end);
+    let mut next = None;
+    for s in shifts.iter().filter(|s| s.start > t) {
+        if s.start < after {
+            continue;
+        }
+        // the same person's next turn, straight after this one, is the same stint
+        if let Some(n) = now {
+            if s.user == n.user && s.start == after {
+                after = s.end;
+                continue;
+            }
+        }
+        next = Some(*s);
+        break;
+    }
+    (now, next)
+}
+
+/// What happened to a schedule: its events on the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ScheduleChange {
+    Saved { name: String, version: i64 },
+    OverrideAdded { id: OverrideId, person: Person, start: DateTime<Utc>, end: DateTime<Utc> },
+    OverrideRemoved { id: OverrideId },
+}
+
+impl ScheduleChange {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ScheduleChange::Saved { .. } => "schedule_saved",
+            ScheduleChange::OverrideAdded { .. } => "override_added",
+            ScheduleChange::OverrideRemoved { .. } => "override_removed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::oncall::Source;
+    use chrono::{Duration, TimeZone};
+
+    fn shift(h0: i64, h1: i64, user: i64) -> Shift {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+        Shift { start: t0 + Duration::hours(h0), end: t0 + Duration::hours(h1), user: UserId(user), source: Source::Layer { layer: 0, turn: h0 } }
+    }
+
+    #[test]
+    fn now_and_next_skip_the_same_persons_next_turn() {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+        let shifts = [shift(0, 8, 1), shift(8, 16, 1), shift(16, 24, 2), shift(30, 40, 3)];
+        let (now, next) = now_and_next(&shifts, t0 + Duration::hours(1));
+        assert_eq!(now.unwrap().user, UserId(1));
+        assert_eq!(next.unwrap().user, UserId(2), "Ada's second turn runs on from her first");
+        let (now, next) = now_and_next(&shifts, t0 + Duration::hours(26));
+        assert!(now.is_none(), "a gap");
+        assert_eq!(next.unwrap().user, UserId(3));
+        assert_eq!(now_and_next(&shifts, t0 + Duration::hours(41)), (None, None));
+    }
+}

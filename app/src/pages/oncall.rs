@@ -1,0 +1,86 @@
+//! `/oncall`: who is on call now on every schedule and who is next, with handoff times in
+//! the reader's zone, and "you are on call until …" for the reader. Admins add schedules
+//! here as YAML (PagerDuty's layer fields, one to one).
+
+use leptos::prelude::*;
+
+use crate::api::oncall::{oncall_overview, SaveSchedule};
+use crate::components::time::Time;
+use crate::domain::oncall::view::{Overview, ShiftView};
+use crate::domain::user::Permission;
+use crate::pages::gate::{action_error, authenticated, ErrorPanel};
+
+const TEMPLATE: &str = "name: \ntime_zone: Europe/Berlin\nlayers:\n  - name: Weekly\n    start: 2026-12-07T08:00:00Z\n    rotation_virtual_start: 2026-12-07T09:00:00+01:00\n    rotation_turn_length_seconds: 604800\n    users:\n      - \n";
+
+#[component]
+pub fn OncallPage() -> impl IntoView {
+    authenticated(|user| {
+        let save = ServerAction::<SaveSchedule>::new();
+        let data = Resource::new_blocking(move || save.version().get(), |_| oncall_overview());
+        let is_admin = user.can(Permission::Administer);
+        view! {
+            <div class="page-head"><h1>"On call"</h1></div>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(o) => view! { <Schedules o/> }.into_any(),
+                        Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            {is_admin.then(|| view! { <NewSchedule save/> })}
+        }
+        .into_any()
+    })
+}
+
+#[component]
+fn Schedules(o: Overview) -> impl IntoView {
+    let who = |s: Option<ShiftView>, until: bool| match s {
+        Some(s) => view! {
+            <span class="person">{s.name.clone()}</span>
+            {s.is_override.then(|| view! { " " <span class="badge">"override"</span> })}
+            <span class="muted small">{if until { " until " } else { " from " }}<Time t=if until { s.end } else { s.start }/></span>
+        }
+        .into_any(),
+        None => view! { <span class="warning">"nobody"</span> }.into_any(),
+    };
+    view! {
+        {o.mine.into_iter().map(|(schedule, s)| view! {
+            <p class="banner" data-testid="you-on-call">"You are on call for " <strong>{schedule}</strong> " until " <Time t=s.end/> "."</p>
+        }).collect_view()}
+        {if o.schedules.is_empty() {
+            view! { <p data-testid="no-schedules">"No schedules yet."</p> }.into_any()
+        } else {
+            view! {
+                <table class="incidents" data-testid="schedules">
+                    <thead><tr><th>"Schedule"</th><th>"On call now"</th><th>"Next"</th></tr></thead>
+                    <tbody>
+                        {o.schedules.into_iter().map(|s| view! {
+                            <tr data-schedule=s.name.clone()>
+                                <td><strong>{s.name.clone()}</strong> <span class="muted small">" (" {s.time_zone.clone()} ")"</span></td>
+                                <td data-testid="now">{who(s.now, true)}</td>
+                                <td data-testid="next">{who(s.next, false)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn NewSchedule(save: ServerAction<SaveSchedule>) -> impl IntoView {
+    let yaml = RwSignal::new(TEMPLATE.to_string());
+    view! {
+        <section class="card" data-testid="new-schedule">
+            <h2>"Add a schedule"</h2>
+            <p class="muted">"Layers as in PagerDuty's Terraform: start, rotation_virtual_start, rotation_turn_length_seconds, users (emails, in turn order), end, and daily_restriction or weekly_restriction windows; later layers win."</p>
+            <label for="schedule-yaml">"Schedule (YAML)"</label>
+            <textarea id="schedule-yaml" rows="14" class="code" prop:value=move || yaml.get() on:input=move |ev| yaml.set(event_target_value(&ev))></textarea>
+            {action_error(save.value())}
+            <button type="button" on:click=move |_| { save.dispatch(SaveSchedule { id: None, version: None, yaml: yaml.get_untracked() }); }>"Save schedule"</button>
+        </section>
+    }
+}

@@ -1,0 +1,189 @@
+//! Who is on call: saving schedules (admins, as YAML), overrides (responders for themselves,
+//! admins for anyone), and the overview `/oncall` shows. Every change is an event on the
+//! schedule's stream, in the transaction that makes it.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::domain::ids::{OverrideId, ScheduleId, UserId};
+use crate::domain::log::StreamRef;
+use crate::domain::oncall::doc::{layers, ScheduleDoc, NAME_MAX};
+use crate::domain::oncall::view::{now_and_next, Overview, ScheduleChange, ScheduleNow, ShiftView};
+use crate::domain::oncall::{final_schedule, Override, Shift, Source};
+use crate::domain::roles::Person;
+use crate::domain::text::{checked, Lines};
+use crate::domain::user::{CurrentUser, Permission};
+use crate::error::{AppError, AppResult};
+use crate::server::authz::require;
+use crate::server::repo::{schedules, users};
+use crate::server::state::AppState;
+use crate::server::time::now;
+
+/// The longest schedule document accepted.
+pub const YAML_MAX: usize = 64 * 1024;
+/// An override lasts at most this long…
+pub const OVERRIDE_MAX: Duration = Duration::days(90);
+/// …and starts at most this far ahead.
+pub const AHEAD_MAX: Duration = Duration::days(366);
+/// How far ahead the overview looks for the next shift.
+const LOOK_AHEAD: Duration = Duration::days(62);
+
+fn person(u: &CurrentUser) -> Person {
+    Person { id: u.id, name: u.name.clone() }
+}
+
+fn zone(name: &str) -> AppResult<chrono_tz::Tz> {
+    chrono_tz::Tz::from_str(name.trim())
+        .map_err(|_| AppError::bad_request(format!("time_zone: {:?} is not a time zone (use an IANA name such as Europe/Berlin).", name.trim())))
+}
+
+/// Saves a schedule from its YAML: a new one (`id` none), or schedule `id` as it was at
+/// `version` (when someone saved it since, nothing is saved and the caller is told).
+/// Returns the schedule and its new version.
+pub async fn save_yaml(
+    state: &AppState,
+    actor: Option<&CurrentUser>,
+    id: Option<ScheduleId>,
+    version: Option<i64>,
+    yaml: &str,
+) -> AppResult<(ScheduleId, i64)> {
+    let actor = require(actor, Permission::Administer)?;
+    if yaml.len() > YAML_MAX {
+        return Err(AppError::bad_request(format!("A schedule is at most {} KB of YAML.", YAML_MAX / 1024)));
+    }
+    let doc: ScheduleDoc = serde_yaml_ng::from_str(yaml).map_err(|e| AppError::bad_request(format!("The YAML is not a schedule: {e}")))?;
+    let name = checked(&doc.name, "name: the schedule's name", 1, NAME_MAX, Lines::One).map_err(AppError::bad_request)?;
+    let description = checked(&doc.description, "description", 0, 1000, Lines::Many).map_err(AppError::bad_request)?;
+    let tz = zone(&doc.time_zone)?;
+    let people: HashMap<String, UserId> = {
+        let mut conn = state.db.pool().acquire().await?;
+        users::list(&mut conn).await?.into_iter().map(|u| (u.email.to_lowercase(), u.id)).collect()
+    };
+    let layers = layers(&doc, &tz, |email| people.get(&email.to_lowercase()).copied()).map_err(AppError::bad_request)?;
+    let mut s = schedules::Stored { id: ScheduleId(0), name, time_zone: tz.name().to_string(), description, layers, source_yaml: yaml.to_string(), version: 1 };
+    let streams: Vec<StreamRef> = id.map(StreamRef::schedule).into_iter().collect();
+    let mut tx = state.db.begin(&streams).await?;
+    if schedules::name_taken(tx.conn(), &s.name, id).await? {
+        return Err(AppError::conflict(format!("name: there is a schedule named {:?} already.", s.name)));
+    }
+    let saved = match id {
+        None => {
+            s.id = schedules::insert(tx.conn(), &s).await?;
+            // a new stream: nobody else can write to it before this commits
+            tx.lock_new(StreamRef::schedule(s.id)).await?;
+            1
+        }
+        Some(id) => {
+            let current = schedules::get(tx.conn(), id).await?.ok_or_else(|| AppError::not_found(format!("There is no schedule {id}.")))?;
+            let expected = version.ok_or_else(|| AppError::bad_request("version: say which version of the schedule you changed."))?;
+            s.id = id;
+            s.version = expected;
+            match schedules::update(tx.conn(), &s).await? {
+                Some(v) => v,
+                None => {
+                    return Err(AppError::conflict(format!(
+                        "Someone else saved this schedule since you opened it (it is at version {}, you changed version {expected}); reload it and make your change again.",
+                        current.version
+                    )))
+                }
+            }
+        }
+    };
+    schedules::record(&mut tx, s.id, Some(&person(actor)), &ScheduleChange::Saved { name: s.name.clone(), version: saved }).await?;
+    tx.commit(&state.hub).await?;
+    Ok((s.id, saved))
+}
+
+/// Puts `user` on call on `schedule` from `start` to `end`. Responders may do it for
+/// themselves, admins for anyone.
+pub async fn add_override(
+    state: &AppState,
+    actor: Option<&CurrentUser>,
+    schedule: ScheduleId,
+    user: UserId,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> AppResult<OverrideId> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    if user != actor.id && !actor.can(Permission::Administer) {
+        return Err(AppError::forbidden("Only admins can put someone else on call; you can take a shift yourself."));
+    }
+    if end <= start {
+        return Err(AppError::bad_request("end: an override ends after it starts."));
+    }
+    if end - start > OVERRIDE_MAX {
+        return Err(AppError::bad_request(format!("end: an override lasts at most {} days.", OVERRIDE_MAX.num_days())));
+    }
+    let at = now();
+    if start > at + AHEAD_MAX {
+        return Err(AppError::bad_request(format!("start: an override starts at most {} days ahead.", AHEAD_MAX.num_days())));
+    }
+    if end <= at {
+        return Err(AppError::bad_request("end: an override cannot be wholly in the past."));
+    }
+    let mut tx = state.db.begin(&[StreamRef::schedule(schedule)]).await?;
+    if schedules::get(tx.conn(), schedule).await?.is_none() {
+        return Err(AppError::not_found(format!("There is no schedule {schedule}.")));
+    }
+    let who = users::list(tx.conn())
+        .await?
+        .into_iter()
+        .find(|u| u.id == user)
+        .ok_or_else(|| AppError::bad_request(format!("user: there is no active user {user}.")))?;
+    let o = Override { user, start, end };
+    let id = schedules::add_override(tx.conn(), schedule, &o, actor.id).await?;
+    let change = ScheduleChange::OverrideAdded { id, person: Person { id: who.id, name: who.name }, start, end };
+    schedules::record(&mut tx, schedule, Some(&person(actor)), &change).await?;
+    tx.commit(&state.hub).await?;
+    Ok(id)
+}
+
+/// Removes an override: one's own, or (admins) anyone's.
+pub async fn remove_override(state: &AppState, actor: Option<&CurrentUser>, schedule: ScheduleId, id: OverrideId) -> AppResult<()> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let mut tx = state.db.begin(&[StreamRef::schedule(schedule)]).await?;
+    let Some(user) = schedules::remove_override(tx.conn(), schedule, id).await? else {
+        return Err(AppError::not_found(format!("Schedule {schedule} has no override {id}.")));
+    };
+    if user != actor.id && !actor.can(Permission::Administer) {
+        // dropping the transaction undoes the removal
+        return Err(AppError::forbidden("Only admins can remove someone else's override."));
+    }
+    schedules::record(&mut tx, schedule, Some(&person(actor)), &ScheduleChange::OverrideRemoved { id }).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// The final shifts of a stored schedule over `[from, to)`.
+pub fn shifts(s: &schedules::Stored, overrides: &[Override], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Shift> {
+    let tz = chrono_tz::Tz::from_str(&s.time_zone).unwrap_or(chrono_tz::UTC);
+    final_schedule(&tz, &s.layers, overrides, from, to)
+}
+
+/// Who is on call now on every schedule, who is next, and the reader's own shifts now.
+pub async fn overview(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<Overview> {
+    let me = require(actor, Permission::ReadInternal)?.id;
+    let at = now();
+    // a shift going on now may have begun a while ago
+    let (from, to) = (at - Duration::days(35), at + LOOK_AHEAD);
+    let mut tx = state.db.begin_read().await?;
+    let names: HashMap<UserId, String> = users::list(&mut tx).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let mut out = Vec::new();
+    for s in schedules::list(&mut tx).await? {
+        let overrides: Vec<Override> = schedules::overrides(&mut tx, s.id, from, to).await?.into_iter().map(|(_, o)| o).collect();
+        let (now_shift, next) = now_and_next(&shifts(&s, &overrides, from, to), at);
+        let view = |sh: Shift| ShiftView {
+            user: sh.user,
+            name: names.get(&sh.user).cloned().unwrap_or_else(|| format!("user {}", sh.user)),
+            start: sh.start,
+            end: sh.end,
+            is_override: matches!(sh.source, Source::Override { .. }),
+        };
+        out.push(ScheduleNow { id: s.id, name: s.name, time_zone: s.time_zone, now: now_shift.map(view), next: next.map(view) });
+    }
+    tx.commit().await?;
+    let mine = out.iter().filter_map(|s| s.now.as_ref().filter(|n| n.user == me).map(|n| (s.name.clone(), n.clone()))).collect();
+    Ok(Overview { schedules: out, mine, at })
+}

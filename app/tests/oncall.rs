@@ -1,0 +1,116 @@
+//! On-call schedules in the store: saving from YAML (the seed's PagerDuty layer one to one),
+//! two admins saving at once, overrides and who may make them, the overview, the schedule's
+//! stream of events, and bad input that stores nothing.
+
+use app::domain::ids::ScheduleId;
+use app::domain::log::{Cursor, StreamRef};
+use app::domain::oncall::view::ScheduleChange;
+use app::domain::user::AccountRole;
+use app::on_both_backends;
+use app::server::db::Backend;
+use app::server::repo::log::Part;
+use app::server::services::oncall as svc;
+use app::server::testing::{fresh_state, settled_log, user};
+use chrono::{Duration, SecondsFormat, SubsecRound, Utc};
+
+/// A weekly rotation of `people` whose turn 0 began `days_ago` days ago, on Berlin's clock.
+fn weekly(name: &str, people: &[&str], days_ago: i64) -> String {
+    let start = (Utc::now() - Duration::days(days_ago)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let users: String = people.iter().map(|p| format!("      - {p}@example.com\n")).collect();
+    format!(
+        "name: {name}\ntime_zone: Europe/Berlin\nlayers:\n  - name: Weekly\n    start: {start}\n    rotation_virtual_start: {start}\n    rotation_turn_length_seconds: 604800\n    users:\n{users}"
+    )
+}
+
+async fn schedules_save_and_say_who_is_on_call(b: Backend) {
+    let state = fresh_state(b).await;
+    let ada = user(&state.db, "Ada", AccountRole::Admin).await;
+    let ben = user(&state.db, "Ben", AccountRole::Responder).await;
+    let cleo = user(&state.db, "Cleo", AccountRole::Responder).await;
+    let (id, v) = svc::save_yaml(&state, Some(&ada), None, None, &weekly("Primary", &["ben", "cleo"], 1)).await.unwrap();
+    assert_eq!(v, 1);
+    let o = svc::overview(&state, Some(&ben)).await.unwrap();
+    let p = &o.schedules[0];
+    assert_eq!((p.name.as_str(), p.now.as_ref().unwrap().user, p.next.as_ref().unwrap().user), ("Primary", ben.id, cleo.id));
+    assert_eq!(p.now.as_ref().unwrap().end, p.next.as_ref().unwrap().start, "the handoff");
+    assert_eq!(o.mine.len(), 1, "Ben is told he is on call");
+    assert!(svc::overview(&state, Some(&cleo)).await.unwrap().mine.is_empty());
+
+    // Cleo takes the next two hours herself; she cannot put Ben on call
+    // times are kept to the millisecond
+    let t = Utc::now().trunc_subsecs(3);
+    let (from, to) = (t - Duration::minutes(1), t + Duration::hours(2));
+    let over = svc::add_override(&state, Some(&cleo), id, cleo.id, from, to).await.unwrap();
+    let o = svc::overview(&state, Some(&cleo)).await.unwrap();
+    let now = o.schedules[0].now.clone().unwrap();
+    assert!(now.user == cleo.id && now.is_override && now.end == to);
+    assert_eq!(o.mine.len(), 1);
+    assert_eq!(svc::add_override(&state, Some(&cleo), id, ben.id, from, to).await.unwrap_err().status_code(), 403);
+    assert_eq!(svc::remove_override(&state, Some(&ben), id, over).await.unwrap_err().status_code(), 403, "not Ben's to remove");
+    svc::remove_override(&state, Some(&cleo), id, over).await.unwrap();
+    assert_eq!(svc::overview(&state, Some(&cleo)).await.unwrap().schedules[0].now.as_ref().unwrap().user, ben.id);
+
+    // two admins change version 1 at once: one wins, the other is told why
+    let (_, v2) = svc::save_yaml(&state, Some(&ada), Some(id), Some(1), &weekly("Primary", &["cleo", "ben"], 1)).await.unwrap();
+    assert_eq!(v2, 2);
+    let late = svc::save_yaml(&state, Some(&ada), Some(id), Some(1), &weekly("Primary", &["ben"], 1)).await.unwrap_err();
+    assert_eq!(late.status_code(), 409);
+    assert!(late.message.contains("version 2"), "{}", late.message);
+    assert_eq!(svc::overview(&state, Some(&ada)).await.unwrap().schedules[0].now.as_ref().unwrap().user, cleo.id);
+
+    // every change is on the schedule's stream, in order
+    let rows = settled_log(&state.db, Part::One(StreamRef::schedule(id)), Cursor::START).await;
+    let kinds: Vec<ScheduleChange> = rows.iter().map(|r| serde_json::from_str(&r.payload).unwrap()).collect();
+    let names: Vec<&str> = kinds.iter().map(ScheduleChange::name).collect();
+    assert_eq!(names, ["schedule_saved", "override_added", "override_removed", "schedule_saved"]);
+    assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+}
+
+async fn bad_schedules_and_overrides_store_nothing(b: Backend) {
+    let state = fresh_state(b).await;
+    let ada = user(&state.db, "Ada", AccountRole::Admin).await;
+    let ben = user(&state.db, "Ben", AccountRole::Responder).await;
+    let good = weekly("Primary", &["ada", "ben"], 1);
+    let refused = |yaml: String, who| {
+        let state = state.clone();
+        async move { svc::save_yaml(&state, Some(who), None, None, &yaml).await.unwrap_err() }
+    };
+    for (yaml, says) in [
+        (good.replace("Europe/Berlin", "Mars/Olympus"), "time_zone:"),
+        (good.replace("604800", "0"), "layers[0].rotation_turn_length_seconds:"),
+        (good.replace("ben@example.com", "zoe@example.com"), "layers[0].users[1]: nobody"),
+        (
+            format!("{good}    restrictions:\n      - type: daily_restriction\n        start_time_of_day: \"09:00:00\"\n        duration_seconds: 0\n"),
+            "layers[0].restrictions[0].duration_seconds:",
+        ),
+        (good.replace("name: Primary", "name: \"\""), "name:"),
+        ("layers: [".to_string(), "The YAML is not a schedule"),
+    ] {
+        let e = refused(yaml, &ada).await;
+        assert_eq!(e.status_code(), 400, "{says}");
+        assert!(e.message.contains(says), "{:?} should say {says:?}", e.message);
+    }
+    assert_eq!(refused(good.clone(), &ben).await.status_code(), 403, "only admins save schedules");
+    assert!(svc::overview(&state, Some(&ada)).await.unwrap().schedules.is_empty(), "nothing stored");
+
+    let (id, _) = svc::save_yaml(&state, Some(&ada), None, None, &good).await.unwrap();
+    assert_eq!(refused(good.clone(), &ada).await.status_code(), 409, "the name is taken");
+    let t = Utc::now();
+    for (start, end, field) in [
+        (t + Duration::hours(2), t + Duration::hours(1), "end:"),
+        (t + Duration::days(400), t + Duration::days(401), "start:"),
+        (t, t + Duration::days(91), "end:"),
+        (t - Duration::days(3), t - Duration::days(2), "end:"),
+    ] {
+        let e = svc::add_override(&state, Some(&ada), id, ben.id, start, end).await.unwrap_err();
+        assert_eq!(e.status_code(), 400);
+        assert!(e.message.starts_with(field), "{:?}", e.message);
+    }
+    let e = svc::add_override(&state, Some(&ada), id, app::domain::ids::UserId(999), t, t + Duration::hours(1)).await.unwrap_err();
+    assert!(e.message.starts_with("user:"), "{:?}", e.message);
+    assert_eq!(svc::add_override(&state, Some(&ada), ScheduleId(999), ben.id, t, t + Duration::hours(1)).await.unwrap_err().status_code(), 404);
+    let rows = settled_log(&state.db, Part::One(StreamRef::schedule(id)), Cursor::START).await;
+    assert_eq!(rows.len(), 1, "only the schedule's saving is on its stream");
+}
+
+on_both_backends!(schedules_save_and_say_who_is_on_call, bad_schedules_and_overrides_store_nothing);

@@ -1,0 +1,49 @@
+import { test, expect } from '@playwright/test';
+import { ADA, BEN, PASSWORD, newSignedIn } from './helpers';
+
+/** A weekly rotation (the seed's PagerDuty layer) whose first turn began a day ago. */
+function weekly(name: string, zone: string, people: string[]): string {
+  const start = new Date(Date.now() - 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  return `name: ${name}\ntime_zone: ${zone}\nlayers:\n  - name: Weekly\n    start: ${start}\n    rotation_virtual_start: ${start}\n` +
+    `    rotation_turn_length_seconds: 604800\n    users:\n${people.map((p) => `      - ${p}\n`).join('')}`;
+}
+
+test('an admin adds a weekly rotation as YAML; /oncall shows who is on call and next, and tells the person on call', async ({ browser }) => {
+  const [ctxA, admin] = await newSignedIn(browser, ADA, '/oncall');
+  const form = admin.getByTestId('new-schedule');
+  // a zone that does not exist is refused, naming the field
+  await form.getByLabel('Schedule (YAML)').fill(weekly('Platform primary', 'Mars/Olympus', [BEN, 'cleo@example.com']));
+  await form.getByRole('button', { name: 'Save schedule' }).click();
+  await expect(form.getByRole('alert')).toContainText('time_zone: "Mars/Olympus" is not a time zone');
+  await form.getByLabel('Schedule (YAML)').fill(weekly('Platform primary', 'America/New_York', [BEN, 'cleo@example.com']));
+  await form.getByRole('button', { name: 'Save schedule' }).click();
+  const row = admin.locator('[data-schedule="Platform primary"]');
+  await expect(row.getByTestId('now')).toContainText('Ben Okafor');
+  await expect(row.getByTestId('next')).toContainText('Cleo');
+  await expect(row).toContainText('America/New_York');
+  await expect(admin.getByTestId('you-on-call')).toHaveCount(0);
+
+  const [ctxB, ben] = await newSignedIn(browser, BEN, '/oncall');
+  await expect(ben.getByTestId('you-on-call')).toContainText('You are on call for Platform primary until');
+  await expect(ben.getByTestId('new-schedule')).toHaveCount(0);
+  // the handoff time is shown in the reader's zone, from the same instant for everyone
+  const until = await ben.getByTestId('you-on-call').locator('time').getAttribute('datetime');
+  const next = await ben.locator('[data-schedule="Platform primary"]').getByTestId('next').locator('time').getAttribute('datetime');
+  expect(until).toBe(next);
+  await ctxA.close();
+  await ctxB.close();
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+  test('/oncall reads without JavaScript', async ({ page }) => {
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(BEN);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/incidents$/);
+    await page.goto('/oncall');
+    await expect(page.getByRole('heading', { name: 'On call' })).toBeVisible();
+    await expect(page.locator('[data-schedule="Platform primary"]').getByTestId('now')).toContainText('Ben Okafor');
+  });
+});
