@@ -100,6 +100,14 @@ ensure_postgres() {
     || psql -h 127.0.0.1 -U postgres -c 'create database test' >/dev/null
 }
 
+# Python packages the tests read Klaxon's output with (a real iCalendar parser).
+ensure_python_packages() {
+  if ! python3 -c 'import icalendar' 2>/dev/null; then
+    log "installing the Python test packages"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore icalendar
+  fi
+}
+
 ensure_node_modules() {
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     log "installing the end-to-end test packages"

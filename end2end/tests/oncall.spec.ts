@@ -30,6 +30,16 @@ test('an admin adds a weekly rotation as YAML; /oncall shows who is on call and 
   const until = await ben.getByTestId('you-on-call').locator('time').getAttribute('datetime');
   const next = await ben.locator('[data-schedule="Platform primary"]').getByTestId('next').locator('time').getAttribute('datetime');
   expect(until).toBe(next);
+  // Ben's own shifts as a calendar feed: its address, and what a calendar program reads there
+  await ben.getByRole('button', { name: 'My shifts as a calendar feed' }).click();
+  const address = (await ben.getByTestId('calendar-url').locator('code').textContent())!;
+  expect(address).toMatch(/^\/oncall\/calendar\/[0-9a-f]{48}\.ics$/);
+  const feed = await ben.request.get(address);
+  expect(feed.status()).toBe(200);
+  const ics = await feed.text();
+  expect(ics).toContain('BEGIN:VEVENT');
+  expect(ics).toContain('SUMMARY:On call: Platform primary (Ben Okafor)');
+  expect(ics).not.toContain('(Cleo Park)');
   await ctxA.close();
   await ctxB.close();
 });

@@ -42,3 +42,19 @@ pub async fn add_override(schedule: i64, user_id: i64, start: String, end: Strin
     .await?;
     Ok(id.0)
 }
+
+/// The address of a schedule's calendar feed, or (no `schedule`) of the reader's own.
+#[server(endpoint = "oncall/calendar")]
+pub async fn calendar_link(schedule: Option<i64>) -> Result<String, AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    let token = crate::server::services::calendar::token(&state, user.as_ref(), schedule.map(crate::domain::ids::ScheduleId)).await?;
+    Ok(format!("/oncall/calendar/{token}.ics"))
+}
+
+/// Gives a calendar feed a new address; the old one stops answering.
+#[server(endpoint = "oncall/calendar-revoke")]
+pub async fn revoke_calendar(schedule: Option<i64>) -> Result<String, AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    let token = crate::server::services::calendar::revoke(&state, user.as_ref(), schedule.map(crate::domain::ids::ScheduleId)).await?;
+    Ok(format!("/oncall/calendar/{token}.ics"))
+}

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::oncall::{oncall_overview, SaveSchedule};
+use crate::api::oncall::{oncall_overview, CalendarLink, SaveSchedule};
 use crate::components::time::Time;
 use crate::domain::oncall::view::{Overview, ShiftView};
 use crate::domain::user::Permission;
@@ -16,14 +16,16 @@ const TEMPLATE: &str = "name: \ntime_zone: Europe/Berlin\nlayers:\n  - name: Wee
 pub fn OncallPage() -> impl IntoView {
     authenticated(|user| {
         let save = ServerAction::<SaveSchedule>::new();
+        let link = ServerAction::<CalendarLink>::new();
         let data = Resource::new_blocking(move || save.version().get(), |_| oncall_overview());
         let is_admin = user.can(Permission::Administer);
         view! {
             <div class="page-head"><h1>"On call"</h1></div>
+            <CalendarLinks link/>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(o) => view! { <Schedules o/> }.into_any(),
+                        Ok(o) => view! { <Schedules o link/> }.into_any(),
                         Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                     }
                 })}
@@ -35,7 +37,7 @@ pub fn OncallPage() -> impl IntoView {
 }
 
 #[component]
-fn Schedules(o: Overview) -> impl IntoView {
+fn Schedules(o: Overview, link: ServerAction<CalendarLink>) -> impl IntoView {
     let who = |s: Option<ShiftView>, until: bool| match s {
         Some(s) => view! {
             <span class="person">{s.name.clone()}</span>
@@ -54,18 +56,36 @@ fn Schedules(o: Overview) -> impl IntoView {
         } else {
             view! {
                 <table class="incidents" data-testid="schedules">
-                    <thead><tr><th>"Schedule"</th><th>"On call now"</th><th>"Next"</th></tr></thead>
+                    <thead><tr><th>"Schedule"</th><th>"On call now"</th><th>"Next"</th><th></th></tr></thead>
                     <tbody>
                         {o.schedules.into_iter().map(|s| view! {
                             <tr data-schedule=s.name.clone()>
                                 <td><strong>{s.name.clone()}</strong> <span class="muted small">" (" {s.time_zone.clone()} ")"</span></td>
                                 <td data-testid="now">{who(s.now, true)}</td>
                                 <td data-testid="next">{who(s.next, false)}</td>
+                                <td><CalendarButton schedule=s.id.0 link/></td>
                             </tr>
                         }).collect_view()}
                     </tbody>
                 </table>
             }.into_any()
+        }}
+    }
+}
+
+/// Calendar feeds: the reader's own, or a schedule's (the table's buttons).
+#[component]
+fn CalendarLinks(link: ServerAction<CalendarLink>) -> impl IntoView {
+    view! {
+        <div class="row calendar-links">
+            <button type="button" on:click=move |_| { link.dispatch(CalendarLink { schedule: None }); }>"My shifts as a calendar feed"</button>
+        </div>
+        {action_error(link.value())}
+        {move || match link.value().get() {
+            Some(Ok(path)) => Some(view! {
+                <p class="muted" data-testid="calendar-url">"Subscribe to this address in your calendar program (keep it secret): " <code>{path}</code></p>
+            }),
+            _ => None,
         }}
     }
 }
@@ -82,5 +102,12 @@ fn NewSchedule(save: ServerAction<SaveSchedule>) -> impl IntoView {
             {action_error(save.value())}
             <button type="button" on:click=move |_| { save.dispatch(SaveSchedule { id: None, version: None, yaml: yaml.get_untracked() }); }>"Save schedule"</button>
         </section>
+    }
+}
+
+#[component]
+fn CalendarButton(schedule: i64, link: ServerAction<CalendarLink>) -> impl IntoView {
+    view! {
+        <button type="button" class="link" on:click=move |_| { link.dispatch(CalendarLink { schedule: Some(schedule) }); }>"Calendar feed"</button>
     }
 }

@@ -1,5 +1,6 @@
 //! Stable interfaces others already speak: the Statuspage v2 JSON and the feeds, served
 //! from the public snapshot.
 
+pub mod calendar;
 pub mod public;
 pub mod subscriptions;

@@ -10,6 +10,7 @@
 //! first instant after the gap. Both rules keep the wall clock's order, so no shift ever
 //! has a negative length; a turn that falls wholly inside a gap has none and is left out.
 
+pub mod calendar;
 pub mod checks;
 pub mod doc;
 mod layer;

@@ -2,6 +2,7 @@
 //! a write transaction or on a pooled connection for reads.
 
 pub mod audiences;
+pub mod calendars;
 pub mod catalog;
 pub mod deliveries;
 pub mod events;

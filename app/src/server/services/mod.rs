@@ -2,6 +2,7 @@
 //! incident events it causes, and publishes them after commit.
 
 pub mod auth;
+pub mod calendar;
 pub mod deliveries;
 pub mod incidents;
 pub mod maintenance;
