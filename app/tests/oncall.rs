@@ -50,6 +50,16 @@ async fn schedules_save_and_say_who_is_on_call(b: Backend) {
     svc::remove_override(&state, Some(&cleo), id, over).await.unwrap();
     assert_eq!(svc::overview(&state, Some(&cleo)).await.unwrap().schedules[0].now.as_ref().unwrap().user, ben.id);
 
+    // Ben, on call, leaves a note for the handoff to Cleo; only the person on call can
+    assert_eq!(svc::write_handoff_note(&state, Some(&cleo), id, "not mine to write").await.unwrap_err().status_code(), 403);
+    assert_eq!(svc::write_handoff_note(&state, Some(&ben), id, "  ").await.unwrap_err().status_code(), 400);
+    svc::write_handoff_note(&state, Some(&ben), id, "db-7 disk at 80%; runbook step 3 done").await.unwrap();
+    let p = svc::overview(&state, Some(&cleo)).await.unwrap().schedules.remove(0);
+    let note = p.note_out.expect("the note for the next handoff");
+    assert_eq!((note.author.as_str(), note.body.as_str()), ("Ben", "db-7 disk at 80%; runbook step 3 done"));
+    assert_eq!(note.handoff_at, p.next.unwrap().start, "it belongs to the handoff to Cleo");
+    assert!(p.note_in.is_none());
+
     // two admins change version 1 at once: one wins, the other is told why
     let (_, v2) = svc::save_yaml(&state, Some(&ada), Some(id), Some(1), &weekly("Primary", &["cleo", "ben"], 1)).await.unwrap();
     assert_eq!(v2, 2);
@@ -62,8 +72,8 @@ async fn schedules_save_and_say_who_is_on_call(b: Backend) {
     let rows = settled_log(&state.db, Part::One(StreamRef::schedule(id)), Cursor::START).await;
     let kinds: Vec<ScheduleChange> = rows.iter().map(|r| serde_json::from_str(&r.payload).unwrap()).collect();
     let names: Vec<&str> = kinds.iter().map(ScheduleChange::name).collect();
-    assert_eq!(names, ["schedule_saved", "override_added", "override_removed", "schedule_saved"]);
-    assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(names, ["schedule_saved", "override_added", "override_removed", "handoff_note_written", "schedule_saved"]);
+    assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
 }
 
 async fn bad_schedules_and_overrides_store_nothing(b: Backend) {

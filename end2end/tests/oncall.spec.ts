@@ -30,6 +30,16 @@ test('an admin adds a weekly rotation as YAML; /oncall shows who is on call and 
   const until = await ben.getByTestId('you-on-call').locator('time').getAttribute('datetime');
   const next = await ben.locator('[data-schedule="Platform primary"]').getByTestId('next').locator('time').getAttribute('datetime');
   expect(until).toBe(next);
+  // Ben leaves a handoff note; Cleo, who takes over next, reads it on /oncall
+  await ben.getByTestId('you-on-call').getByLabel('Handoff note for whoever takes over').fill('Checkout latency alert is noisy; silence ends at 18:00.');
+  await ben.getByTestId('you-on-call').getByRole('button', { name: 'Save handoff note' }).click();
+  await expect(ben.locator('[data-schedule="Platform primary"]').getByTestId('note-out')).toContainText('Checkout latency alert is noisy');
+  const [ctxC, cleo] = await newSignedIn(browser, 'cleo@example.com', '/oncall');
+  const forCleo = cleo.locator('[data-schedule="Platform primary"]').getByTestId('note-out');
+  await expect(forCleo).toContainText('from Ben Okafor');
+  await expect(forCleo).toContainText('silence ends at 18:00');
+  await ctxC.close();
+
   // Ben's own shifts as a calendar feed: its address, and what a calendar program reads there
   await ben.getByRole('button', { name: 'My shifts as a calendar feed' }).click();
   const address = (await ben.getByTestId('calendar-url').locator('code').textContent())!;

@@ -58,3 +58,10 @@ pub async fn revoke_calendar(schedule: Option<i64>) -> Result<String, AppError> 
     let token = crate::server::services::calendar::revoke(&state, user.as_ref(), schedule.map(crate::domain::ids::ScheduleId)).await?;
     Ok(format!("/oncall/calendar/{token}.ics"))
 }
+
+/// The person on call now leaves a note for whoever takes over.
+#[server(endpoint = "oncall/handoff-note")]
+pub async fn write_handoff_note(schedule: i64, body: String) -> Result<(), AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    crate::server::services::oncall::write_handoff_note(&state, user.as_ref(), crate::domain::ids::ScheduleId(schedule), &body).await
+}

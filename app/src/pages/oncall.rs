@@ -4,9 +4,11 @@
 
 use leptos::prelude::*;
 
-use crate::api::oncall::{oncall_overview, CalendarLink, SaveSchedule};
+use leptos::form::ActionForm;
+
+use crate::api::oncall::{oncall_overview, CalendarLink, SaveSchedule, WriteHandoffNote};
 use crate::components::time::Time;
-use crate::domain::oncall::view::{Overview, ShiftView};
+use crate::domain::oncall::view::{HandoffNote, Overview, ShiftView};
 use crate::domain::user::Permission;
 use crate::pages::gate::{action_error, authenticated, ErrorPanel};
 
@@ -17,7 +19,8 @@ pub fn OncallPage() -> impl IntoView {
     authenticated(|user| {
         let save = ServerAction::<SaveSchedule>::new();
         let link = ServerAction::<CalendarLink>::new();
-        let data = Resource::new_blocking(move || save.version().get(), |_| oncall_overview());
+        let note = ServerAction::<WriteHandoffNote>::new();
+        let data = Resource::new_blocking(move || (save.version().get(), note.version().get()), |_| oncall_overview());
         let is_admin = user.can(Permission::Administer);
         view! {
             <div class="page-head"><h1>"On call"</h1></div>
@@ -25,7 +28,7 @@ pub fn OncallPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(o) => view! { <Schedules o link/> }.into_any(),
+                        Ok(o) => view! { <Schedules o link note/> }.into_any(),
                         Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                     }
                 })}
@@ -37,7 +40,7 @@ pub fn OncallPage() -> impl IntoView {
 }
 
 #[component]
-fn Schedules(o: Overview, link: ServerAction<CalendarLink>) -> impl IntoView {
+fn Schedules(o: Overview, link: ServerAction<CalendarLink>, note: ServerAction<WriteHandoffNote>) -> impl IntoView {
     let who = |s: Option<ShiftView>, until: bool| match s {
         Some(s) => view! {
             <span class="person">{s.name.clone()}</span>
@@ -48,9 +51,17 @@ fn Schedules(o: Overview, link: ServerAction<CalendarLink>) -> impl IntoView {
         None => view! { <span class="warning">"nobody"</span> }.into_any(),
     };
     view! {
-        {o.mine.into_iter().map(|(schedule, s)| view! {
-            <p class="banner" data-testid="you-on-call">"You are on call for " <strong>{schedule}</strong> " until " <Time t=s.end/> "."</p>
+        {o.mine.into_iter().map(|(id, schedule, s)| view! {
+            <div class="banner" data-testid="you-on-call">
+                <p>"You are on call for " <strong>{schedule}</strong> " until " <Time t=s.end/> "."</p>
+                <ActionForm action=note>
+                    <input type="hidden" name="schedule" value=id.0/>
+                    <label>"Handoff note for whoever takes over" <textarea name="body" rows="3" required></textarea></label>
+                    <button type="submit">"Save handoff note"</button>
+                </ActionForm>
+            </div>
         }).collect_view()}
+        {action_error(note.value())}
         {if o.schedules.is_empty() {
             view! { <p data-testid="no-schedules">"No schedules yet."</p> }.into_any()
         } else {
@@ -61,8 +72,8 @@ fn Schedules(o: Overview, link: ServerAction<CalendarLink>) -> impl IntoView {
                         {o.schedules.into_iter().map(|s| view! {
                             <tr data-schedule=s.name.clone()>
                                 <td><strong>{s.name.clone()}</strong> <span class="muted small">" (" {s.time_zone.clone()} ")"</span></td>
-                                <td data-testid="now">{who(s.now, true)}</td>
-                                <td data-testid="next">{who(s.next, false)}</td>
+                                <td data-testid="now">{who(s.now, true)}{s.note_in.map(|n| view! { <Note n incoming=true/> })}</td>
+                                <td data-testid="next">{who(s.next, false)}{s.note_out.map(|n| view! { <Note n incoming=false/> })}</td>
                                 <td><CalendarButton schedule=s.id.0 link/></td>
                             </tr>
                         }).collect_view()}
@@ -109,5 +120,16 @@ fn NewSchedule(save: ServerAction<SaveSchedule>) -> impl IntoView {
 fn CalendarButton(schedule: i64, link: ServerAction<CalendarLink>) -> impl IntoView {
     view! {
         <button type="button" class="link" on:click=move |_| { link.dispatch(CalendarLink { schedule: Some(schedule) }); }>"Calendar feed"</button>
+    }
+}
+
+/// A handoff note: the one the current shift began with, or the one left for the next.
+#[component]
+fn Note(n: HandoffNote, incoming: bool) -> impl IntoView {
+    view! {
+        <blockquote class="handoff-note" data-testid=if incoming { "note-in" } else { "note-out" }>
+            <span class="muted small">{if incoming { "Handoff note from " } else { "Note for the handoff, from " }}{n.author.clone()} ", " <Time t=n.written_at/> ":"</span>
+            <p>{n.body.clone()}</p>
+        </blockquote>
     }
 }

@@ -17,7 +17,16 @@ pub struct ShiftView {
     pub is_override: bool,
 }
 
-/// One schedule: who is on call now and who is next.
+/// A note the person on call left for whoever takes over at `handoff_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffNote {
+    pub handoff_at: DateTime<Utc>,
+    pub author: String,
+    pub body: String,
+    pub written_at: DateTime<Utc>,
+}
+
+/// One schedule: who is on call now and who is next, and the handoff notes around now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScheduleNow {
     pub id: ScheduleId,
@@ -25,13 +34,17 @@ pub struct ScheduleNow {
     pub time_zone: String,
     pub now: Option<ShiftView>,
     pub next: Option<ShiftView>,
+    /// The note left at the start of the shift going on now.
+    pub note_in: Option<HandoffNote>,
+    /// The note for the next handoff (the end of the shift going on now).
+    pub note_out: Option<HandoffNote>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overview {
     pub schedules: Vec<ScheduleNow>,
-    /// The reader's own shifts going on now, one per schedule.
-    pub mine: Vec<(String, ShiftView)>,
+    /// The reader's own shifts going on now: the schedule's id and name, and the shift.
+    pub mine: Vec<(ScheduleId, String, ShiftView)>,
     pub at: DateTime<Utc>,
 }
 
@@ -65,6 +78,7 @@ pub enum ScheduleChange {
     Saved { name: String, version: i64 },
     OverrideAdded { id: OverrideId, person: Person, start: DateTime<Utc>, end: DateTime<Utc> },
     OverrideRemoved { id: OverrideId },
+    HandoffNoteWritten { handoff_at: DateTime<Utc>, body: String },
 }
 
 impl ScheduleChange {
@@ -73,6 +87,7 @@ impl ScheduleChange {
             ScheduleChange::Saved { .. } => "schedule_saved",
             ScheduleChange::OverrideAdded { .. } => "override_added",
             ScheduleChange::OverrideRemoved { .. } => "override_removed",
+            ScheduleChange::HandoffNoteWritten { .. } => "handoff_note_written",
         }
     }
 }

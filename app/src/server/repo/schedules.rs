@@ -155,3 +155,39 @@ pub async fn record(tx: &mut Tx, schedule: ScheduleId, actor: Option<&Person>, c
     crate::server::repo::log::append(tx, StreamRef::schedule(schedule), now(), actor, change.name(), payload).await?;
     Ok(())
 }
+
+/// Writes (or rewrites) the note for the handoff at `at`.
+pub async fn write_note(conn: &mut AnyConnection, schedule: ScheduleId, at: DateTime<Utc>, author: UserId, body: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO handoff_notes (schedule_id, handoff_at_ms, author_id, body, written_at_ms) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (schedule_id, handoff_at_ms) DO UPDATE SET author_id = excluded.author_id, body = excluded.body, written_at_ms = excluded.written_at_ms",
+    )
+    .bind(schedule.0)
+    .bind(to_ms(at))
+    .bind(author.0)
+    .bind(body.to_string())
+    .bind(to_ms(now()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The note for the handoff at `at`, with its author's name.
+pub async fn note(conn: &mut AnyConnection, schedule: ScheduleId, at: DateTime<Utc>) -> Result<Option<crate::domain::oncall::view::HandoffNote>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT u.name, n.body, n.written_at_ms FROM handoff_notes n JOIN users u ON u.id = n.author_id WHERE n.schedule_id = $1 AND n.handoff_at_ms = $2",
+    )
+    .bind(schedule.0)
+    .bind(to_ms(at))
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(crate::domain::oncall::view::HandoffNote {
+            handoff_at: at,
+            author: r.try_get("name")?,
+            body: r.try_get("body")?,
+            written_at: from_ms(r.try_get("written_at_ms")?),
+        })
+    })
+    .transpose()
+}

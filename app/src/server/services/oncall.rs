@@ -174,6 +174,10 @@ pub async fn overview(state: &AppState, actor: Option<&CurrentUser>) -> AppResul
     for s in schedules::list(&mut tx).await? {
         let overrides: Vec<Override> = schedules::overrides(&mut tx, s.id, from, to).await?.into_iter().map(|(_, o)| o).collect();
         let (now_shift, next) = now_and_next(&shifts(&s, &overrides, from, to), at);
+        let (note_in, note_out) = match now_shift {
+            Some(n) => (schedules::note(&mut tx, s.id, n.start).await?, schedules::note(&mut tx, s.id, n.end).await?),
+            None => (None, None),
+        };
         let view = |sh: Shift| ShiftView {
             user: sh.user,
             name: names.get(&sh.user).cloned().unwrap_or_else(|| format!("user {}", sh.user)),
@@ -181,9 +185,31 @@ pub async fn overview(state: &AppState, actor: Option<&CurrentUser>) -> AppResul
             end: sh.end,
             is_override: matches!(sh.source, Source::Override { .. }),
         };
-        out.push(ScheduleNow { id: s.id, name: s.name, time_zone: s.time_zone, now: now_shift.map(view), next: next.map(view) });
+        out.push(ScheduleNow { id: s.id, name: s.name, time_zone: s.time_zone, now: now_shift.map(view), next: next.map(view), note_in, note_out });
     }
     tx.commit().await?;
-    let mine = out.iter().filter_map(|s| s.now.as_ref().filter(|n| n.user == me).map(|n| (s.name.clone(), n.clone()))).collect();
+    let mine = out.iter().filter_map(|s| s.now.as_ref().filter(|n| n.user == me).map(|n| (s.id, s.name.clone(), n.clone()))).collect();
     Ok(Overview { schedules: out, mine, at })
+}
+
+/// The longest handoff note.
+pub const NOTE_MAX: usize = 4000;
+
+/// The person on call now on `schedule` leaves a note for whoever takes over at the end of
+/// their shift (writing again replaces it).
+pub async fn write_handoff_note(state: &AppState, actor: Option<&CurrentUser>, schedule: ScheduleId, body: &str) -> AppResult<()> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let body = checked(body, "The note", 1, NOTE_MAX, Lines::Many).map_err(AppError::bad_request)?;
+    let at = now();
+    let (from, to) = (at - Duration::days(35), at + LOOK_AHEAD);
+    let mut tx = state.db.begin(&[StreamRef::schedule(schedule)]).await?;
+    let s = schedules::get(tx.conn(), schedule).await?.ok_or_else(|| AppError::not_found(format!("There is no schedule {schedule}.")))?;
+    let overrides: Vec<Override> = schedules::overrides(tx.conn(), schedule, from, to).await?.into_iter().map(|(_, o)| o).collect();
+    let Some(current) = now_and_next(&shifts(&s, &overrides, from, to), at).0.filter(|n| n.user == actor.id) else {
+        return Err(AppError::forbidden(format!("Only the person on call now writes the handoff note, and you are not on call on {} now.", s.name)));
+    };
+    schedules::write_note(tx.conn(), schedule, current.end, actor.id, &body).await?;
+    schedules::record(&mut tx, schedule, Some(&person(actor)), &ScheduleChange::HandoffNoteWritten { handoff_at: current.end, body }).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
 }
