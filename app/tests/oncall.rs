@@ -123,4 +123,33 @@ async fn bad_schedules_and_overrides_store_nothing(b: Backend) {
     assert_eq!(rows.len(), 1, "only the schedule's saving is on its stream");
 }
 
-on_both_backends!(schedules_save_and_say_who_is_on_call, bad_schedules_and_overrides_store_nothing);
+async fn checks_find_gaps_load_and_long_stretches(b: Backend) {
+    let state = fresh_state(b).await;
+    let ada = user(&state.db, "Ada", AccountRole::Admin).await;
+    let ben = user(&state.db, "Ben", AccountRole::Responder).await;
+    // business hours only: nights have nobody
+    let day = format!(
+        "{}    restrictions:\n      - type: daily_restriction\n        start_time_of_day: \"09:00:00\"\n        duration_seconds: 28800\n",
+        weekly("Days", &["ben"], 1)
+    );
+    svc::save_yaml(&state, Some(&ada), None, None, &day).await.unwrap();
+    // two-week turns: longer than the seeds allow
+    svc::save_yaml(&state, Some(&ada), None, None, &weekly("Fortnight", &["ada", "ben"], 1).replace("604800", "1209600")).await.unwrap();
+    let checks = svc::checks(&state, Some(&ada)).await.unwrap();
+    let (days, fortnight) = (&checks[0], &checks[1]);
+    assert_eq!((days.name.as_str(), fortnight.name.as_str()), ("Days", "Fortnight"));
+    assert!(days.gaps.len() >= 29, "a gap every night: {}", days.gaps.len());
+    assert!(days.long_stretches.is_empty());
+    let ben_days = days.load.iter().find(|l| l.name == "Ben").unwrap();
+    // 8 hours a day for 90 days, give or take the ends and a daylight-saving change
+    assert!((88 * 8 * 60..=91 * 8 * 60).contains(&ben_days.next_90_minutes), "{ben_days:?}");
+    assert!(ben_days.night_next_90_minutes == 0, "09:00-17:00 is never night");
+    assert!(fortnight.gaps.is_empty());
+    assert!(!fortnight.long_stretches.is_empty());
+    let total: i64 = fortnight.load.iter().map(|l| l.next_90_minutes).sum();
+    assert_eq!(total, 90 * 24 * 60, "someone is always on call");
+    assert!(fortnight.load.iter().all(|l| l.night_next_90_minutes > 0));
+    assert_eq!(svc::checks(&state, Some(&ben)).await.unwrap_err().status_code(), 403);
+}
+
+on_both_backends!(schedules_save_and_say_who_is_on_call, bad_schedules_and_overrides_store_nothing, checks_find_gaps_load_and_long_stretches);

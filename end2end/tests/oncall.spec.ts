@@ -22,6 +22,15 @@ test('an admin adds a weekly rotation as YAML; /oncall shows who is on call and 
   await expect(row.getByTestId('next')).toContainText('Cleo');
   await expect(row).toContainText('America/New_York');
   await expect(admin.getByTestId('you-on-call')).toHaveCount(0);
+  // the admin's checks, on screen and as JSON
+  const checks = admin.locator('[data-checks="Platform primary"]');
+  await expect(checks.getByTestId('gaps')).toHaveText('No gaps in the next 30 days.');
+  await expect(checks.getByTestId('load')).toContainText('Ben Okafor');
+  await expect(checks.getByTestId('load')).toContainText('Cleo Park');
+  const json = await (await admin.request.get('/api/oncall/checks')).json();
+  const primary = json.find((c: any) => c.name === 'Platform primary');
+  expect(primary.gaps).toEqual([]);
+  expect(primary.load.map((l: any) => l.name).sort()).toEqual(['Ben Okafor', 'Cleo Park']);
 
   const [ctxB, ben] = await newSignedIn(browser, BEN, '/oncall');
   await expect(ben.getByTestId('you-on-call')).toContainText('You are on call for Platform primary until');

@@ -65,3 +65,10 @@ pub async fn write_handoff_note(schedule: i64, body: String) -> Result<(), AppEr
     let (state, user) = crate::api::ssr::caller().await?;
     crate::server::services::oncall::write_handoff_note(&state, user.as_ref(), crate::domain::ids::ScheduleId(schedule), &body).await
 }
+
+/// The admins' checks of every schedule, as JSON at `GET /api/oncall/checks`.
+#[server(endpoint = "oncall/checks", input = leptos::server_fn::codec::GetUrl)]
+pub async fn oncall_checks() -> Result<Vec<crate::domain::oncall::view::ScheduleChecks>, AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    crate::server::services::oncall::checks(&state, user.as_ref()).await
+}

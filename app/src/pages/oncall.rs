@@ -6,9 +6,9 @@ use leptos::prelude::*;
 
 use leptos::form::ActionForm;
 
-use crate::api::oncall::{oncall_overview, CalendarLink, SaveSchedule, WriteHandoffNote};
+use crate::api::oncall::{oncall_checks, oncall_overview, CalendarLink, SaveSchedule, WriteHandoffNote};
 use crate::components::time::Time;
-use crate::domain::oncall::view::{HandoffNote, Overview, ShiftView};
+use crate::domain::oncall::view::{HandoffNote, Overview, ScheduleChecks, ShiftView};
 use crate::domain::user::Permission;
 use crate::pages::gate::{action_error, authenticated, ErrorPanel};
 
@@ -33,7 +33,7 @@ pub fn OncallPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            {is_admin.then(|| view! { <NewSchedule save/> })}
+            {is_admin.then(|| view! { <Checks save/> <NewSchedule save/> })}
         }
         .into_any()
     })
@@ -131,5 +131,49 @@ fn Note(n: HandoffNote, incoming: bool) -> impl IntoView {
             <span class="muted small">{if incoming { "Handoff note from " } else { "Note for the handoff, from " }}{n.author.clone()} ", " <Time t=n.written_at/> ":"</span>
             <p>{n.body.clone()}</p>
         </blockquote>
+    }
+}
+
+/// The admins' checks: gaps, load per person, long stretches (also JSON at
+/// `GET /api/oncall/checks`).
+#[component]
+fn Checks(save: ServerAction<SaveSchedule>) -> impl IntoView {
+    let data = Resource::new_blocking(move || save.version().get(), |_| oncall_checks());
+    let hours = |minutes: i64| format!("{:.1} h", minutes as f64 / 60.0);
+    view! {
+        <section class="card" data-testid="checks">
+            <h2>"Checks"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(all) => all.into_iter().map(|c: ScheduleChecks| view! {
+                            <div class="schedule-checks" data-checks=c.name.clone()>
+                                <h3>{c.name.clone()}</h3>
+                                {if c.gaps.is_empty() {
+                                    view! { <p class="muted" data-testid="gaps">"No gaps in the next 30 days."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <p class="warning" data-testid="gaps">{format!("{} gaps in the next 30 days with nobody on call; the first: ", c.gaps.len())}
+                                            <Time t=c.gaps[0].0/> " – " <Time t=c.gaps[0].1/></p>
+                                    }.into_any()
+                                }}
+                                {c.long_stretches.iter().map(|(who, a, b)| view! {
+                                    <p class="warning" data-testid="long-stretch">{format!("{who} is on call for more than a week without a break: ")} <Time t=*a/> " – " <Time t=*b/></p>
+                                }).collect_view()}
+                                <table class="incidents" data-testid="load">
+                                    <thead><tr><th>"Person"</th><th>"Last 90 days"</th><th>"Next 90 days"</th><th>"Of which at night"</th></tr></thead>
+                                    <tbody>
+                                        {c.load.into_iter().map(|l| view! {
+                                            <tr><td>{l.name}</td><td>{hours(l.last_90_minutes)}</td><td>{hours(l.next_90_minutes)}</td><td>{hours(l.night_next_90_minutes)}</td></tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }).collect_view().into_any(),
+                        Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }

@@ -71,6 +71,30 @@ pub fn now_and_next(shifts: &[Shift], t: DateTime<Utc>) -> (Option<Shift>, Optio
     (now, next)
 }
 
+/// One person's load on a schedule, in minutes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Load {
+    pub name: String,
+    /// On call over the last 90 days (as it happened, overrides included) and the next 90.
+    pub last_90_minutes: i64,
+    pub next_90_minutes: i64,
+    /// Of the next 90 days, on call between 22:00 and 07:00 on the schedule's clock.
+    pub night_next_90_minutes: i64,
+}
+
+/// The admins' checks of one schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleChecks {
+    pub id: ScheduleId,
+    pub name: String,
+    /// Stretches of the next 30 days with nobody on call.
+    pub gaps: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Everyone with time on call, by name.
+    pub load: Vec<Load>,
+    /// Stretches longer than a week one person is on call without a break (next 90 days).
+    pub long_stretches: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
+}
+
 /// What happened to a schedule: its events on the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

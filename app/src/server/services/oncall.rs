@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::domain::ids::{OverrideId, ScheduleId, UserId};
 use crate::domain::log::StreamRef;
 use crate::domain::oncall::doc::{layers, ScheduleDoc, NAME_MAX};
-use crate::domain::oncall::view::{now_and_next, Overview, ScheduleChange, ScheduleNow, ShiftView};
+use crate::domain::oncall::view::{now_and_next, Load, Overview, ScheduleChange, ScheduleChecks, ScheduleNow, ShiftView};
 use crate::domain::oncall::{final_schedule, Override, Shift, Source};
 use crate::domain::roles::Person;
 use crate::domain::text::{checked, Lines};
@@ -212,4 +212,53 @@ pub async fn write_handoff_note(state: &AppState, actor: Option<&CurrentUser>, s
     schedules::record(&mut tx, schedule, Some(&person(actor)), &ScheduleChange::HandoffNoteWritten { handoff_at: current.end, body }).await?;
     tx.commit(&state.hub).await?;
     Ok(())
+}
+
+/// The admins' checks of every schedule: gaps in the next 30 days, hours on call per person
+/// over the last and the next 90 days (and night hours on the schedule's clock), and
+/// stretches longer than a week.
+pub async fn checks(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<Vec<ScheduleChecks>> {
+    use crate::domain::oncall::checks::{gaps, long_stretches, night_time_per_person, time_per_person};
+    require(actor, Permission::Administer)?;
+    let at = now();
+    let (past, month, quarter) = (at - Duration::days(90), at + Duration::days(30), at + Duration::days(90));
+    let mut tx = state.db.begin_read().await?;
+    let names: HashMap<UserId, String> = users::list(&mut tx).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let name_of = |u: &UserId| names.get(u).cloned().unwrap_or_else(|| format!("user {u}"));
+    let mut out = Vec::new();
+    for s in schedules::list(&mut tx).await? {
+        let overrides: Vec<Override> = schedules::overrides(&mut tx, s.id, past, quarter).await?.into_iter().map(|(_, o)| o).collect();
+        let (before, ahead) = (shifts(&s, &overrides, past, at), shifts(&s, &overrides, at, quarter));
+        let tz = chrono_tz::Tz::from_str(&s.time_zone).unwrap_or(chrono_tz::UTC);
+        let night = night_time_per_person(
+            &ahead,
+            |_| tz,
+            chrono::NaiveTime::from_hms_opt(22, 0, 0).unwrap_or_default(),
+            chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default(),
+        );
+        let (last, next) = (time_per_person(&before), time_per_person(&ahead));
+        let mut people: Vec<UserId> = last.keys().chain(next.keys()).copied().collect();
+        people.sort();
+        people.dedup();
+        let mut load: Vec<Load> = people
+            .iter()
+            .map(|u| Load {
+                name: name_of(u),
+                last_90_minutes: last.get(u).map_or(0, |d| d.num_minutes()),
+                next_90_minutes: next.get(u).map_or(0, |d| d.num_minutes()),
+                night_next_90_minutes: night.get(u).map_or(0, |d| d.num_minutes()),
+            })
+            .collect();
+        load.sort_by(|a, b| a.name.cmp(&b.name));
+        let month_shifts: Vec<Shift> = ahead.iter().filter(|sh| sh.start < month).copied().collect();
+        out.push(ScheduleChecks {
+            id: s.id,
+            name: s.name,
+            gaps: gaps(&month_shifts, at, month),
+            load,
+            long_stretches: long_stretches(&ahead).into_iter().map(|(u, a, b)| (name_of(&u), a, b)).collect(),
+        });
+    }
+    tx.commit().await?;
+    Ok(out)
 }
