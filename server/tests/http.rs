@@ -6,12 +6,11 @@ use app::on_both_backends;
 
 use std::time::Duration;
 
-use app::domain::event::LiveEvent;
 use app::domain::incident::{DeclareInput, Incident};
 use app::domain::log::Cursor;
 use app::domain::triage::Answer;
 use app::server::db::Backend;
-use common::TestApp;
+use common::{read_events, TestApp};
 use futures::StreamExt;
 use reqwest::{Client, StatusCode};
 use serde_json::json;
@@ -155,37 +154,6 @@ async fn bad_input_gets_clear_4xx(b: Backend) {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     sqlx::query("DELETE FROM sessions").execute(app.state.db.pool()).await.unwrap();
     assert_eq!(c.post(app.url("/api/incidents/list")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
-}
-
-/// Reads SSE frames as (id, data) until `n` have arrived or the time runs out.
-async fn read_events(resp: reqwest::Response, n: usize, within: Duration) -> Vec<(Cursor, LiveEvent)> {
-    let mut out = vec![];
-    let mut buf = String::new();
-    let mut stream = resp.bytes_stream();
-    let deadline = tokio::time::Instant::now() + within;
-    while out.len() < n {
-        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(Some(Ok(c))) => c,
-            _ => break,
-        };
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buf.find("\n\n") {
-            let frame: String = buf.drain(..end + 2).collect();
-            let mut id = None;
-            let mut data = String::new();
-            for line in frame.lines() {
-                if let Some(v) = line.strip_prefix("id:") {
-                    id = v.trim().parse().ok();
-                } else if let Some(v) = line.strip_prefix("data:") {
-                    data.push_str(v.trim_start());
-                }
-            }
-            if let (Some(id), false) = (id, data.is_empty()) {
-                out.push((id, serde_json::from_str(&data).unwrap()));
-            }
-        }
-    }
-    out
 }
 
 async fn live_stream_resumes_exactly(b: Backend) {

@@ -37,17 +37,19 @@ impl TestApp {
             let mut conn = state.db.pool().acquire().await.unwrap();
             catalog::upsert(&mut conn, "checkout", "Checkout", "").await.unwrap();
         }
-        // open live streams re-check their session every second here (a minute in production)
-        let mut state = state;
-        state.live_reauth = std::time::Duration::from_secs(1);
-        let shutdown = CancellationToken::new();
-        let router = server::router::build(state.clone(), false, shutdown.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let stop = shutdown.clone();
-        // headers must come within 2 s here (10 s in production)
-        tokio::spawn(server::serve::run(listener, router, std::time::Duration::from_secs(2), async move { stop.cancelled().await }));
+        let (state, addr, shutdown) = serve(state).await;
         TestApp { addr, state, shutdown, admin, responder, viewer }
+    }
+
+    /// Another replica of this app: its own process state (hub, live feed, caches) and
+    /// router on another port, on the same database.
+    pub async fn replica(&self) -> TestApp {
+        use app::server::db::{Db, DbConfig};
+        let db = Db::connect(&DbConfig::new(self.state.db.url())).await.unwrap();
+        let state = AppState::new(self.state.leptos_options.clone(), db);
+        app::server::feed::start(&state.db, &state.hub).await;
+        let (state, addr, shutdown) = serve(state).await;
+        TestApp { addr, state, shutdown, admin: self.admin.clone(), responder: self.responder.clone(), viewer: self.viewer.clone() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -63,4 +65,50 @@ impl TestApp {
         }
         c
     }
+}
+
+/// Reads SSE frames as (id, data) until `n` have arrived or the time runs out.
+/// Serves `state`'s router on a free port until the returned token is cancelled.
+async fn serve(mut state: AppState) -> (AppState, SocketAddr, CancellationToken) {
+    // open live streams re-check their session every second here (a minute in production)
+    state.live_reauth = std::time::Duration::from_secs(1);
+    let shutdown = CancellationToken::new();
+    let router = server::router::build(state.clone(), false, shutdown.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = shutdown.clone();
+    // headers must come within 2 s here (10 s in production)
+    tokio::spawn(server::serve::run(listener, router, std::time::Duration::from_secs(2), async move { stop.cancelled().await }));
+    (state, addr, shutdown)
+}
+
+pub async fn read_events(resp: reqwest::Response, n: usize, within: std::time::Duration) -> Vec<(app::domain::log::Cursor, app::domain::event::LiveEvent)> {
+    let mut out = vec![];
+    let mut buf = String::new();
+    use futures::StreamExt;
+    let mut stream = resp.bytes_stream();
+    let deadline = tokio::time::Instant::now() + within;
+    while out.len() < n {
+        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(c))) => c,
+            _ => break,
+        };
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            let mut id = None;
+            let mut data = String::new();
+            for line in frame.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().parse().ok();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim_start());
+                }
+            }
+            if let (Some(id), false) = (id, data.is_empty()) {
+                out.push((id, serde_json::from_str(&data).unwrap()));
+            }
+        }
+    }
+    out
 }
