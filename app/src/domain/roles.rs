@@ -55,6 +55,12 @@ pub struct Person {
     pub name: String,
 }
 
+impl From<&super::user::CurrentUser> for Person {
+    fn from(u: &super::user::CurrentUser) -> Person {
+        Person { id: u.id, name: u.name.clone() }
+    }
+}
+
 /// Who holds a role now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assignment {

@@ -69,6 +69,12 @@ pub fn decode(row: &AnyRow) -> Result<Row, sqlx::Error> {
     })
 }
 
+/// Appends `change` (serialised as the event's payload) to `stream` as an event of `kind`.
+pub async fn append_change<T: serde::Serialize>(tx: &mut Tx, stream: StreamRef, actor: Option<&Person>, kind: &str, change: &T) -> Result<Row, sqlx::Error> {
+    let payload = serde_json::to_string(change).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    append(tx, stream, crate::server::time::now(), actor, kind, payload).await
+}
+
 /// Appends one event to `stream`, whose lock `tx` must hold; returns it as stored.
 pub async fn append(tx: &mut Tx, stream: StreamRef, at: DateTime<Utc>, actor: Option<&Person>, kind: &str, payload: String) -> Result<Row, sqlx::Error> {
     let conn = tx.appending(stream)?;

@@ -151,8 +151,7 @@ pub async fn remove_override(conn: &mut AnyConnection, schedule: ScheduleId, id:
 
 /// Appends a change to the schedule's stream; `tx` must hold its lock.
 pub async fn record(tx: &mut Tx, schedule: ScheduleId, actor: Option<&Person>, change: &ScheduleChange) -> Result<(), sqlx::Error> {
-    let payload = serde_json::to_string(change).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    crate::server::repo::log::append(tx, StreamRef::schedule(schedule), now(), actor, change.name(), payload).await?;
+    crate::server::repo::log::append_change(tx, StreamRef::schedule(schedule), actor, change.name(), change).await?;
     Ok(())
 }
 

@@ -220,7 +220,6 @@ pub async fn history_since(conn: &mut AnyConnection, since: chrono::DateTime<chr
 
 /// Appends a change to the status page's stream; `tx` must hold its lock.
 pub async fn record_change(tx: &mut crate::server::db::Tx, actor: Option<&crate::domain::roles::Person>, change: &StatusPageChange) -> Result<(), sqlx::Error> {
-    let payload = serde_json::to_string(change).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    crate::server::repo::log::append(tx, crate::domain::log::StreamRef::STATUS_PAGE, crate::server::time::now(), actor, change.name(), payload).await?;
+    crate::server::repo::log::append_change(tx, crate::domain::log::StreamRef::STATUS_PAGE, actor, change.name(), change).await?;
     Ok(())
 }

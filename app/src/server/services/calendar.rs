@@ -11,13 +11,12 @@ use icalendar::{Calendar, Component, EventLike};
 
 use crate::domain::ids::{ScheduleId, UserId};
 use crate::domain::oncall::calendar::{events, CalendarEvent};
-use crate::domain::oncall::Override;
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
 use crate::server::authz::require;
 use crate::server::repo::calendars::{self, Feed};
 use crate::server::repo::{schedules, users};
-use crate::server::services::oncall::shifts;
+use crate::server::services::oncall::final_shifts;
 use crate::server::state::AppState;
 use crate::server::time::now;
 
@@ -87,12 +86,11 @@ pub async fn render(state: &AppState, token: &str) -> AppResult<Option<String>> 
         Feed::Person(u) => format!("On call: {}", name_of(u)),
     };
     for s in all.iter().filter(|s| matches!(feed, Feed::Person(_)) || feed == Feed::Schedule(s.id)) {
-        let overrides: Vec<Override> = schedules::overrides(&mut tx, s.id, from, to).await?.into_iter().map(|(_, o)| o).collect();
-        let mut final_shifts = shifts(s, &overrides, from, to);
+        let mut shifts = final_shifts(&mut tx, s, from, to).await?;
         if let Feed::Person(u) = feed {
-            final_shifts.retain(|sh| sh.user == u);
+            shifts.retain(|sh| sh.user == u);
         }
-        out.extend(events(s.id, &s.name, &final_shifts, name_of));
+        out.extend(events(s.id, &s.name, &shifts, name_of));
     }
     tx.commit().await?;
     Ok(Some(ical(&title, &out)))

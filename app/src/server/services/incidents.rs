@@ -23,10 +23,6 @@ pub const IMPACT_MAX: usize = 2000;
 pub const NOTE_MAX: usize = 5000;
 pub const REASON_MAX: usize = 500;
 
-fn person(u: &CurrentUser) -> Person {
-    Person { id: u.id, name: u.name.clone() }
-}
-
 /// A multi-line text that must not be empty (see [`checked`]).
 fn bounded(text: &str, what: &str, max: usize) -> AppResult<String> {
     checked(text, what, 1, max, Lines::Many).map_err(AppError::bad_request)
@@ -58,7 +54,7 @@ async fn record(tx: &mut Tx, incident: &Incident, actor: &CurrentUser, kind: Eve
     let saved = incidents::save(tx.conn(), incident)
         .await?
         .ok_or_else(|| AppError::conflict("Someone else changed this incident at the same moment; reload and try again."))?;
-    let ev = emit(tx, &saved, Some(&person(actor)), kind).await?;
+    let ev = emit(tx, &saved, Some(&Person::from(actor)), kind).await?;
     Ok((saved, ev))
 }
 
@@ -152,7 +148,7 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
     };
     let incident = incidents::insert(tx.conn(), &draft, actor.id).await?;
     tx.lock_new(StreamRef::incident(incident.id)).await?;
-    let me = person(actor);
+    let me = Person::from(actor);
     emit(
         &mut tx,
         &incident,

@@ -24,7 +24,7 @@ pub async fn schedule_maintenance(state: &AppState, actor: Option<&CurrentUser>,
     }
     let id = crate::server::repo::maintenances::insert(tx.conn(), &input, actor.id, now()).await?;
     let m = crate::server::repo::maintenances::get(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
-    let by = crate::domain::roles::Person { id: actor.id, name: actor.name.clone() };
+    let by = crate::domain::roles::Person::from(actor);
     status::record_change(&mut tx, Some(&by), &StatusPageChange::MaintenanceScheduled { maintenance: m.id, title: m.title.clone() }).await?;
     tx.commit(&state.hub).await?;
     state.status.invalidate();

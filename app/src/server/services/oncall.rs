@@ -30,10 +30,6 @@ pub const AHEAD_MAX: Duration = Duration::days(366);
 /// How far ahead the overview looks for the next shift.
 const LOOK_AHEAD: Duration = Duration::days(62);
 
-fn person(u: &CurrentUser) -> Person {
-    Person { id: u.id, name: u.name.clone() }
-}
-
 fn zone(name: &str) -> AppResult<chrono_tz::Tz> {
     chrono_tz::Tz::from_str(name.trim())
         .map_err(|_| AppError::bad_request(format!("time_zone: {:?} is not a time zone (use an IANA name such as Europe/Berlin).", name.trim())))
@@ -91,7 +87,7 @@ pub async fn save_yaml(
             }
         }
     };
-    schedules::record(&mut tx, s.id, Some(&person(actor)), &ScheduleChange::Saved { name: s.name.clone(), version: saved }).await?;
+    schedules::record(&mut tx, s.id, Some(&Person::from(actor)), &ScheduleChange::Saved { name: s.name.clone(), version: saved }).await?;
     tx.commit(&state.hub).await?;
     Ok((s.id, saved))
 }
@@ -135,7 +131,7 @@ pub async fn add_override(
     let o = Override { user, start, end };
     let id = schedules::add_override(tx.conn(), schedule, &o, actor.id).await?;
     let change = ScheduleChange::OverrideAdded { id, person: Person { id: who.id, name: who.name }, start, end };
-    schedules::record(&mut tx, schedule, Some(&person(actor)), &change).await?;
+    schedules::record(&mut tx, schedule, Some(&Person::from(actor)), &change).await?;
     tx.commit(&state.hub).await?;
     Ok(id)
 }
@@ -151,12 +147,19 @@ pub async fn remove_override(state: &AppState, actor: Option<&CurrentUser>, sche
         // dropping the transaction undoes the removal
         return Err(AppError::forbidden("Only admins can remove someone else's override."));
     }
-    schedules::record(&mut tx, schedule, Some(&person(actor)), &ScheduleChange::OverrideRemoved { id }).await?;
+    schedules::record(&mut tx, schedule, Some(&Person::from(actor)), &ScheduleChange::OverrideRemoved { id }).await?;
     tx.commit(&state.hub).await?;
     Ok(())
 }
 
-/// The final shifts of a stored schedule over `[from, to)`.
+/// The final shifts of a stored schedule over `[from, to)`, its overrides read from the
+/// database.
+pub async fn final_shifts(conn: &mut sqlx::AnyConnection, s: &schedules::Stored, from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<Vec<Shift>> {
+    let overrides: Vec<Override> = schedules::overrides(conn, s.id, from, to).await?.into_iter().map(|(_, o)| o).collect();
+    Ok(shifts(s, &overrides, from, to))
+}
+
+/// The final shifts of a stored schedule over `[from, to)`, given its overrides.
 pub fn shifts(s: &schedules::Stored, overrides: &[Override], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Shift> {
     let tz = chrono_tz::Tz::from_str(&s.time_zone).unwrap_or(chrono_tz::UTC);
     final_schedule(&tz, &s.layers, overrides, from, to)
@@ -172,8 +175,7 @@ pub async fn overview(state: &AppState, actor: Option<&CurrentUser>) -> AppResul
     let names: HashMap<UserId, String> = users::list(&mut tx).await?.into_iter().map(|u| (u.id, u.name)).collect();
     let mut out = Vec::new();
     for s in schedules::list(&mut tx).await? {
-        let overrides: Vec<Override> = schedules::overrides(&mut tx, s.id, from, to).await?.into_iter().map(|(_, o)| o).collect();
-        let (now_shift, next) = now_and_next(&shifts(&s, &overrides, from, to), at);
+        let (now_shift, next) = now_and_next(&final_shifts(&mut tx, &s, from, to).await?, at);
         let (note_in, note_out) = match now_shift {
             Some(n) => (schedules::note(&mut tx, s.id, n.start).await?, schedules::note(&mut tx, s.id, n.end).await?),
             None => (None, None),
@@ -204,12 +206,11 @@ pub async fn write_handoff_note(state: &AppState, actor: Option<&CurrentUser>, s
     let (from, to) = (at - Duration::days(35), at + LOOK_AHEAD);
     let mut tx = state.db.begin(&[StreamRef::schedule(schedule)]).await?;
     let s = schedules::get(tx.conn(), schedule).await?.ok_or_else(|| AppError::not_found(format!("There is no schedule {schedule}.")))?;
-    let overrides: Vec<Override> = schedules::overrides(tx.conn(), schedule, from, to).await?.into_iter().map(|(_, o)| o).collect();
-    let Some(current) = now_and_next(&shifts(&s, &overrides, from, to), at).0.filter(|n| n.user == actor.id) else {
+    let Some(current) = now_and_next(&final_shifts(tx.conn(), &s, from, to).await?, at).0.filter(|n| n.user == actor.id) else {
         return Err(AppError::forbidden(format!("Only the person on call now writes the handoff note, and you are not on call on {} now.", s.name)));
     };
     schedules::write_note(tx.conn(), schedule, current.end, actor.id, &body).await?;
-    schedules::record(&mut tx, schedule, Some(&person(actor)), &ScheduleChange::HandoffNoteWritten { handoff_at: current.end, body }).await?;
+    schedules::record(&mut tx, schedule, Some(&Person::from(actor)), &ScheduleChange::HandoffNoteWritten { handoff_at: current.end, body }).await?;
     tx.commit(&state.hub).await?;
     Ok(())
 }

@@ -29,10 +29,6 @@ fn optional_link(value: &str, what: &str) -> AppResult<String> {
     parse_link(value).map_err(|e| AppError::bad_request(format!("{what}: {e}")))
 }
 
-fn person(u: &CurrentUser) -> Person {
-    Person { id: u.id, name: u.name.clone() }
-}
-
 pub async fn save_settings(state: &AppState, actor: Option<&CurrentUser>, input: PageSettings) -> AppResult<PageSettings> {
     let actor = require(actor, Permission::Administer)?;
     let settings = PageSettings {
@@ -46,7 +42,7 @@ pub async fn save_settings(state: &AppState, actor: Option<&CurrentUser>, input:
     };
     let mut tx = state.db.begin(&[StreamRef::STATUS_PAGE]).await?;
     status::save_settings(tx.conn(), &settings).await?;
-    status::record_change(&mut tx, Some(&person(actor)), &StatusPageChange::SettingsSaved { name: settings.name.clone() }).await?;
+    status::record_change(&mut tx, Some(&Person::from(actor)), &StatusPageChange::SettingsSaved { name: settings.name.clone() }).await?;
     tx.commit(&state.hub).await?;
     state.status.invalidate();
     Ok(settings)
@@ -84,7 +80,7 @@ pub async fn create_component(state: &AppState, actor: Option<&CurrentUser>, inp
     };
     let id = status::insert(tx.conn(), &new).await?;
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
-    status::record_change(&mut tx, Some(&person(actor)), &StatusPageChange::ComponentAdded { component: c.id, name: c.name.clone() }).await?;
+    status::record_change(&mut tx, Some(&Person::from(actor)), &StatusPageChange::ComponentAdded { component: c.id, name: c.name.clone() }).await?;
     tx.commit(&state.hub).await?;
     state.status.invalidate();
     Ok(c)
@@ -104,7 +100,7 @@ pub async fn update_component(state: &AppState, actor: Option<&CurrentUser>, id:
         return Err(AppError::not_found(format!("There is no component {id}.")));
     }
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
-    status::record_change(&mut tx, Some(&person(actor)), &StatusPageChange::ComponentEdited { component: c.id, name: c.name.clone() }).await?;
+    status::record_change(&mut tx, Some(&Person::from(actor)), &StatusPageChange::ComponentEdited { component: c.id, name: c.name.clone() }).await?;
     tx.commit(&state.hub).await?;
     state.status.invalidate();
     Ok(c)
@@ -120,7 +116,7 @@ pub async fn set_component_status(state: &AppState, actor: Option<&CurrentUser>,
     }
     status::set_status(tx.conn(), id, to, now()).await?;
     let change = StatusPageChange::ComponentStatusChanged { component: id, name: c.name.clone(), from: c.status, to };
-    status::record_change(&mut tx, Some(&person(actor)), &change).await?;
+    status::record_change(&mut tx, Some(&Person::from(actor)), &change).await?;
     let c = status::component_by_id(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
     tx.commit(&state.hub).await?;
     state.status.invalidate();
