@@ -15,6 +15,7 @@ use crate::pages::incidents::IncidentsPage;
 use crate::pages::login::LoginPage;
 use crate::pages::oncall::OncallPage;
 use crate::pages::runbooks::RunbooksPage;
+use crate::pages::schedule::SchedulePage;
 use crate::pages::status::StatusPage;
 use crate::pages::status_admin::StatusAdminPage;
 use crate::pages::status_history::StatusHistoryPage;
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/incidents/:id") view=WarRoomPage ssr=SsrMode::Async/>
                 <Route path=path!("/runbooks") view=RunbooksPage ssr=SsrMode::Async/>
                 <Route path=path!("/oncall") view=OncallPage ssr=SsrMode::Async/>
+                <Route path=path!("/oncall/schedules/:id") view=SchedulePage ssr=SsrMode::Async/>
                 <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/audiences") view=AudiencesPage ssr=SsrMode::Async/>
                 <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>

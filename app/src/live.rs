@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 
-use crate::domain::event::LiveEvent;
 use crate::domain::log::Cursor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +31,9 @@ impl LiveStatus {
     }
 }
 
-/// Subscribes to `topic` from just after `after`; `on_event` gets each event once, in order.
-pub fn use_live(topic: String, after: Cursor, on_event: impl Fn(LiveEvent) + 'static) -> ReadSignal<LiveStatus> {
+/// Subscribes to `topic` from just after `after`; `on_event` gets each event once, in order
+/// (an incident topic's `LiveEvent`s, or another stream's changes as stored).
+pub fn use_live<T: serde::de::DeserializeOwned + 'static>(topic: String, after: Cursor, on_event: impl Fn(T) + 'static) -> ReadSignal<LiveStatus> {
     let (status, set_status) = signal(LiveStatus::Connecting);
     #[cfg(feature = "hydrate")]
     browser::connect(topic, after, std::rc::Rc::new(on_event), set_status);
@@ -54,7 +54,6 @@ mod browser {
     use web_sys::{EventSource, MessageEvent};
 
     use super::LiveStatus;
-    use crate::domain::event::LiveEvent;
     use crate::domain::log::Cursor;
 
     struct Conn {
@@ -76,7 +75,7 @@ mod browser {
         }
     }
 
-    pub fn connect(topic: String, after: Cursor, on_event: Rc<dyn Fn(LiveEvent)>, set_status: WriteSignal<LiveStatus>) {
+    pub fn connect<T: serde::de::DeserializeOwned + 'static>(topic: String, after: Cursor, on_event: Rc<dyn Fn(T)>, set_status: WriteSignal<LiveStatus>) {
         let last = Rc::new(Cell::new(after));
         let conn = Rc::new(RefCell::new(Conn { source: None, handlers: vec![], retry: None, closed: false }));
         open(topic, last, on_event, set_status, conn.clone());
@@ -90,7 +89,13 @@ mod browser {
         });
     }
 
-    fn open(topic: String, last: Rc<Cell<Cursor>>, on_event: Rc<dyn Fn(LiveEvent)>, set_status: WriteSignal<LiveStatus>, conn: Rc<RefCell<Conn>>) {
+    fn open<T: serde::de::DeserializeOwned + 'static>(
+        topic: String,
+        last: Rc<Cell<Cursor>>,
+        on_event: Rc<dyn Fn(T)>,
+        set_status: WriteSignal<LiveStatus>,
+        conn: Rc<RefCell<Conn>>,
+    ) {
         if conn.borrow().closed {
             return;
         }
@@ -110,7 +115,7 @@ mod browser {
                 return;
             }
             last_m.set(at);
-            match serde_json::from_str::<LiveEvent>(&data) {
+            match serde_json::from_str::<T>(&data) {
                 Ok(ev) => on_event_m(ev),
                 Err(err) => leptos::logging::warn!("unreadable live event: {err}"),
             }

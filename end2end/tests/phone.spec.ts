@@ -35,6 +35,15 @@ for (const scheme of ['light', 'dark'] as const) {
         await hydrated(page);
         await fitsAndReads(page, path, scheme);
       }
+      // a schedule's calendar, a week and a month
+      await page.goto('/oncall');
+      const calendar = await page.getByRole('link', { name: 'Payments primary' }).getAttribute('href');
+      for (const path of [calendar!, `${calendar}?view=month`]) {
+        await page.goto(path);
+        await hydrated(page);
+        await expect(page.getByTestId('calendar').locator('.bar').first()).toBeVisible();
+        await fitsAndReads(page, path, scheme);
+      }
       // the war room's timeline keeps a readable text column (it collapsed to a letter a line)
       await page.goto(warRoom!);
       await hydrated(page);

@@ -19,6 +19,13 @@ pub fn local_text(t: DateTime<Utc>) -> String {
     String::from(d.to_locale_string("default", &opts))
 }
 
+/// The reader's IANA time zone, as the browser reports it (browser only).
+#[cfg(feature = "hydrate")]
+pub fn browser_zone() -> Option<String> {
+    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+    js_sys::Reflect::get(&format.resolved_options(), &"timeZone".into()).ok()?.as_string()
+}
+
 /// Reads a `<input type="datetime-local">` value as the reader's local time (browser only;
 /// an empty or unreadable value gives `None`).
 pub fn local_input_to_utc(value: &str) -> Option<DateTime<Utc>> {

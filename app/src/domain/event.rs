@@ -208,12 +208,16 @@ pub enum Topic {
     /// What the public status page shows changed (inside the server only: the public live
     /// stream sends the page itself).
     StatusPage,
+    /// Every on-call schedule's changes (`/oncall` and the schedules' calendars).
+    Schedules,
 }
 
 impl Topic {
     pub fn parse(s: &str) -> Option<Topic> {
-        if s == "incidents" {
-            return Some(Topic::Incidents);
+        match s {
+            "incidents" => return Some(Topic::Incidents),
+            "schedules" => return Some(Topic::Schedules),
+            _ => {}
         }
         let id = s.strip_prefix("incident:")?;
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) || id.len() > 18 {
@@ -227,6 +231,7 @@ impl Topic {
             Topic::Incidents => "incidents".into(),
             Topic::Incident(id) => format!("incident:{id}"),
             Topic::StatusPage => "status_page".into(),
+            Topic::Schedules => "schedules".into(),
         }
     }
 }
@@ -237,7 +242,7 @@ mod tests {
 
     #[test]
     fn topics_round_trip() {
-        for t in [Topic::Incidents, Topic::Incident(IncidentId(42))] {
+        for t in [Topic::Incidents, Topic::Incident(IncidentId(42)), Topic::Schedules] {
             assert_eq!(Topic::parse(&t.path()), Some(t));
         }
         assert_eq!(Topic::parse("incident:"), None);

@@ -65,3 +65,7 @@ id_type!(
     /// An override on an on-call schedule.
     OverrideId
 );
+id_type!(
+    /// A shift-swap offer on an on-call schedule.
+    SwapId
+);

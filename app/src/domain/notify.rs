@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ids::{IncidentId, UserId};
+use super::ids::UserId;
 use super::incident::Incident;
 use super::timers::Audience;
 
@@ -55,7 +55,8 @@ pub enum NewMember {
 /// One line of a user's inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboxItem {
-    pub incident_id: IncidentId,
+    /// Where it happened: an incident's war room, a schedule's calendar.
+    pub link: String,
     pub text: String,
     pub at: DateTime<Utc>,
 }

@@ -23,7 +23,7 @@ pub fn InboxPage() -> impl IntoView {
                         Ok(items) => view! {
                             <ul class="inbox" data-testid="inbox">
                                 {items.into_iter().map(|i| view! {
-                                    <li><a href=format!("/incidents/{}", i.incident_id)>{i.text}</a> " " <Time t=i.at/></li>
+                                    <li><a href=i.link>{i.text}</a> " " <Time t=i.at/></li>
                                 }).collect_view()}
                             </ul>
                         }.into_any(),

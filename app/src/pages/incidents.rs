@@ -48,7 +48,7 @@ fn IncidentTable(list: IncidentList) -> impl IntoView {
         }
     });
     let incidents = RwSignal::new(list.incidents.clone());
-    let live = use_live(Topic::Incidents.path(), list.cursor, move |ev| {
+    let live = use_live(Topic::Incidents.path(), list.cursor, move |ev: crate::domain::event::LiveEvent| {
         incidents.update(|v| upsert_sorted(v, ev.incident));
     });
     let shown = move || incidents.get().into_iter().filter(|i| filter.with(|f| f.matches(i))).collect::<Vec<_>>();

@@ -8,6 +8,7 @@ pub mod incidents;
 pub mod login;
 pub mod oncall;
 pub mod runbooks;
+pub mod schedule;
 pub mod status;
 pub mod status_admin;
 pub mod status_history;

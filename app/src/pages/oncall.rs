@@ -6,10 +6,12 @@ use leptos::prelude::*;
 
 use leptos::form::ActionForm;
 
-use crate::api::oncall::{oncall_checks, oncall_overview, CalendarLink, SaveSchedule, WriteHandoffNote};
+use crate::api::oncall::{oncall_checks, oncall_overview, CalendarLink, SaveSchedule, SetMyTimeZone, WriteHandoffNote};
 use crate::components::time::Time;
-use crate::domain::oncall::view::{HandoffNote, Overview, ScheduleChecks, ShiftView};
+use crate::domain::event::Topic;
+use crate::domain::oncall::view::{HandoffNote, Overview, ScheduleChange, ScheduleChecks, ShiftView};
 use crate::domain::user::Permission;
+use crate::live::use_live;
 use crate::pages::gate::{action_error, authenticated, ErrorPanel};
 
 const TEMPLATE: &str = "name: \ntime_zone: Europe/Berlin\nlayers:\n  - name: Weekly\n    start: 2026-12-07T08:00:00Z\n    rotation_virtual_start: 2026-12-07T09:00:00+01:00\n    rotation_turn_length_seconds: 604800\n    users:\n      - \n";
@@ -20,7 +22,10 @@ pub fn OncallPage() -> impl IntoView {
         let save = ServerAction::<SaveSchedule>::new();
         let link = ServerAction::<CalendarLink>::new();
         let note = ServerAction::<WriteHandoffNote>::new();
-        let data = Resource::new_blocking(move || (save.version().get(), note.version().get()), |_| oncall_overview());
+        let zone = ServerAction::<SetMyTimeZone>::new();
+        // bumped by every change to a schedule, live
+        let changed = RwSignal::new(0u64);
+        let data = Resource::new_blocking(move || (save.version().get(), note.version().get(), zone.version().get(), changed.get()), |_| oncall_overview());
         let is_admin = user.can(Permission::Administer);
         view! {
             <div class="page-head"><h1>"On call"</h1></div>
@@ -28,19 +33,26 @@ pub fn OncallPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(o) => view! { <Schedules o link note/> }.into_any(),
+                        Ok(o) => view! { <Schedules o link note zone changed/> }.into_any(),
                         Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                     }
                 })}
             </Suspense>
-            {is_admin.then(|| view! { <Checks save/> <NewSchedule save/> })}
+            {is_admin.then(|| view! { <Checks save changed/> <NewSchedule save/> })}
         }
         .into_any()
     })
 }
 
 #[component]
-fn Schedules(o: Overview, link: ServerAction<CalendarLink>, note: ServerAction<WriteHandoffNote>) -> impl IntoView {
+fn Schedules(
+    o: Overview,
+    link: ServerAction<CalendarLink>,
+    note: ServerAction<WriteHandoffNote>,
+    zone: ServerAction<SetMyTimeZone>,
+    changed: RwSignal<u64>,
+) -> impl IntoView {
+    let live = use_live(Topic::Schedules.path(), o.cursor, move |_: ScheduleChange| changed.update(|n| *n += 1));
     let who = |s: Option<ShiftView>, until: bool| match s {
         Some(s) => view! {
             <span class="person">{s.name.clone()}</span>
@@ -62,6 +74,7 @@ fn Schedules(o: Overview, link: ServerAction<CalendarLink>, note: ServerAction<W
             </div>
         }).collect_view()}
         {action_error(note.value())}
+        <span class=move || live.get().class()>{move || live.get().label()}</span>
         {if o.schedules.is_empty() {
             view! { <p data-testid="no-schedules">"No schedules yet."</p> }.into_any()
         } else {
@@ -71,7 +84,7 @@ fn Schedules(o: Overview, link: ServerAction<CalendarLink>, note: ServerAction<W
                     <tbody>
                         {o.schedules.into_iter().map(|s| view! {
                             <tr data-schedule=s.name.clone()>
-                                <td><strong>{s.name.clone()}</strong> <span class="muted small">" (" {s.time_zone.clone()} ")"</span></td>
+                                <td><a href=format!("/oncall/schedules/{}", s.id)><strong>{s.name.clone()}</strong></a> <span class="muted small">" (" {s.time_zone.clone()} ")"</span></td>
                                 <td data-testid="now">{who(s.now, true)}{s.note_in.map(|n| view! { <Note n incoming=true/> })}</td>
                                 <td data-testid="next">{who(s.next, false)}{s.note_out.map(|n| view! { <Note n incoming=false/> })}</td>
                                 <td><CalendarButton schedule=s.id.0 link/></td>
@@ -81,6 +94,28 @@ fn Schedules(o: Overview, link: ServerAction<CalendarLink>, note: ServerAction<W
                 </table>
             }.into_any()
         }}
+        <MyZone current=o.my_zone zone/>
+    }
+}
+
+/// The reader's own time zone: night hours on call are counted on their clock.
+#[component]
+fn MyZone(current: Option<String>, zone: ServerAction<SetMyTimeZone>) -> impl IntoView {
+    let value = RwSignal::new(current.clone().unwrap_or_default());
+    #[cfg(feature = "hydrate")]
+    if current.is_none() {
+        Effect::new(move |_| value.set(crate::components::time::browser_zone().unwrap_or_default()));
+    }
+    view! {
+        <ActionForm action=zone attr:class="row my-zone">
+            <label>"Your time zone " <input name="zone" size="20" prop:value=move || value.get() data-testid="my-zone"/></label>
+            <button type="submit">"Save"</button>
+            <span class="muted small">{match current {
+                Some(z) => format!("Night hours on call are counted on {z} time."),
+                None => "Not set: night hours on call are counted on each schedule's time.".to_string(),
+            }}</span>
+        </ActionForm>
+        {action_error(zone.value())}
     }
 }
 
@@ -137,8 +172,8 @@ fn Note(n: HandoffNote, incoming: bool) -> impl IntoView {
 /// The admins' checks: gaps, load per person, long stretches (also JSON at
 /// `GET /api/oncall/checks`).
 #[component]
-fn Checks(save: ServerAction<SaveSchedule>) -> impl IntoView {
-    let data = Resource::new_blocking(move || save.version().get(), |_| oncall_checks());
+fn Checks(save: ServerAction<SaveSchedule>, changed: RwSignal<u64>) -> impl IntoView {
+    let data = Resource::new_blocking(move || (save.version().get(), changed.get()), |_| oncall_checks());
     let hours = |minutes: i64| format!("{:.1} h", minutes as f64 / 60.0);
     view! {
         <section class="card" data-testid="checks">
@@ -161,10 +196,10 @@ fn Checks(save: ServerAction<SaveSchedule>) -> impl IntoView {
                                     <p class="warning" data-testid="long-stretch">{format!("{who} is on call for more than a week without a break: ")} <Time t=*a/> " – " <Time t=*b/></p>
                                 }).collect_view()}
                                 <table class="incidents" data-testid="load">
-                                    <thead><tr><th>"Person"</th><th>"Last 90 days"</th><th>"Next 90 days"</th><th>"Of which at night"</th></tr></thead>
+                                    <thead><tr><th>"Person"</th><th>"Last 90 days"</th><th>"Planned"</th><th>"Next 90 days"</th><th>"Of which at night"</th><th>"Night counted in"</th></tr></thead>
                                     <tbody>
                                         {c.load.into_iter().map(|l| view! {
-                                            <tr><td>{l.name}</td><td>{hours(l.last_90_minutes)}</td><td>{hours(l.next_90_minutes)}</td><td>{hours(l.night_next_90_minutes)}</td></tr>
+                                            <tr><td>{l.name}</td><td>{hours(l.last_90_minutes)}</td><td>{hours(l.planned_last_90_minutes)}</td><td>{hours(l.next_90_minutes)}</td><td>{hours(l.night_next_90_minutes)}</td><td>{l.zone}</td></tr>
                                         }).collect_view()}
                                     </tbody>
                                 </table>

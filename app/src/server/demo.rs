@@ -25,6 +25,70 @@ pub const DEMO_USERS: [(&str, &str, AccountRole); 4] = [
     ("vic@example.com", "Vic Viewer", AccountRole::Viewer),
 ];
 
+/// The payments and platform engineers on call (none of the accounts above is: they stay free
+/// for trying things out).
+pub const ONCALL_TEAM: [(&str, &str); 7] = [
+    ("dana@example.com", "Dana Reyes"),
+    ("eli@example.com", "Eli Novak"),
+    ("farah@example.com", "Farah Haddad"),
+    ("gus@example.com", "Gus Lindqvist"),
+    ("hana@example.com", "Hana Sato"),
+    ("ivo@example.com", "Ivo Petrov"),
+    ("jun@example.com", "Jun Tanaka"),
+];
+
+/// The seeds' rotations: weekly Monday 09:00 handoffs in New York (the PagerDuty layer of
+/// their Terraform, one to one) as a primary and a secondary, and a follow-the-sun
+/// schedule with business-hours layers in Europe, the Americas and Asia-Pacific.
+const SCHEDULES: [&str; 3] = [
+    r#"name: Payments primary
+time_zone: America/New_York
+description: Pages first for checkout and payments.
+layers:
+  - name: Weekly
+    start: 2026-11-02T14:00:00Z
+    rotation_virtual_start: 2026-11-02T09:00:00-05:00
+    rotation_turn_length_seconds: 604800
+    users: [dana@example.com, eli@example.com, farah@example.com, gus@example.com, hana@example.com]
+"#,
+    r#"name: Payments secondary
+time_zone: America/New_York
+description: Pages when the primary does not acknowledge.
+layers:
+  - name: Weekly
+    start: 2026-11-02T14:00:00Z
+    rotation_virtual_start: 2026-11-02T09:00:00-05:00
+    rotation_turn_length_seconds: 604800
+    users: [ivo@example.com, dana@example.com, eli@example.com, farah@example.com, gus@example.com]
+"#,
+    r#"name: Platform follow-the-sun
+time_zone: UTC
+description: Business hours in Berlin, New York and Tokyo; each region rotates weekly.
+layers:
+  - name: Europe
+    start: 2026-11-02T00:00:00Z
+    rotation_virtual_start: 2026-11-02T07:00:00Z
+    rotation_turn_length_seconds: 604800
+    users: [farah@example.com, gus@example.com]
+    restrictions:
+      - {type: daily_restriction, start_time_of_day: "07:00:00", duration_seconds: 28800}
+  - name: Americas
+    start: 2026-11-02T00:00:00Z
+    rotation_virtual_start: 2026-11-02T15:00:00Z
+    rotation_turn_length_seconds: 604800
+    users: [dana@example.com, eli@example.com]
+    restrictions:
+      - {type: daily_restriction, start_time_of_day: "15:00:00", duration_seconds: 28800}
+  - name: Asia-Pacific
+    start: 2026-11-02T00:00:00Z
+    rotation_virtual_start: 2026-11-01T23:00:00Z
+    rotation_turn_length_seconds: 604800
+    users: [hana@example.com, jun@example.com]
+    restrictions:
+      - {type: daily_restriction, start_time_of_day: "23:00:00", duration_seconds: 28800}
+"#,
+];
+
 const SERVICES: [(&str, &str, &str); 4] = [
     ("checkout", "Checkout", "Cart, payment and order placement"),
     ("api", "Public API", "api.example.com"),
@@ -102,6 +166,7 @@ pub async fn load(state: &AppState) -> AppResult<()> {
         }
     }
     status_page(state, &admin).await?;
+    oncall(state, &admin).await?;
     let existing = {
         let mut conn = state.db.pool().acquire().await?;
         incident_repo::list(&mut conn, 10).await?
@@ -165,6 +230,23 @@ pub async fn load(state: &AppState) -> AppResult<()> {
     incidents::add_note(state, Some(&cleo), active.id, NoteKind::Update, "We are investigating failed checkouts. Next update within 60 minutes.").await?;
     let first = "Some customers cannot complete checkout. We are investigating and will post an update within 30 minutes.";
     incidents::post_public_update(state, Some(&cleo), active.id, public_update("Checkout failures", PublicStatus::Investigating, Impact::Minor, first)).await?;
+    Ok(())
+}
+
+/// The on-call team and the seeds' schedules, once.
+async fn oncall(state: &AppState, admin: &CurrentUser) -> AppResult<()> {
+    for (email, name) in ONCALL_TEAM {
+        add_user(&state.db, email, name, AccountRole::Responder, DEMO_PASSWORD).await?;
+    }
+    let none_yet = {
+        let mut conn = state.db.pool().acquire().await?;
+        crate::server::repo::schedules::list(&mut conn).await?.is_empty()
+    };
+    if none_yet {
+        for yaml in SCHEDULES {
+            crate::server::services::oncall::save_yaml(state, Some(admin), None, None, yaml).await?;
+        }
+    }
     Ok(())
 }
 

@@ -126,7 +126,7 @@ pub fn topics(row: &Row) -> Vec<Topic> {
             t
         }
         Stream::StatusPage => vec![Topic::StatusPage],
-        Stream::Schedule => vec![],
+        Stream::Schedule => vec![Topic::Schedules],
     }
 }
 
@@ -137,6 +137,7 @@ pub fn part(topic: Topic) -> Option<Part> {
         Topic::Incident(id) => Some(Part::One(StreamRef::incident(id))),
         // the public page is re-sent whole, never replayed
         Topic::StatusPage => None,
+        Topic::Schedules => Some(Part::Kind(Stream::Schedule)),
     }
 }
 

@@ -83,6 +83,16 @@ async fn serve(mut state: AppState) -> (AppState, SocketAddr, CancellationToken)
 }
 
 pub async fn read_events(resp: reqwest::Response, n: usize, within: std::time::Duration) -> Vec<(app::domain::log::Cursor, app::domain::event::LiveEvent)> {
+    read_events_as(resp, n, within).await
+}
+
+/// Like [`read_events`], for a stream whose events are `T`s.
+#[allow(dead_code)]
+pub async fn read_events_as<T: serde::de::DeserializeOwned>(
+    resp: reqwest::Response,
+    n: usize,
+    within: std::time::Duration,
+) -> Vec<(app::domain::log::Cursor, T)> {
     let mut out = vec![];
     let mut buf = String::new();
     use futures::StreamExt;

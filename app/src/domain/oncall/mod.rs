@@ -13,8 +13,10 @@
 pub mod calendar;
 pub mod checks;
 pub mod doc;
+pub mod grid;
 mod layer;
 mod merge;
+pub mod swap;
 pub mod view;
 
 pub use layer::layer_shifts;

@@ -3,8 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::grid::{Day, Span};
+use super::swap::SwapOffer;
 use super::Shift;
-use crate::domain::ids::{OverrideId, ScheduleId, UserId};
+use crate::domain::ids::{OverrideId, ScheduleId, SwapId, UserId};
+use crate::domain::log::Cursor;
 use crate::domain::roles::Person;
 
 /// A shift with its person's name.
@@ -46,6 +49,38 @@ pub struct Overview {
     /// The reader's own shifts going on now: the schedule's id and name, and the shift.
     pub mine: Vec<(ScheduleId, String, ShiftView)>,
     pub at: DateTime<Utc>,
+    /// The reader's own time zone, if they set one (night hours are counted in it).
+    pub my_zone: Option<String>,
+    /// Where the schedules' stream stood when this was read (live updates go on from here).
+    pub cursor: Cursor,
+}
+
+/// A schedule's calendar page: a week or a month of its final shifts on one zone's clock,
+/// the people in it with their colours, and its swap offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleCalendar {
+    pub id: ScheduleId,
+    pub name: String,
+    /// The schedule's own zone, and the zone the calendar is drawn in.
+    pub time_zone: String,
+    pub zone: String,
+    pub span: Span,
+    pub date: chrono::NaiveDate,
+    pub prev: chrono::NaiveDate,
+    pub next: chrono::NaiveDate,
+    pub days: Vec<Day>,
+    /// Everyone on the calendar or in the schedule's layers: id, name, colour.
+    pub people: Vec<(UserId, String, u8)>,
+    /// The overrides on the calendar, with their ids (a later one wins where they overlap).
+    pub overrides: Vec<(OverrideId, super::Override)>,
+    /// Open offers, and those taken or withdrawn in the last week.
+    pub offers: Vec<SwapOffer>,
+    /// Who may be put on call (admins choose anyone; responders themselves).
+    pub users: Vec<(UserId, String)>,
+    /// When it was read, and that instant on the calendar's wall clock.
+    pub at: DateTime<Utc>,
+    pub now_local: chrono::NaiveDateTime,
+    pub cursor: Cursor,
 }
 
 /// The shift going on at `t` and the next one after it with someone else (or after a gap),
@@ -78,8 +113,13 @@ pub struct Load {
     /// On call over the last 90 days (as it happened, overrides included) and the next 90.
     pub last_90_minutes: i64,
     pub next_90_minutes: i64,
-    /// Of the next 90 days, on call between 22:00 and 07:00 on the schedule's clock.
+    /// What the rotations alone planned for the last 90 days (without overrides and swaps).
+    pub planned_last_90_minutes: i64,
+    /// Of the next 90 days, on call between 22:00 and 07:00 on the person's own clock.
     pub night_next_90_minutes: i64,
+    /// The zone those night hours are counted in: the person's own, or the schedule's when
+    /// they have not set one.
+    pub zone: String,
 }
 
 /// The admins' checks of one schedule.
@@ -103,6 +143,9 @@ pub enum ScheduleChange {
     OverrideAdded { id: OverrideId, person: Person, start: DateTime<Utc>, end: DateTime<Utc> },
     OverrideRemoved { id: OverrideId },
     HandoffNoteWritten { handoff_at: DateTime<Utc>, body: String },
+    SwapOffered { id: SwapId, start: DateTime<Utc>, end: DateTime<Utc> },
+    SwapTaken { id: SwapId, offered_by: Person, taken_by: Person, override_id: OverrideId, start: DateTime<Utc>, end: DateTime<Utc> },
+    SwapWithdrawn { id: SwapId },
 }
 
 impl ScheduleChange {
@@ -112,6 +155,9 @@ impl ScheduleChange {
             ScheduleChange::OverrideAdded { .. } => "override_added",
             ScheduleChange::OverrideRemoved { .. } => "override_removed",
             ScheduleChange::HandoffNoteWritten { .. } => "handoff_note_written",
+            ScheduleChange::SwapOffered { .. } => "swap_offered",
+            ScheduleChange::SwapTaken { .. } => "swap_taken",
+            ScheduleChange::SwapWithdrawn { .. } => "swap_withdrawn",
         }
     }
 }

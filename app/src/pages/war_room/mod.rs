@@ -57,7 +57,7 @@ fn Room(w: WarRoom, user: CurrentUser) -> impl IntoView {
     let id = w.incident.id;
     let now = use_now(w.now);
     let room = RwSignal::new(w.clone());
-    let live = use_live(Topic::Incident(id).path(), w.cursor, move |ev| {
+    let live = use_live(Topic::Incident(id).path(), w.cursor, move |ev: crate::domain::event::LiveEvent| {
         room.update(|r| {
             r.apply(ev);
         });

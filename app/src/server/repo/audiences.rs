@@ -64,19 +64,22 @@ pub async fn remove(conn: &mut AnyConnection, id: i64) -> Result<bool, sqlx::Err
     Ok(sqlx::query("DELETE FROM audience_members WHERE id = $1").bind(id).execute(conn).await?.rows_affected() > 0)
 }
 
-/// Puts a notification in a user's inbox.
+/// Puts a notification in a user's inbox: `text`, linking to `link` (and belonging to
+/// `incident`, when it is about one).
 pub async fn deliver_in_app(
     conn: &mut AnyConnection,
     user: UserId,
     event: EventId,
-    incident: IncidentId,
+    incident: Option<IncidentId>,
+    link: &str,
     text: &str,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO user_notifications (user_id, event_id, incident_id, text, created_at_ms) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO user_notifications (user_id, event_id, incident_id, link, text, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(user.0)
         .bind(event.0)
-        .bind(incident.0)
+        .bind(incident.map(|i| i.0))
+        .bind(link.to_string())
         .bind(text.to_string())
         .bind(to_ms(at))
         .execute(conn)
@@ -86,12 +89,10 @@ pub async fn deliver_in_app(
 
 /// A user's newest notifications first.
 pub async fn inbox(conn: &mut AnyConnection, user: UserId, limit: i64) -> Result<Vec<InboxItem>, sqlx::Error> {
-    let rows = sqlx::query("SELECT incident_id, text, created_at_ms FROM user_notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
+    let rows = sqlx::query("SELECT link, text, created_at_ms FROM user_notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
         .bind(user.0)
         .bind(limit)
         .fetch_all(conn)
         .await?;
-    rows.iter()
-        .map(|r| Ok(InboxItem { incident_id: IncidentId(r.try_get("incident_id")?), text: r.try_get("text")?, at: from_ms(r.try_get("created_at_ms")?) }))
-        .collect()
+    rows.iter().map(|r| Ok(InboxItem { link: r.try_get("link")?, text: r.try_get("text")?, at: from_ms(r.try_get("created_at_ms")?) })).collect()
 }

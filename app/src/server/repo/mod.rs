@@ -12,5 +12,6 @@ pub mod maintenances;
 pub mod runbooks;
 pub mod schedules;
 pub mod status;
+pub mod swaps;
 pub mod users;
 pub mod webhooks;

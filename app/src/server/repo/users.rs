@@ -74,3 +74,15 @@ pub async fn set_active(conn: &mut AnyConnection, email: &str, active: bool) -> 
         .await?;
     row.map(|r| r.try_get("id").map(UserId)).transpose()
 }
+
+/// Sets (or, with `None`, clears) a user's own time zone.
+pub async fn set_time_zone(conn: &mut AnyConnection, id: UserId, zone: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2").bind(zone.map(str::to_string)).bind(id.0).execute(conn).await?;
+    Ok(())
+}
+
+/// The time zones users set for themselves (those who did not are left out).
+pub async fn time_zones(conn: &mut AnyConnection) -> Result<std::collections::HashMap<UserId, String>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, time_zone FROM users WHERE time_zone IS NOT NULL").fetch_all(conn).await?;
+    rows.into_iter().map(|r| Ok((UserId(r.try_get("id")?), r.try_get("time_zone")?))).collect()
+}

@@ -30,7 +30,7 @@ pub(crate) async fn tell(tx: &mut Tx, incident: &Incident, audience: Audience, n
     for m in members {
         match (&m.member.member, &m.url) {
             (Member::User { id, name }, _) => {
-                audiences::deliver_in_app(tx.conn(), *id, notified.id, incident.id, &text, now()).await?;
+                audiences::deliver_in_app(tx.conn(), *id, notified.id, Some(incident.id), &format!("/incidents/{}", incident.id), &text, now()).await?;
                 let told = EventKind::NotificationDelivered { audience, recipient: name.clone() };
                 events::append(tx, incident.id, now(), None, told).await?;
             }

@@ -30,9 +30,15 @@ pub const AHEAD_MAX: Duration = Duration::days(366);
 /// How far ahead the overview looks for the next shift.
 const LOOK_AHEAD: Duration = Duration::days(62);
 
-fn zone(name: &str) -> AppResult<chrono_tz::Tz> {
+/// An IANA time zone, or a 400 naming the field `time_zone`.
+pub fn zone(name: &str) -> AppResult<chrono_tz::Tz> {
     chrono_tz::Tz::from_str(name.trim())
         .map_err(|_| AppError::bad_request(format!("time_zone: {:?} is not a time zone (use an IANA name such as Europe/Berlin).", name.trim())))
+}
+
+/// A stored zone name (checked when it was saved), read back.
+pub fn zone_or_utc(name: &str) -> chrono_tz::Tz {
+    chrono_tz::Tz::from_str(name).unwrap_or(chrono_tz::UTC)
 }
 
 /// Saves a schedule from its YAML: a new one (`id` none), or schedule `id` as it was at
@@ -161,8 +167,7 @@ pub async fn final_shifts(conn: &mut sqlx::AnyConnection, s: &schedules::Stored,
 
 /// The final shifts of a stored schedule over `[from, to)`, given its overrides.
 pub fn shifts(s: &schedules::Stored, overrides: &[Override], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Shift> {
-    let tz = chrono_tz::Tz::from_str(&s.time_zone).unwrap_or(chrono_tz::UTC);
-    final_schedule(&tz, &s.layers, overrides, from, to)
+    final_schedule(&zone_or_utc(&s.time_zone), &s.layers, overrides, from, to)
 }
 
 /// Who is on call now on every schedule, who is next, and the reader's own shifts now.
@@ -172,7 +177,10 @@ pub async fn overview(state: &AppState, actor: Option<&CurrentUser>) -> AppResul
     // a shift going on now may have begun a while ago
     let (from, to) = (at - Duration::days(35), at + LOOK_AHEAD);
     let mut tx = state.db.begin_read().await?;
+    // read where the log stands first: whatever changes after is sent live
+    let cursor = crate::server::repo::log::readable_end(&mut tx).await?;
     let names: HashMap<UserId, String> = users::list(&mut tx).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let my_zone = users::time_zones(&mut tx).await?.remove(&me);
     let mut out = Vec::new();
     for s in schedules::list(&mut tx).await? {
         let (now_shift, next) = now_and_next(&final_shifts(&mut tx, &s, from, to).await?, at);
@@ -191,7 +199,7 @@ pub async fn overview(state: &AppState, actor: Option<&CurrentUser>) -> AppResul
     }
     tx.commit().await?;
     let mine = out.iter().filter_map(|s| s.now.as_ref().filter(|n| n.user == me).map(|n| (s.id, s.name.clone(), n.clone()))).collect();
-    Ok(Overview { schedules: out, mine, at })
+    Ok(Overview { schedules: out, mine, at, my_zone, cursor })
 }
 
 /// The longest handoff note.
@@ -216,8 +224,8 @@ pub async fn write_handoff_note(state: &AppState, actor: Option<&CurrentUser>, s
 }
 
 /// The admins' checks of every schedule: gaps in the next 30 days, hours on call per person
-/// over the last and the next 90 days (and night hours on the schedule's clock), and
-/// stretches longer than a week.
+/// over the last and the next 90 days (and night hours on each person's own clock, or the
+/// schedule's for those who have not set a zone), and stretches longer than a week.
 pub async fn checks(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<Vec<ScheduleChecks>> {
     use crate::domain::oncall::checks::{gaps, long_stretches, night_time_per_person, time_per_person};
     require(actor, Permission::Administer)?;
@@ -226,19 +234,21 @@ pub async fn checks(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<
     let mut tx = state.db.begin_read().await?;
     let names: HashMap<UserId, String> = users::list(&mut tx).await?.into_iter().map(|u| (u.id, u.name)).collect();
     let name_of = |u: &UserId| names.get(u).cloned().unwrap_or_else(|| format!("user {u}"));
+    let own_zones = users::time_zones(&mut tx).await?;
     let mut out = Vec::new();
     for s in schedules::list(&mut tx).await? {
         let overrides: Vec<Override> = schedules::overrides(&mut tx, s.id, past, quarter).await?.into_iter().map(|(_, o)| o).collect();
         let (before, ahead) = (shifts(&s, &overrides, past, at), shifts(&s, &overrides, at, quarter));
-        let tz = chrono_tz::Tz::from_str(&s.time_zone).unwrap_or(chrono_tz::UTC);
+        let zone_of = |u: UserId| own_zones.get(&u).cloned().unwrap_or_else(|| s.time_zone.clone());
         let night = night_time_per_person(
             &ahead,
-            |_| tz,
+            |u| zone_or_utc(&zone_of(u)),
             chrono::NaiveTime::from_hms_opt(22, 0, 0).unwrap_or_default(),
             chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default(),
         );
         let (last, next) = (time_per_person(&before), time_per_person(&ahead));
-        let mut people: Vec<UserId> = last.keys().chain(next.keys()).copied().collect();
+        let planned = time_per_person(&shifts(&s, &[], past, at));
+        let mut people: Vec<UserId> = last.keys().chain(next.keys()).chain(planned.keys()).copied().collect();
         people.sort();
         people.dedup();
         let mut load: Vec<Load> = people
@@ -247,7 +257,9 @@ pub async fn checks(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<
                 name: name_of(u),
                 last_90_minutes: last.get(u).map_or(0, |d| d.num_minutes()),
                 next_90_minutes: next.get(u).map_or(0, |d| d.num_minutes()),
+                planned_last_90_minutes: planned.get(u).map_or(0, |d| d.num_minutes()),
                 night_next_90_minutes: night.get(u).map_or(0, |d| d.num_minutes()),
+                zone: zone_of(*u),
             })
             .collect();
         load.sort_by(|a, b| a.name.cmp(&b.name));
@@ -262,4 +274,30 @@ pub async fn checks(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// The reader sets (or, with an empty name, clears) their own time zone: night hours on call
+/// are counted on their clock.
+pub async fn set_time_zone(state: &AppState, actor: Option<&CurrentUser>, name: &str) -> AppResult<()> {
+    let actor = require(actor, Permission::ReadInternal)?;
+    let tz = match name.trim() {
+        "" => None,
+        z => Some(zone(z)?.name().to_string()),
+    };
+    let mut conn = state.db.pool().acquire().await?;
+    users::set_time_zone(&mut conn, actor.id, tz.as_deref()).await?;
+    Ok(())
+}
+
+/// A time from a form: RFC 3339 (`2026-12-07T09:00:00Z`), or a wall-clock time
+/// (`2026-12-07T09:00`, as a `datetime-local` input sends it) read in `zone`.
+pub fn parse_when(field: &str, raw: &str, zone_name: Option<&str>) -> AppResult<DateTime<Utc>> {
+    let raw = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let bad = || AppError::bad_request(format!("{field}: {raw:?} is not a time such as 2026-12-07T09:00."));
+    let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"].iter().find_map(|f| chrono::NaiveDateTime::parse_from_str(raw, f).ok()).ok_or_else(bad)?;
+    let tz = zone(zone_name.ok_or_else(bad)?)?;
+    Ok(crate::domain::oncall::instant(&tz, local))
 }
