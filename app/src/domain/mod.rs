@@ -1,5 +1,7 @@
 //! Pure types and rules. No I/O: everything here compiles to wasm and is unit tested.
 
+pub mod alert;
+pub mod escalation;
 pub mod event;
 #[cfg(test)]
 pub(crate) mod fixtures;
