@@ -48,6 +48,11 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
     // The public documents skip the session, CSRF and compression layers: they are the same
     // for everyone, served from memory, and compressed once per snapshot.
     let mut public = Router::new().route("/live/status", get(status_live::live)).route("/pkg/{file}", get(assets::serve));
+    // monitoring's events: the integration key is the credential (no session, no CSRF token)
+    let events = Router::new()
+        .route("/v2/enqueue", post(rest::events_v2::enqueue))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT));
     crate::metrics::handle();
     for path in Doc::ALL.iter().map(|d| d.path()).chain(Doc::ALIASES.iter().map(|(p, _)| *p)) {
         public = public.route(path, get(rest::public::doc));
@@ -76,6 +81,7 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
         .layer(TraceLayer::new_for_http())
         .merge(live)
         .merge(public)
+        .merge(events)
         // every Set-Cookie of every route family carries the same flags
         .layer(middleware::from_fn(secure_cookies::mark))
         .layer(middleware::from_fn_with_state((state.clone(), HtmlCache::default()), status_html::serve))

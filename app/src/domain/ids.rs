@@ -69,3 +69,15 @@ id_type!(
     /// A shift-swap offer on an on-call schedule.
     SwapId
 );
+id_type!(
+    /// An alert from monitoring.
+    AlertId
+);
+id_type!(
+    /// An escalation policy.
+    PolicyId
+);
+id_type!(
+    /// A service's integration key (the secret itself is not its id).
+    IntegrationKeyId
+);

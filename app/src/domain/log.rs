@@ -26,16 +26,19 @@ pub enum Stream {
     /// The public status page: components, groups, maintenance, settings (one stream).
     StatusPage,
     Schedule,
+    /// An alert from monitoring: triggered, repeated, acknowledged, resolved.
+    Alert,
 }
 
 impl Stream {
-    pub const ALL: [Stream; 3] = [Stream::Incident, Stream::StatusPage, Stream::Schedule];
+    pub const ALL: [Stream; 4] = [Stream::Incident, Stream::StatusPage, Stream::Schedule, Stream::Alert];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Stream::Incident => "incident",
             Stream::StatusPage => "status_page",
             Stream::Schedule => "schedule",
+            Stream::Alert => "alert",
         }
     }
 
@@ -49,6 +52,7 @@ impl Stream {
             Stream::Incident => 1,
             Stream::StatusPage => 2,
             Stream::Schedule => 3,
+            Stream::Alert => 4,
         }
     }
 }
@@ -65,6 +69,10 @@ impl StreamRef {
 
     pub fn schedule(id: crate::domain::ids::ScheduleId) -> StreamRef {
         StreamRef { stream: Stream::Schedule, id: id.0 }
+    }
+
+    pub fn alert(id: crate::domain::ids::AlertId) -> StreamRef {
+        StreamRef { stream: Stream::Alert, id: id.0 }
     }
 
     pub fn incident(id: crate::domain::ids::IncidentId) -> StreamRef {

@@ -3,6 +3,7 @@
 pub mod alert;
 pub mod escalation;
 pub mod event;
+pub mod events_v2;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod ids;

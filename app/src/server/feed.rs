@@ -127,6 +127,8 @@ pub fn topics(row: &Row) -> Vec<Topic> {
         }
         Stream::StatusPage => vec![Topic::StatusPage],
         Stream::Schedule => vec![Topic::Schedules],
+        // alerts have no live view yet
+        Stream::Alert => vec![],
     }
 }
 

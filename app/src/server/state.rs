@@ -42,6 +42,9 @@ pub struct Shared {
     pub trusted_proxies: TrustedProxies,
     /// The browser's files, under content-hashed names.
     pub assets: Arc<Assets>,
+    /// How fast each integration key may send events (per key: one noisy source does not
+    /// slow the others).
+    pub events_limit: crate::server::rate_limit::KeyedLimit<i64>,
 }
 
 /// Who may read `/metrics`: with a token, only requests that carry it
@@ -103,6 +106,9 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// Events one integration key may send at once; after that, 4,000 a second.
+pub const EVENTS_BURST: u32 = 10_000;
+
 impl AppState {
     /// A slot for a live stream from the client of a request (`peer`, and the forwarding
     /// headers of a trusted proxy), or the answer that refuses it.
@@ -131,6 +137,7 @@ impl AppState {
             trusted_proxies: TrustedProxies::default(),
             metrics: MetricsAccess::default(),
             live_slots: LiveSlots::default(),
+            events_limit: crate::server::rate_limit::KeyedLimit::new(crate::server::rate_limit::quota(EVENTS_BURST, std::time::Duration::from_micros(250))),
         }))
     }
 

@@ -2,5 +2,6 @@
 //! from the public snapshot.
 
 pub mod calendar;
+pub mod events_v2;
 pub mod public;
 pub mod subscriptions;

@@ -1,12 +1,14 @@
 //! One repository per aggregate. Functions take a connection, so the same code runs inside
 //! a write transaction or on a pooled connection for reads.
 
+pub mod alerts;
 pub mod audiences;
 pub mod calendars;
 pub mod catalog;
 pub mod deliveries;
 pub mod events;
 pub mod incidents;
+pub mod integrations;
 pub mod log;
 pub mod maintenances;
 pub mod runbooks;

@@ -5,6 +5,8 @@ pub mod auth;
 pub mod calendar;
 pub mod deliveries;
 pub mod incidents;
+pub mod ingest;
+pub mod integrations;
 pub mod maintenance;
 pub mod notifications;
 pub mod oncall;

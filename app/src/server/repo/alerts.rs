@@ -1,0 +1,150 @@
+//! Alerts, the events with no open alert to apply to, and change events.
+
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, Row};
+
+use crate::domain::alert::{AlertSeverity, AlertState};
+use crate::domain::events_v2::Action;
+use crate::domain::ids::{AlertId, IntegrationKeyId, ServiceId};
+use crate::server::time::{from_ms, to_ms};
+
+/// An alert as it arrives.
+pub struct NewAlert<'a> {
+    pub service: ServiceId,
+    pub key: Option<IntegrationKeyId>,
+    pub dedup_key: &'a str,
+    pub severity: AlertSeverity,
+    pub summary: &'a str,
+    pub source: &'a str,
+    /// The event's details, links and client, as JSON.
+    pub details: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Opens an alert, unless the service has one open with this dedup key already (then
+/// `None`: the open one stands). Race-free: the database holds one open alert per key.
+pub async fn insert_open(conn: &mut AnyConnection, a: &NewAlert<'_>) -> Result<Option<AlertId>, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO alerts (service_id, integration_key_id, dedup_key, state, severity, summary, source, details, created_at_ms) \
+         VALUES ($1, $2, $3, 'triggered', $4, $5, $6, $7, $8) \
+         ON CONFLICT (service_id, dedup_key) WHERE state <> 'resolved' DO NOTHING RETURNING id",
+    )
+    .bind(a.service.0)
+    .bind(a.key.map(|k| k.0))
+    .bind(a.dedup_key.to_string())
+    .bind(a.severity.as_str())
+    .bind(a.summary.to_string())
+    .bind(a.source.to_string())
+    .bind(a.details.to_string())
+    .bind(to_ms(a.at))
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| r.try_get("id").map(AlertId)).transpose()
+}
+
+/// The service's open alert with this dedup key, and its state.
+pub async fn open_by_dedup(conn: &mut AnyConnection, service: ServiceId, dedup_key: &str) -> Result<Option<(AlertId, AlertState)>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, state FROM alerts WHERE service_id = $1 AND dedup_key = $2 AND state <> 'resolved'")
+        .bind(service.0)
+        .bind(dedup_key.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| Ok((AlertId(r.try_get("id")?), state(&r.try_get::<String, _>("state")?)?))).transpose()
+}
+
+fn state(s: &str) -> Result<AlertState, sqlx::Error> {
+    AlertState::parse(s).ok_or_else(|| sqlx::Error::Decode(format!("unknown alert state {s:?}").into()))
+}
+
+/// An alert's state now.
+pub async fn state_of(conn: &mut AnyConnection, id: AlertId) -> Result<Option<AlertState>, sqlx::Error> {
+    let row = sqlx::query("SELECT state FROM alerts WHERE id = $1").bind(id.0).fetch_optional(conn).await?;
+    row.map(|r| state(&r.try_get::<String, _>("state")?)).transpose()
+}
+
+/// Moves an alert to `to`, stamping when.
+pub async fn set_state(conn: &mut AnyConnection, id: AlertId, to: AlertState, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let column = match to {
+        AlertState::Acknowledged => "acknowledged_at_ms",
+        AlertState::Resolved => "resolved_at_ms",
+        AlertState::Triggered => "created_at_ms",
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE alerts SET state = $1, {column} = $2 WHERE id = $3")))
+        .bind(to.as_str())
+        .bind(to_ms(at))
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many alerts a service has had with this dedup key, open or not, and how many of them
+/// are open.
+pub async fn count(conn: &mut AnyConnection, service: ServiceId, dedup_key: &str) -> Result<(i64, i64), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN state <> 'resolved' THEN 1 ELSE 0 END), 0) AS open FROM alerts WHERE service_id = $1 AND dedup_key = $2",
+    )
+    .bind(service.0)
+    .bind(dedup_key.to_string())
+    .fetch_one(conn)
+    .await?;
+    Ok((row.try_get("n")?, row.try_get("open")?))
+}
+
+/// Keeps an acknowledgement or resolve that found no open alert.
+pub async fn record_unmatched(conn: &mut AnyConnection, service: ServiceId, action: Action, dedup_key: &str, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let action = match action {
+        Action::Acknowledge => "acknowledge",
+        Action::Resolve => "resolve",
+        Action::Trigger => return Ok(()),
+    };
+    sqlx::query("INSERT INTO unmatched_events (service_id, action, dedup_key, received_at_ms) VALUES ($1, $2, $3, $4)")
+        .bind(service.0)
+        .bind(action)
+        .bind(dedup_key.to_string())
+        .bind(to_ms(at))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The acknowledgements and resolves a service received for no open alert, newest first.
+pub async fn unmatched(conn: &mut AnyConnection, service: ServiceId) -> Result<Vec<(String, String, DateTime<Utc>)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT action, dedup_key, received_at_ms FROM unmatched_events WHERE service_id = $1 ORDER BY id DESC LIMIT 100")
+        .bind(service.0)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get("action")?, r.try_get("dedup_key")?, from_ms(r.try_get("received_at_ms")?)))).collect()
+}
+
+/// A change on a service (a deploy, a flag flipped), as monitoring reported it.
+pub struct Change<'a> {
+    pub service: ServiceId,
+    pub summary: &'a str,
+    pub source: Option<&'a str>,
+    pub at: DateTime<Utc>,
+    pub details: &'a str,
+}
+
+pub async fn record_change(conn: &mut AnyConnection, c: &Change<'_>, received: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO change_events (service_id, summary, source, at_ms, details, received_at_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(c.service.0)
+        .bind(c.summary.to_string())
+        .bind(c.source.map(str::to_string))
+        .bind(to_ms(c.at))
+        .bind(c.details.to_string())
+        .bind(to_ms(received))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A service's changes since `since`, newest first: (summary, source, when).
+pub async fn changes(conn: &mut AnyConnection, service: ServiceId, since: DateTime<Utc>) -> Result<Vec<(String, Option<String>, DateTime<Utc>)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT summary, source, at_ms FROM change_events WHERE service_id = $1 AND at_ms >= $2 ORDER BY at_ms DESC, id DESC LIMIT 100")
+        .bind(service.0)
+        .bind(to_ms(since))
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get("summary")?, r.try_get("source")?, from_ms(r.try_get("at_ms")?)))).collect()
+}
