@@ -100,11 +100,12 @@ ensure_postgres() {
     || psql -h 127.0.0.1 -U postgres -c 'create database test' >/dev/null
 }
 
-# Python packages the tests read Klaxon's output with (a real iCalendar parser).
+# Python packages the tests drive Klaxon with: a real iCalendar parser, and PagerDuty's own
+# Events API client.
 ensure_python_packages() {
-  if ! python3 -c 'import icalendar' 2>/dev/null; then
+  if ! python3 -c 'import icalendar, pagerduty' 2>/dev/null; then
     log "installing the Python test packages"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore icalendar
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore icalendar pagerduty
   fi
 }
 

@@ -163,21 +163,35 @@ fn links(v: Option<&Value>, errors: &mut Vec<String>) -> Vec<Link> {
         .collect()
 }
 
-/// Reads one Events API v2 event from a request body.
-pub fn parse(body: &[u8]) -> Result<Event, Invalid> {
-    let invalid = |errors: Vec<String>| Invalid { message: "Event object is invalid".into(), errors };
+fn invalid(errors: Vec<String>) -> Invalid {
+    Invalid { message: "Event object is invalid".into(), errors }
+}
+
+/// The JSON object a request body holds, within the size limit.
+fn envelope(body: &[u8]) -> Result<serde_json::Map<String, Value>, Invalid> {
     if body.len() > BODY_MAX {
         return Err(invalid(vec![format!("The event is larger than {} KB", BODY_MAX / 1024)]));
     }
-    let value: Value = serde_json::from_slice(body).map_err(|e| invalid(vec![format!("Malformed JSON: {e}")]))?;
-    let Some(obj) = value.as_object() else {
-        return Err(invalid(vec!["The event must be a JSON object".into()]));
-    };
-    let mut errors = vec![];
-    let routing_key = required(obj.get("routing_key"), "routing_key", &mut errors);
-    if routing_key.as_ref().is_some_and(|k| k.len() != ROUTING_KEY_LEN) {
+    match serde_json::from_slice(body).map_err(|e| invalid(vec![format!("Malformed JSON: {e}")]))? {
+        Value::Object(obj) => Ok(obj),
+        _ => Err(invalid(vec!["The event must be a JSON object".into()])),
+    }
+}
+
+fn routing_key(obj: &serde_json::Map<String, Value>, errors: &mut Vec<String>) -> Option<String> {
+    let key = required(obj.get("routing_key"), "routing_key", errors);
+    if key.as_ref().is_some_and(|k| k.len() != ROUTING_KEY_LEN) {
         errors.push(format!("Length of 'routing_key' is incorrect (should be {ROUTING_KEY_LEN} characters)"));
     }
+    key
+}
+
+/// Reads one Events API v2 event from a request body.
+pub fn parse(body: &[u8]) -> Result<Event, Invalid> {
+    let obj = envelope(body)?;
+    let obj = &obj;
+    let mut errors = vec![];
+    let routing_key = routing_key(obj, &mut errors);
     let action = match obj.get("event_action") {
         Some(Value::String(s)) => match s.as_str() {
             "trigger" => Some(Action::Trigger),
@@ -218,6 +232,51 @@ pub fn parse(body: &[u8]) -> Result<Event, Invalid> {
     match (routing_key, action) {
         (Some(routing_key), Some(action)) => Ok(Event { routing_key, action, dedup_key, payload, client, client_url, links }),
         _ => Err(invalid(vec!["The event is incomplete".into()])),
+    }
+}
+
+/// A change event (a deploy, a flag flipped): recorded on the service, never paging.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeEvent {
+    pub routing_key: String,
+    pub summary: String,
+    pub source: Option<String>,
+    pub timestamp: Option<DateTime<Utc>>,
+    pub custom_details: Option<Value>,
+    pub links: Vec<Link>,
+}
+
+/// Reads one change event (`POST /v2/change/enqueue`) from a request body.
+pub fn parse_change(body: &[u8]) -> Result<ChangeEvent, Invalid> {
+    let obj = envelope(body)?;
+    let obj = &obj;
+    let mut errors = vec![];
+    let routing_key = routing_key(obj, &mut errors);
+    let p = obj.get("payload").and_then(Value::as_object);
+    if p.is_none() {
+        errors.push("'payload' is missing".into());
+    }
+    let summary = match p.and_then(|p| p.get("summary")) {
+        Some(Value::String(s)) if s.chars().count() > SUMMARY_MAX => {
+            errors.push(format!("Length of 'payload.summary' is greater than {SUMMARY_MAX} characters"));
+            None
+        }
+        other if p.is_some() => required(other, "payload.summary", &mut errors),
+        _ => None,
+    };
+    let source = text(p.and_then(|p| p.get("source")), "payload.source", &mut errors);
+    let timestamp = match text(p.and_then(|p| p.get("timestamp")), "payload.timestamp", &mut errors) {
+        None => None,
+        Some(raw) => parse_time(&raw).or_else(|| {
+            errors.push("'payload.timestamp' is not a valid ISO 8601 time".into());
+            None
+        }),
+    };
+    let custom_details = p.and_then(|p| p.get("custom_details")).filter(|v| !v.is_null()).cloned();
+    let links = links(obj.get("links"), &mut errors);
+    match (routing_key, summary) {
+        (Some(routing_key), Some(summary)) if errors.is_empty() => Ok(ChangeEvent { routing_key, summary, source, timestamp, custom_details, links }),
+        _ => Err(invalid(errors)),
     }
 }
 
@@ -266,6 +325,19 @@ mod tests {
         assert_eq!(p.custom_details.unwrap()["ping time"], "1500ms");
         assert_eq!(e.links, vec![Link { href: "https://example.com/".into(), text: "Link text".into() }]);
         assert_eq!(e.client.as_deref(), Some("Sample Monitoring Service"));
+    }
+
+    #[test]
+    fn change_events_need_a_summary() {
+        let body = format!(
+            r#"{{"routing_key":"{KEY}","payload":{{"summary":"Deployed checkout v42","source":"ci","timestamp":"2026-12-07T09:00:00Z"}},"links":[{{"href":"https://ci.example.com/42"}}]}}"#
+        );
+        let c = parse_change(body.as_bytes()).unwrap();
+        assert_eq!((c.summary.as_str(), c.source.as_deref()), ("Deployed checkout v42", Some("ci")));
+        assert_eq!(c.links[0].text, "https://ci.example.com/42", "a link without text reads as its address");
+        let err = parse_change(format!(r#"{{"routing_key":"{KEY}","payload":{{"source":"ci"}}}}"#).as_bytes()).unwrap_err();
+        assert_eq!(err.errors, ["'payload.summary' is missing or blank"]);
+        assert_eq!(parse_change(format!(r#"{{"routing_key":"{KEY}"}}"#).as_bytes()).unwrap_err().errors, ["'payload' is missing"]);
     }
 
     #[test]

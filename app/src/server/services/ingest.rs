@@ -149,3 +149,23 @@ async fn apply(state: &AppState, service: crate::domain::ids::ServiceId, action:
     tx.commit(&state.hub).await?;
     Ok(())
 }
+
+/// Takes one change event from a request body: recorded on the key's service.
+pub async fn change(state: &AppState, body: &[u8]) -> Result<(), Refused> {
+    let event = events_v2::parse_change(body).map_err(Refused::Invalid)?;
+    let mut conn = state.db.pool().acquire().await?;
+    let key = integrations::find(&mut conn, &event.routing_key).await?;
+    let key = key.filter(|k| k.kind == KeyKind::EventsV2).ok_or_else(|| invalid("Invalid routing key"))?;
+    state.events_limit.check(&key.id.0).map_err(Refused::TooFast)?;
+    let details = serde_json::json!({ "custom_details": event.custom_details, "links": event.links }).to_string();
+    let received = now();
+    let change = alerts::Change {
+        service: key.service,
+        summary: &event.summary,
+        source: event.source.as_deref(),
+        at: event.timestamp.unwrap_or(received),
+        details: &details,
+    };
+    alerts::record_change(&mut conn, &change, received).await?;
+    Ok(())
+}
