@@ -90,6 +90,26 @@ impl KeyKind {
     }
 }
 
+/// An alert as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertRow {
+    pub id: AlertId,
+    pub service: String,
+    pub summary: String,
+    pub source: String,
+    pub dedup_key: String,
+    pub severity: AlertSeverity,
+    pub state: AlertState,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One alert and its log, a line per event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub alert: AlertRow,
+    pub log: Vec<(DateTime<Utc>, String)>,
+}
+
 /// What happened to an alert: its events on the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -107,6 +127,14 @@ pub enum AlertChange {
         summary: String,
         at: Option<DateTime<Utc>>,
     },
+    /// A step of the escalation policy fired: who was paged, and the targets with nobody on
+    /// call (a step with no one to page at all is skipped, and says so).
+    Paged {
+        round: u32,
+        step: usize,
+        paged: Vec<Person>,
+        nobody: Vec<String>,
+    },
     Acknowledged {
         by: Option<Person>,
     },
@@ -116,10 +144,32 @@ pub enum AlertChange {
 }
 
 impl AlertChange {
+    /// One line for the alert's log.
+    pub fn text(&self) -> String {
+        match self {
+            AlertChange::Triggered { summary, severity, source, .. } => format!("Triggered ({}) by {source}: {summary}", severity.as_str()),
+            AlertChange::Repeated { .. } => "Triggered again while open".into(),
+            AlertChange::Paged { round, step, paged, nobody } => {
+                let when = if *round > 0 { format!("step {} (round {})", step + 1, round + 1) } else { format!("step {}", step + 1) };
+                let names: Vec<&str> = paged.iter().map(|p| p.name.as_str()).collect();
+                match (names.is_empty(), nobody.is_empty()) {
+                    (true, _) => format!("Escalation {when} skipped: nobody on call on {}", nobody.join(", ")),
+                    (false, true) => format!("Escalation {when}: paged {}", names.join(", ")),
+                    (false, false) => format!("Escalation {when}: paged {}; nobody on call on {}", names.join(", "), nobody.join(", ")),
+                }
+            }
+            AlertChange::Acknowledged { by: Some(p) } => format!("Acknowledged by {}", p.name),
+            AlertChange::Acknowledged { by: None } => "Acknowledged by the monitoring tool".into(),
+            AlertChange::Resolved { by: Some(p) } => format!("Resolved by {}", p.name),
+            AlertChange::Resolved { by: None } => "Resolved by the monitoring tool".into(),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             AlertChange::Triggered { .. } => "alert_triggered",
             AlertChange::Repeated { .. } => "alert_repeated",
+            AlertChange::Paged { .. } => "alert_paged",
             AlertChange::Acknowledged { .. } => "alert_acknowledged",
             AlertChange::Resolved { .. } => "alert_resolved",
         }

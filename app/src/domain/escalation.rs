@@ -86,6 +86,70 @@ impl Policy {
     }
 }
 
+/// A policy as written (YAML or JSON): schedules by name, people by email.
+///
+/// ```yaml
+/// name: Payments
+/// repeat: 1
+/// steps:
+///   - delay_minutes: 5
+///     targets: [{schedule: Payments primary}]
+///   - delay_minutes: 10
+///     targets: [{schedule: Payments secondary}]
+///   - delay_minutes: 15
+///     targets: [{user: manager@example.com}]
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDoc {
+    pub name: String,
+    #[serde(default)]
+    pub repeat: u32,
+    pub steps: Vec<StepDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDoc {
+    pub delay_minutes: u32,
+    pub targets: Vec<TargetDoc>,
+}
+
+/// One target: `{schedule: <name>}` or `{user: <email>}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetDoc {
+    #[serde(default)]
+    pub schedule: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+}
+
+impl PolicyDoc {
+    /// The policy it describes, `schedule_of` and `user_of` finding schedules by name and
+    /// people by email; every error names its field.
+    pub fn policy(&self, schedule_of: impl Fn(&str) -> Option<ScheduleId>, user_of: impl Fn(&str) -> Option<UserId>) -> Result<Policy, String> {
+        let mut steps = vec![];
+        for (i, s) in self.steps.iter().enumerate() {
+            let mut targets = vec![];
+            for (j, t) in s.targets.iter().enumerate() {
+                targets.push(match (&t.schedule, &t.user) {
+                    (Some(name), None) => Target::Schedule(
+                        schedule_of(name.trim()).ok_or_else(|| format!("steps[{i}].targets[{j}].schedule: there is no schedule named {:?}.", name.trim()))?,
+                    ),
+                    (None, Some(email)) => Target::User(
+                        user_of(email.trim())
+                            .ok_or_else(|| format!("steps[{i}].targets[{j}].user: nobody in the organisation has the email {:?}.", email.trim()))?,
+                    ),
+                    _ => return Err(format!("steps[{i}].targets[{j}]: give either a schedule or a user.")),
+                });
+            }
+            steps.push(Step { delay_minutes: s.delay_minutes, targets });
+        }
+        Policy { steps, repeat: self.repeat }.checked()
+    }
+}
+
 /// One step as it will fire: when, and who each target means then.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedStep {
@@ -225,6 +289,24 @@ mod tests {
         assert!(seed().checked().is_ok());
         let json = serde_json::to_string(&Target::Schedule(ScheduleId(3))).unwrap();
         assert_eq!(json, r#"{"schedule":3}"#);
+    }
+
+    #[test]
+    fn a_policy_document_names_what_it_cannot_find() {
+        let yaml = "name: Payments\nrepeat: 1\nsteps:\n  - delay_minutes: 5\n    targets: [{schedule: Payments primary}]\n  - delay_minutes: 15\n    targets: [{user: manager@example.com}]\n";
+        let doc: PolicyDoc = serde_yaml_ng::from_str(yaml).unwrap();
+        let schedules = |n: &str| (n == "Payments primary").then_some(ScheduleId(1));
+        let users = |e: &str| (e == "manager@example.com").then_some(UserId(9));
+        let p = doc.policy(schedules, users).unwrap();
+        assert_eq!(p.steps[0].targets, [Target::Schedule(ScheduleId(1))]);
+        assert_eq!((p.steps[1].targets.clone(), p.repeat), (vec![Target::User(UserId(9))], 1));
+        let typo: PolicyDoc = serde_yaml_ng::from_str(&yaml.replace("Payments primary", "Payments primry")).unwrap();
+        assert_eq!(typo.policy(schedules, users).unwrap_err(), "steps[0].targets[0].schedule: there is no schedule named \"Payments primry\".");
+        let zero: PolicyDoc = serde_yaml_ng::from_str(&yaml.replace("delay_minutes: 15", "delay_minutes: 0")).unwrap();
+        assert!(zero.policy(schedules, users).unwrap_err().starts_with("steps[1].delay_minutes:"));
+        let both: PolicyDoc =
+            serde_yaml_ng::from_str(&yaml.replace("{user: manager@example.com}", "{user: manager@example.com, schedule: Payments primary}")).unwrap();
+        assert_eq!(both.policy(schedules, users).unwrap_err(), "steps[1].targets[0]: give either a schedule or a user.");
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub struct Shared {
     /// How fast each integration key may send events (per key: one noisy source does not
     /// slow the others).
     pub events_limit: crate::server::rate_limit::KeyedLimit<i64>,
+    /// Rung when an alert starts escalating here, so its first page goes out at once.
+    pub paging_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Who may read `/metrics`: with a token, only requests that carry it
@@ -137,6 +139,7 @@ impl AppState {
             trusted_proxies: TrustedProxies::default(),
             metrics: MetricsAccess::default(),
             live_slots: LiveSlots::default(),
+            paging_wake: Arc::new(tokio::sync::Notify::new()),
             events_limit: crate::server::rate_limit::KeyedLimit::new(crate::server::rate_limit::quota(EVENTS_BURST, std::time::Duration::from_micros(250))),
         }))
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use app::error::AppResult;
 use app::server::services::deliveries::deliver_due;
 use app::server::services::maintenance::apply_maintenance_windows;
+use app::server::services::paging::page_due;
 use app::server::services::timers::fire_due;
 use app::server::session_store::DbSessionStore;
 use app::server::state::AppState;
@@ -28,6 +29,12 @@ pub fn start(state: &AppState, interval: Duration, shutdown: &CancellationToken)
     tokio::spawn(every_or_when("webhook deliveries", interval, Some(wake), shutdown.clone(), move || {
         let s = s.clone();
         async move { deliver_due(&s, chrono::Utc::now()).await }
+    }));
+    let s = state.clone();
+    let wake = state.paging_wake.clone();
+    tokio::spawn(every_or_when("paging", interval, Some(wake), shutdown.clone(), move || {
+        let s = s.clone();
+        async move { page_due(&s, chrono::Utc::now()).await }
     }));
     let s = state.clone();
     tokio::spawn(every("maintenance windows", interval, shutdown.clone(), move || {

@@ -148,3 +148,41 @@ pub async fn changes(conn: &mut AnyConnection, service: ServiceId, since: DateTi
         .await?;
     rows.iter().map(|r| Ok((r.try_get("summary")?, r.try_get("source")?, from_ms(r.try_get("at_ms")?)))).collect()
 }
+
+/// An alert's summary.
+pub async fn summary(conn: &mut AnyConnection, id: AlertId) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT summary FROM alerts WHERE id = $1").bind(id.0).fetch_optional(conn).await?;
+    row.map(|r| r.try_get("summary")).transpose()
+}
+
+use crate::domain::alert::AlertRow;
+
+fn alert_row(r: &sqlx::any::AnyRow) -> Result<AlertRow, sqlx::Error> {
+    let severity: String = r.try_get("severity")?;
+    Ok(AlertRow {
+        id: AlertId(r.try_get("id")?),
+        service: r.try_get("service_name")?,
+        summary: r.try_get("summary")?,
+        source: r.try_get("source")?,
+        dedup_key: r.try_get("dedup_key")?,
+        severity: AlertSeverity::parse(&severity).ok_or_else(|| sqlx::Error::Decode(format!("unknown severity {severity:?}").into()))?,
+        state: state(&r.try_get::<String, _>("state")?)?,
+        created_at: from_ms(r.try_get("created_at_ms")?),
+    })
+}
+
+const ROW: &str = "SELECT a.id, s.name AS service_name, a.summary, a.source, a.dedup_key, a.severity, a.state, a.created_at_ms FROM alerts a JOIN services s ON s.id = a.service_id";
+
+/// The newest alerts, open ones first.
+pub async fn list(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AlertRow>, sqlx::Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{ROW} ORDER BY CASE WHEN a.state = 'resolved' THEN 1 ELSE 0 END, a.id DESC LIMIT $1")))
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(alert_row).collect()
+}
+
+pub async fn row(conn: &mut AnyConnection, id: AlertId) -> Result<Option<AlertRow>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ROW} WHERE a.id = $1"))).bind(id.0).fetch_optional(conn).await?;
+    row.as_ref().map(alert_row).transpose()
+}

@@ -6,6 +6,7 @@ pub mod audiences;
 pub mod calendars;
 pub mod catalog;
 pub mod deliveries;
+pub mod escalations;
 pub mod events;
 pub mod incidents;
 pub mod integrations;

@@ -11,7 +11,7 @@ use crate::domain::ids::AlertId;
 use crate::domain::log::StreamRef;
 use crate::error::AppError;
 use crate::server::repo::alerts::{self, NewAlert};
-use crate::server::repo::{integrations, log};
+use crate::server::repo::{escalations, integrations, log};
 use crate::server::state::AppState;
 use crate::server::time::now;
 
@@ -94,7 +94,16 @@ async fn trigger(state: &AppState, key: integrations::ActiveKey, event: &Event) 
                 links: event.links.clone(),
             };
             log::append_change(&mut tx, StreamRef::alert(id), None, change.name(), &change).await?;
+            // the service's policy pages from now (a service in maintenance holds its pages)
+            let (policy, maintenance) = escalations::of_service(tx.conn(), key.service).await?;
+            let paging = policy.filter(|_| !maintenance);
+            if let Some(policy) = paging {
+                escalations::start(tx.conn(), id, policy, new.at).await?;
+            }
             tx.commit(&state.hub).await?;
+            if paging.is_some() {
+                state.paging_wake.notify_one();
+            }
             return Ok(dedup_key);
         }
         drop(tx);
@@ -141,6 +150,7 @@ async fn apply(state: &AppState, service: crate::domain::ids::ServiceId, action:
         return Ok(());
     };
     alerts::set_state(tx.conn(), id, to, now()).await?;
+    escalations::stop(tx.conn(), id).await?;
     let change = match to {
         AlertState::Resolved => AlertChange::Resolved { by: None },
         _ => AlertChange::Acknowledged { by: None },

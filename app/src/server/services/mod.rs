@@ -1,6 +1,7 @@
 //! Use cases. Each checks permission first, runs in one write transaction that appends the
 //! incident events it causes, and publishes them after commit.
 
+pub mod alerts;
 pub mod auth;
 pub mod calendar;
 pub mod deliveries;
@@ -10,6 +11,8 @@ pub mod integrations;
 pub mod maintenance;
 pub mod notifications;
 pub mod oncall;
+pub mod paging;
+pub mod policies;
 pub mod runbooks;
 pub mod schedule_calendar;
 pub mod status_page;

@@ -1,0 +1,109 @@
+//! Pages out: fires each escalating alert's due step. The step's schedule targets page
+//! whoever is on call at that moment; each person paged is told in their inbox; the step is
+//! an event on the alert's stream, and the alert moves on to its next step in the same
+//! transaction, under the alert's lock, so a step fires once however many replicas run this
+//! and whenever they restart.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::domain::alert::{AlertChange, AlertState};
+use crate::domain::escalation::{resolve, Target};
+use crate::domain::ids::{AlertId, ScheduleId, UserId};
+use crate::domain::log::StreamRef;
+use crate::domain::oncall::on_call_at;
+use crate::domain::roles::Person;
+use crate::error::AppResult;
+use crate::server::repo::{alerts, audiences, escalations, log, schedules, users};
+use crate::server::services::oncall::final_shifts;
+use crate::server::state::AppState;
+
+/// Steps taken in one pass at most (the next pass takes the rest).
+const BATCH: i64 = 200;
+
+/// One pass: fires every step due by `at`; how many fired.
+pub async fn page_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
+    let due = {
+        let mut conn = state.db.pool().acquire().await?;
+        escalations::due(&mut conn, at, BATCH).await?
+    };
+    let mut fired = 0;
+    for d in due {
+        if fire(state, d, at).await? {
+            fired += 1;
+        }
+    }
+    Ok(fired)
+}
+
+/// Fires `d` if it is still the alert's next step and still due; false when another
+/// replica (or an acknowledgement) got there first.
+async fn fire(state: &AppState, d: escalations::Next, at: DateTime<Utc>) -> AppResult<bool> {
+    let mut tx = state.db.begin(&[StreamRef::alert(d.alert)]).await?;
+    // re-read under the lock: the step may have fired, or the alert moved on
+    let Some(now) = escalations::of_alert(tx.conn(), d.alert).await? else { return Ok(false) };
+    if (now.round, now.step) != (d.round, d.step) || now.due > at {
+        return Ok(false);
+    }
+    if alerts::state_of(tx.conn(), d.alert).await? != Some(AlertState::Triggered) {
+        escalations::stop(tx.conn(), d.alert).await?;
+        tx.commit_quiet().await?;
+        return Ok(false);
+    }
+    let Some((_, policy)) = escalations::get(tx.conn(), d.policy).await? else {
+        escalations::stop(tx.conn(), d.alert).await?;
+        tx.commit_quiet().await?;
+        return Ok(false);
+    };
+    let Some(step) = policy.steps.get(d.step) else {
+        escalations::stop(tx.conn(), d.alert).await?;
+        tx.commit_quiet().await?;
+        return Ok(false);
+    };
+    // who is on call on each schedule the step names, now
+    let mut on_call: HashMap<ScheduleId, (String, Option<UserId>)> = HashMap::new();
+    for t in &step.targets {
+        if let Target::Schedule(id) = t {
+            let found = match schedules::get(tx.conn(), *id).await? {
+                Some(s) => {
+                    let shifts = final_shifts(tx.conn(), &s, at - Duration::minutes(1), at + Duration::minutes(1)).await?;
+                    (s.name.clone(), on_call_at(&shifts, at))
+                }
+                None => (format!("schedule {id}"), None),
+            };
+            on_call.insert(*id, found);
+        }
+    }
+    let targets = resolve(step, at, &|s, _| on_call.get(&s).and_then(|(_, u)| *u));
+    let names: HashMap<UserId, String> = users::list(tx.conn()).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let mut paged: Vec<Person> = vec![];
+    let mut nobody: Vec<String> = vec![];
+    for (target, user) in &targets {
+        match (user, target) {
+            (Some(u), _) if !paged.iter().any(|p| p.id == *u) => {
+                paged.push(Person { id: *u, name: names.get(u).cloned().unwrap_or_else(|| format!("user {u}")) })
+            }
+            (Some(_), _) => {}
+            (None, Target::Schedule(s)) => nobody.push(on_call.get(s).map(|(n, _)| n.clone()).unwrap_or_default()),
+            (None, Target::User(u)) => nobody.push(format!("user {u}")),
+        }
+    }
+    let change = AlertChange::Paged { round: d.round, step: d.step, paged: paged.clone(), nobody };
+    let event = log::append_change(&mut tx, StreamRef::alert(d.alert), None, change.name(), &change).await?;
+    let summary = alerts::summary(tx.conn(), d.alert).await?.unwrap_or_default();
+    for p in &paged {
+        audiences::deliver_in_app(tx.conn(), p.id, event.id, None, &link(d.alert), &format!("Page: {summary}"), at).await?;
+    }
+    match policy.next(d.round, d.step) {
+        Some((round, step)) => escalations::advance(tx.conn(), d.alert, round, step, policy.fires_at(d.raised, round, step)).await?,
+        None => escalations::stop(tx.conn(), d.alert).await?,
+    }
+    tx.commit(&state.hub).await?;
+    Ok(true)
+}
+
+/// Where an alert is read and acknowledged.
+pub fn link(alert: AlertId) -> String {
+    format!("/alerts/{alert}")
+}
