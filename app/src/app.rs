@@ -7,6 +7,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::theme::THEME_SCRIPT;
 use crate::error::AppError;
+use crate::pages::alerts::{AlertPage, AlertsPage};
 use crate::pages::audiences::AudiencesPage;
 use crate::pages::declare::DeclarePage;
 use crate::pages::gate::{see_other, ErrorPanel};
@@ -95,6 +96,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async/>
                 <Route path=path!("/incidents/:id") view=WarRoomPage ssr=SsrMode::Async/>
                 <Route path=path!("/runbooks") view=RunbooksPage ssr=SsrMode::Async/>
+                <Route path=path!("/alerts") view=AlertsPage ssr=SsrMode::Async/>
+                <Route path=path!("/alerts/:id") view=AlertPage ssr=SsrMode::Async/>
                 <Route path=path!("/oncall") view=OncallPage ssr=SsrMode::Async/>
                 <Route path=path!("/oncall/schedules/:id") view=SchedulePage ssr=SsrMode::Async/>
                 <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>

@@ -1,5 +1,6 @@
 //! Server functions: find the caller, call a service, map the error to a status code.
 
+pub mod alerts;
 pub mod auth;
 pub mod incidents;
 pub mod notifications;

@@ -19,6 +19,7 @@ pub fn Nav(user: CurrentUser) -> impl IntoView {
             <a class="brand" href="/incidents">"Klaxon"</a>
             <nav>
                 <a href="/incidents">"Incidents"</a>
+                <a href="/alerts">"Alerts"</a>
                 <a href="/oncall">"On call"</a>
                 <a href="/runbooks">"Runbooks"</a>
                 <a href="/status-page">"Status page"</a>

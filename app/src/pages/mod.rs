@@ -1,5 +1,6 @@
 //! One route per file (the war room, being large, is a folder).
 
+pub mod alerts;
 pub mod audiences;
 pub mod declare;
 pub mod gate;

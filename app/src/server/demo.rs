@@ -89,6 +89,23 @@ layers:
 "#,
 ];
 
+/// The seeds' escalation: the primary, after 5 minutes the secondary, after 10 more the
+/// manager; twice.
+const PAYMENTS_POLICY: &str = "name: Payments
+repeat: 1
+steps:
+  - delay_minutes: 5
+    targets: [{schedule: Payments primary}]
+  - delay_minutes: 10
+    targets: [{schedule: Payments secondary}]
+  - delay_minutes: 15
+    targets: [{user: ada@example.com}]
+";
+
+/// The demo's Events API v2 routing key for checkout (demo data only: anyone reading this
+/// can send alerts to a demo instance).
+pub const DEMO_EVENTS_KEY: &str = "demo0checkout0events0key00000001";
+
 const SERVICES: [(&str, &str, &str); 4] = [
     ("checkout", "Checkout", "Cart, payment and order placement"),
     ("api", "Public API", "api.example.com"),
@@ -246,6 +263,13 @@ async fn oncall(state: &AppState, admin: &CurrentUser) -> AppResult<()> {
         for yaml in SCHEDULES {
             crate::server::services::oncall::save_yaml(state, Some(admin), None, None, yaml).await?;
         }
+        // checkout pages the primary, then the secondary, then the admin; monitoring can send
+        // to it with the demo key
+        crate::server::services::policies::save_yaml(state, Some(admin), PAYMENTS_POLICY).await?;
+        crate::server::services::policies::assign(state, Some(admin), "checkout", Some("Payments")).await?;
+        let mut conn = state.db.pool().acquire().await?;
+        let checkout = catalog::by_slug(&mut conn, "checkout").await?.ok_or_else(crate::error::AppError::internal)?;
+        crate::server::repo::integrations::create(&mut conn, checkout.id, "Demo monitoring", crate::domain::alert::KeyKind::EventsV2, DEMO_EVENTS_KEY).await?;
     }
     Ok(())
 }

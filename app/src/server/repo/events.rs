@@ -7,7 +7,7 @@ use crate::domain::ids::IncidentId;
 use crate::domain::log::{Cursor, Stream, StreamRef};
 use crate::domain::roles::Person;
 use crate::server::db::Tx;
-use crate::server::repo::log::{self, Row, COLUMNS};
+use crate::server::repo::log::{self, Row};
 use crate::server::time::from_ms;
 
 /// An incident's event from its row of the log.
@@ -32,9 +32,7 @@ pub async fn append(
 /// One incident's log, oldest first, and the position of its last event (where a live
 /// reader of the incident resumes).
 pub async fn for_incident(conn: &mut AnyConnection, incident: IncidentId) -> Result<(Vec<IncidentEvent>, Cursor), sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM events WHERE stream = 'incident' AND stream_id = $1 ORDER BY seq");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(incident.0).fetch_all(conn).await?;
-    let rows: Vec<Row> = rows.iter().map(log::decode).collect::<Result<_, _>>()?;
+    let rows: Vec<Row> = log::of_stream(conn, StreamRef::incident(incident)).await?;
     let end = rows.last().map_or(Cursor::START, |r| r.cursor);
     Ok((rows.iter().map(decode).collect::<Result<_, _>>()?, end))
 }

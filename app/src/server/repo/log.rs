@@ -116,6 +116,14 @@ fn part_sql(part: Part, first: usize) -> String {
     }
 }
 
+/// Every committed event of one stream, in the stream's order (for reading an aggregate's
+/// history whole; live readers resume with [`since`]).
+pub async fn of_stream(conn: &mut AnyConnection, stream: StreamRef) -> Result<Vec<Row>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM events WHERE stream = $1 AND stream_id = $2 ORDER BY seq");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(stream.stream.as_str()).bind(stream.id).fetch_all(conn).await?;
+    rows.iter().map(decode).collect()
+}
+
 /// The events of `part` after `after`, in the log's order, at most `limit`, and only those
 /// that nothing still running can precede. The flag says whether later events are already
 /// committed but must wait for an older transaction to end.

@@ -4,12 +4,11 @@
 use crate::domain::alert::{AlertChange, AlertRow, AlertState, AlertView};
 use crate::domain::events_v2::Action;
 use crate::domain::ids::AlertId;
-use crate::domain::log::{Cursor, StreamRef};
+use crate::domain::log::StreamRef;
 use crate::domain::roles::Person;
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
 use crate::server::authz::require;
-use crate::server::repo::log::Part;
 use crate::server::repo::{alerts, escalations, log};
 use crate::server::state::AppState;
 use crate::server::time::now;
@@ -46,7 +45,7 @@ pub async fn view(state: &AppState, actor: Option<&CurrentUser>, id: AlertId) ->
     require(actor, Permission::ReadInternal)?;
     let mut conn = state.db.pool().acquire().await?;
     let alert = alerts::row(&mut conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no alert {id}.")))?;
-    let (rows, _) = log::since(&mut conn, Part::One(StreamRef::alert(id)), Cursor::START, 1000).await?;
+    let rows = log::of_stream(&mut conn, StreamRef::alert(id)).await?;
     let log = rows
         .into_iter()
         .map(|r| {

@@ -1,0 +1,42 @@
+import { test, expect } from '@playwright/test';
+import { ADA, newSignedIn } from './helpers';
+
+/** The demo's Events API v2 key for checkout, which pages through the seeds' policy. */
+const KEY = 'demo0checkout0events0key00000001';
+
+test('an alert from monitoring pages the person on call, who acknowledges and resolves it', async ({ browser, request }) => {
+  // who is on call on the primary now
+  const [ctxA, admin] = await newSignedIn(browser, ADA, '/oncall');
+  const onCall = (await admin.locator('[data-schedule="Payments primary"]').getByTestId('now').locator('.person').textContent())!.trim();
+  const email = `${onCall.split(' ')[0].toLowerCase()}@example.com`;
+
+  // monitoring triggers, as curl would: no session, the key is the credential
+  const r = await request.post('/v2/enqueue', {
+    data: { routing_key: KEY, event_action: 'trigger', dedup_key: 'checkout-5xx-e2e', payload: { summary: 'Checkout 5xx above 5%', source: 'prometheus', severity: 'critical' } },
+  });
+  expect(r.status()).toBe(202);
+  expect((await r.json()).dedup_key).toBe('checkout-5xx-e2e');
+
+  // the person on call is paged
+  const [ctx, page] = await newSignedIn(browser, email, '/inbox');
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId('inbox')).toContainText('Page: Checkout 5xx above 5%', { timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
+  await page.getByRole('link', { name: 'Page: Checkout 5xx above 5%' }).click();
+  await expect(page.getByRole('heading', { name: 'Checkout 5xx above 5%' })).toBeVisible();
+  await expect(page.getByTestId('alert-log')).toContainText(`Escalation step 1: paged ${onCall}`);
+  await page.getByRole('button', { name: 'Acknowledge' }).click();
+  await expect(page.getByTestId('alert-state')).toHaveText('acknowledged');
+  await expect(page.getByTestId('alert-log')).toContainText(`Acknowledged by ${onCall}`);
+  await page.getByRole('button', { name: 'Resolve' }).click();
+  await expect(page.getByTestId('alert-state')).toHaveText('resolved');
+
+  // everyone sees it on the list
+  await admin.goto('/alerts');
+  const row = admin.getByTestId('alerts').getByRole('row', { name: /Checkout 5xx above 5%/ });
+  await expect(row).toContainText('resolved');
+  await expect(row).toContainText('Checkout');
+  await ctx.close();
+  await ctxA.close();
+});
