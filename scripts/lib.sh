@@ -109,6 +109,11 @@ ensure_python_packages() {
   fi
 }
 
+# Prometheus Alertmanager (Debian's), which the tests run against Klaxon's webhook.
+ensure_alertmanager() {
+  apt_install prometheus-alertmanager
+}
+
 ensure_node_modules() {
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     log "installing the end-to-end test packages"

@@ -52,6 +52,7 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
     let events = Router::new()
         .route("/v2/enqueue", post(rest::events_v2::enqueue))
         .route("/v2/change/enqueue", post(rest::events_v2::change))
+        .route("/alertmanager/{key}", post(rest::alertmanager::webhook))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT));
     crate::metrics::handle();

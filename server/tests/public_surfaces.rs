@@ -148,14 +148,22 @@ async fn history_and_incident_pages(b: Backend) {
         assert!(compared, "{a}: the snapshot changed on every try");
     }
     // after a change, readers of several pages arriving at once: each page is rendered once
-    // and shared by its readers
+    // and shared by its readers (a burst that overlaps a rebuild of the snapshot, the
+    // change's own or the periodic one, rightly sees two renderings: it is tried again)
     svc::create_component(&app.state, Some(&app.admin), ComponentInput { name: "Search".into(), ..Default::default() }).await.unwrap();
     let pages = ["/status".to_string(), format!("/status/incidents/{id}"), format!("/status/history/{month}")];
-    let tags = futures::future::join_all((0..24).map(|k| etag(pages[k % 3].clone()))).await;
-    for (k, page) in pages.iter().enumerate() {
-        let seen: std::collections::HashSet<&String> = tags.iter().enumerate().filter(|(i, _)| i % 3 == k).map(|(_, t)| t).collect();
-        assert_eq!(seen.len(), 1, "{page} was rendered more than once");
+    let mut shared = false;
+    for _ in 0..5 {
+        let tags = futures::future::join_all((0..24).map(|k| etag(pages[k % 3].clone()))).await;
+        let renderings: Vec<usize> =
+            (0..3).map(|k| tags.iter().enumerate().filter(|(i, _)| i % 3 == k).map(|(_, t)| t).collect::<std::collections::HashSet<&String>>().len()).collect();
+        if renderings == [1, 1, 1] {
+            shared = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+    assert!(shared, "every burst of readers had a page rendered more than once");
     let page = text(&app, &format!("/status/incidents/{id}")).await;
     for shown in ["Checkout problems", "Checkouts work again.", "We are looking into failed checkouts.", "Affected: Web"] {
         assert!(page.contains(shown), "{shown:?} missing");

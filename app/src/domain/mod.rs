@@ -1,6 +1,7 @@
 //! Pure types and rules. No I/O: everything here compiles to wasm and is unit tested.
 
 pub mod alert;
+pub mod alertmanager;
 pub mod escalation;
 pub mod event;
 pub mod events_v2;

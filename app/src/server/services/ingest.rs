@@ -42,17 +42,38 @@ fn new_dedup_key() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The key with this secret, if it is in force and for `kind`.
+async fn active_key(state: &AppState, secret: &str, kind: KeyKind) -> Result<integrations::ActiveKey, Refused> {
+    let key = {
+        let mut conn = state.db.pool().acquire().await?;
+        integrations::find(&mut conn, secret).await?
+    };
+    let key = key.filter(|k| k.kind == kind).ok_or_else(|| invalid("Invalid routing key"))?;
+    state.events_limit.check(&key.id.0).map_err(Refused::TooFast)?;
+    Ok(key)
+}
+
 /// Takes one event from a request body; the dedup key it applied to.
 pub async fn enqueue(state: &AppState, body: &[u8]) -> Result<String, Refused> {
     let event = events_v2::parse(body).map_err(Refused::Invalid)?;
-    let key = {
-        let mut conn = state.db.pool().acquire().await?;
-        integrations::find(&mut conn, &event.routing_key).await?
-    };
-    let key = key.filter(|k| k.kind == KeyKind::EventsV2).ok_or_else(|| invalid("Invalid routing key"))?;
-    state.events_limit.check(&key.id.0).map_err(Refused::TooFast)?;
+    let key = active_key(state, &event.routing_key, KeyKind::EventsV2).await?;
+    take(state, key, &event).await
+}
+
+/// Takes an Alertmanager notification sent with key `secret`: one event per alert in it;
+/// how many.
+pub async fn alertmanager(state: &AppState, secret: &str, body: &[u8]) -> Result<usize, Refused> {
+    let key = active_key(state, secret, KeyKind::Alertmanager).await?;
+    let events = crate::domain::alertmanager::parse(body).map_err(Refused::Invalid)?;
+    for e in &events {
+        take(state, key, e).await?;
+    }
+    Ok(events.len())
+}
+
+async fn take(state: &AppState, key: integrations::ActiveKey, event: &Event) -> Result<String, Refused> {
     match event.action {
-        Action::Trigger => trigger(state, key, &event).await,
+        Action::Trigger => trigger(state, key, event).await,
         action => {
             let dedup_key = event.dedup_key.clone().unwrap_or_default();
             apply(state, key.service, action, &dedup_key).await?;
@@ -163,10 +184,7 @@ async fn apply(state: &AppState, service: crate::domain::ids::ServiceId, action:
 /// Takes one change event from a request body: recorded on the key's service.
 pub async fn change(state: &AppState, body: &[u8]) -> Result<(), Refused> {
     let event = events_v2::parse_change(body).map_err(Refused::Invalid)?;
-    let mut conn = state.db.pool().acquire().await?;
-    let key = integrations::find(&mut conn, &event.routing_key).await?;
-    let key = key.filter(|k| k.kind == KeyKind::EventsV2).ok_or_else(|| invalid("Invalid routing key"))?;
-    state.events_limit.check(&key.id.0).map_err(Refused::TooFast)?;
+    let key = active_key(state, &event.routing_key, KeyKind::EventsV2).await?;
     let details = serde_json::json!({ "custom_details": event.custom_details, "links": event.links }).to_string();
     let received = now();
     let change = alerts::Change {
@@ -176,6 +194,7 @@ pub async fn change(state: &AppState, body: &[u8]) -> Result<(), Refused> {
         at: event.timestamp.unwrap_or(received),
         details: &details,
     };
+    let mut conn = state.db.pool().acquire().await?;
     alerts::record_change(&mut conn, &change, received).await?;
     Ok(())
 }
