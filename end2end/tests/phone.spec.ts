@@ -21,6 +21,9 @@ for (const scheme of ['light', 'dark'] as const) {
     test.use({ viewport: PHONE, colorScheme: scheme });
 
     test('every page fits the screen and has AA contrast', async ({ page }) => {
+      // and hydrates without a panic (a page whose script died still looks right)
+      const crashes: string[] = [];
+      page.on('pageerror', (e) => crashes.push(`${page.url()}: ${e.message}`));
       const incidents = await (await page.request.get('/api/v2/incidents.json')).json();
       const publicIncident = `/status/incidents/${incidents.incidents[0].id}`;
       for (const path of ['/status', '/status/history', publicIncident, '/login']) {
@@ -50,6 +53,7 @@ for (const scheme of ['light', 'dark'] as const) {
       const widths = await page.locator('.timeline .summary').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
       expect(widths.length).toBeGreaterThan(0);
       expect(Math.min(...widths)).toBeGreaterThan(250);
+      expect(crashes).toEqual([]);
     });
   });
 }

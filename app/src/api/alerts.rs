@@ -29,3 +29,10 @@ pub async fn answer_alert(id: i64, action: String) -> Result<(), AppError> {
     };
     crate::server::services::alerts::answer(&state, user.as_ref(), crate::domain::ids::AlertId(id), action).await
 }
+
+/// The reader's pages still waiting for an acknowledgement.
+#[server(endpoint = "alerts/mine")]
+pub async fn my_pages() -> Result<crate::domain::alert::MyPages, AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    crate::server::services::alerts::my_pages(&state, user.as_ref()).await
+}

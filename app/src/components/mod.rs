@@ -3,6 +3,7 @@
 pub mod badges;
 pub mod clock;
 pub mod nav;
+pub mod pager;
 pub mod public_updates;
 pub mod theme;
 pub mod time;

@@ -2,6 +2,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::auth::Logout;
+use crate::components::pager::Pager;
 use crate::components::theme::ThemeToggle;
 use crate::domain::user::CurrentUser;
 
@@ -33,5 +34,6 @@ pub fn Nav(user: CurrentUser) -> impl IntoView {
                 </ActionForm>
             </div>
         </header>
+        <Pager me=user.id/>
     }
 }

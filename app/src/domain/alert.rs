@@ -110,6 +110,28 @@ pub struct AlertView {
     pub log: Vec<(DateTime<Utc>, String)>,
 }
 
+/// An alert's event as live readers get it: which alert, and what happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertLive {
+    pub alert: AlertId,
+    pub change: AlertChange,
+}
+
+/// A page waiting for the reader: an alert they were paged for, not yet acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyPage {
+    pub alert: AlertId,
+    pub summary: String,
+    pub severity: AlertSeverity,
+}
+
+/// The reader's waiting pages, and where the alerts' log stood when they were read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyPages {
+    pub pages: Vec<MyPage>,
+    pub cursor: crate::domain::log::Cursor,
+}
+
 /// What happened to an alert: its events on the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -134,6 +156,9 @@ pub enum AlertChange {
         step: usize,
         paged: Vec<Person>,
         nobody: Vec<String>,
+        /// What the page says, so a pager can show it at once.
+        summary: String,
+        severity: AlertSeverity,
     },
     Acknowledged {
         by: Option<Person>,
@@ -149,7 +174,7 @@ impl AlertChange {
         match self {
             AlertChange::Triggered { summary, severity, source, .. } => format!("Triggered ({}) by {source}: {summary}", severity.as_str()),
             AlertChange::Repeated { .. } => "Triggered again while open".into(),
-            AlertChange::Paged { round, step, paged, nobody } => {
+            AlertChange::Paged { round, step, paged, nobody, .. } => {
                 let when = if *round > 0 { format!("step {} (round {})", step + 1, round + 1) } else { format!("step {}", step + 1) };
                 let names: Vec<&str> = paged.iter().map(|p| p.name.as_str()).collect();
                 match (names.is_empty(), nobody.is_empty()) {

@@ -210,6 +210,8 @@ pub enum Topic {
     StatusPage,
     /// Every on-call schedule's changes (`/oncall` and the schedules' calendars).
     Schedules,
+    /// Every alert's events (the pager on every page, the alerts' pages).
+    Alerts,
 }
 
 impl Topic {
@@ -217,6 +219,7 @@ impl Topic {
         match s {
             "incidents" => return Some(Topic::Incidents),
             "schedules" => return Some(Topic::Schedules),
+            "alerts" => return Some(Topic::Alerts),
             _ => {}
         }
         let id = s.strip_prefix("incident:")?;
@@ -232,6 +235,7 @@ impl Topic {
             Topic::Incident(id) => format!("incident:{id}"),
             Topic::StatusPage => "status_page".into(),
             Topic::Schedules => "schedules".into(),
+            Topic::Alerts => "alerts".into(),
         }
     }
 }
@@ -242,7 +246,7 @@ mod tests {
 
     #[test]
     fn topics_round_trip() {
-        for t in [Topic::Incidents, Topic::Incident(IncidentId(42)), Topic::Schedules] {
+        for t in [Topic::Incidents, Topic::Incident(IncidentId(42)), Topic::Schedules, Topic::Alerts] {
             assert_eq!(Topic::parse(&t.path()), Some(t));
         }
         assert_eq!(Topic::parse("incident:"), None);

@@ -127,8 +127,7 @@ pub fn topics(row: &Row) -> Vec<Topic> {
         }
         Stream::StatusPage => vec![Topic::StatusPage],
         Stream::Schedule => vec![Topic::Schedules],
-        // alerts have no live view yet
-        Stream::Alert => vec![],
+        Stream::Alert => vec![Topic::Alerts],
     }
 }
 
@@ -140,6 +139,7 @@ pub fn part(topic: Topic) -> Option<Part> {
         // the public page is re-sent whole, never replayed
         Topic::StatusPage => None,
         Topic::Schedules => Some(Part::Kind(Stream::Schedule)),
+        Topic::Alerts => Some(Part::Kind(Stream::Alert)),
     }
 }
 
@@ -173,6 +173,8 @@ async fn render(conn: &mut AnyConnection, rows: Vec<Row>) -> Result<Vec<(Row, Ar
                 let event = events::decode(&row)?;
                 serde_json::to_string(&LiveEvent { event, incident }).map_err(|e| sqlx::Error::Encode(Box::new(e)))?.into()
             }
+            // which alert, with what happened to it (domain::alert::AlertLive)
+            Stream::Alert => format!("{{\"alert\":{},\"change\":{}}}", row.stream.id, row.payload).into(),
             _ => row.payload.as_str().into(),
         };
         let message = Arc::new(LiveMessage::new(row.cursor, json));

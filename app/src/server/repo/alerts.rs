@@ -149,10 +149,25 @@ pub async fn changes(conn: &mut AnyConnection, service: ServiceId, since: DateTi
     rows.iter().map(|r| Ok((r.try_get("summary")?, r.try_get("source")?, from_ms(r.try_get("at_ms")?)))).collect()
 }
 
-/// An alert's summary.
-pub async fn summary(conn: &mut AnyConnection, id: AlertId) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT summary FROM alerts WHERE id = $1").bind(id.0).fetch_optional(conn).await?;
-    row.map(|r| r.try_get("summary")).transpose()
+/// The alerts `user` was paged for that nobody has acknowledged yet, newest first.
+pub async fn waiting_pages(conn: &mut AnyConnection, user: crate::domain::ids::UserId) -> Result<Vec<crate::domain::alert::MyPage>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT a.id, a.summary, a.severity FROM user_notifications n JOIN events e ON e.id = n.event_id \
+         JOIN alerts a ON e.stream = 'alert' AND a.id = e.stream_id WHERE n.user_id = $1 AND a.state = 'triggered' ORDER BY a.id DESC LIMIT 20",
+    )
+    .bind(user.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let severity: String = r.try_get("severity")?;
+            Ok(crate::domain::alert::MyPage {
+                alert: AlertId(r.try_get("id")?),
+                summary: r.try_get("summary")?,
+                severity: AlertSeverity::parse(&severity).ok_or_else(|| sqlx::Error::Decode(format!("unknown severity {severity:?}").into()))?,
+            })
+        })
+        .collect()
 }
 
 use crate::domain::alert::AlertRow;

@@ -55,3 +55,14 @@ pub async fn view(state: &AppState, actor: Option<&CurrentUser>, id: AlertId) ->
         .collect();
     Ok(AlertView { alert, log })
 }
+
+/// The reader's pages still waiting for an acknowledgement, and where the log stood (the
+/// pager follows it live from there).
+pub async fn my_pages(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<crate::domain::alert::MyPages> {
+    let me = require(actor, Permission::ReadInternal)?;
+    let mut tx = state.db.begin_read().await?;
+    let cursor = log::readable_end(&mut tx).await?;
+    let pages = alerts::waiting_pages(&mut tx, me.id).await?;
+    tx.commit().await?;
+    Ok(crate::domain::alert::MyPages { pages, cursor })
+}

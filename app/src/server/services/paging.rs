@@ -89,9 +89,10 @@ async fn fire(state: &AppState, d: escalations::Next, at: DateTime<Utc>) -> AppR
             (None, Target::User(u)) => nobody.push(format!("user {u}")),
         }
     }
-    let change = AlertChange::Paged { round: d.round, step: d.step, paged: paged.clone(), nobody };
+    let Some(row) = alerts::row(tx.conn(), d.alert).await? else { return Ok(false) };
+    let summary = row.summary;
+    let change = AlertChange::Paged { round: d.round, step: d.step, paged: paged.clone(), nobody, summary: summary.clone(), severity: row.severity };
     let event = log::append_change(&mut tx, StreamRef::alert(d.alert), None, change.name(), &change).await?;
-    let summary = alerts::summary(tx.conn(), d.alert).await?.unwrap_or_default();
     for p in &paged {
         audiences::deliver_in_app(tx.conn(), p.id, event.id, None, &link(d.alert), &format!("Page: {summary}"), at).await?;
     }
