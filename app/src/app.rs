@@ -17,6 +17,7 @@ use crate::pages::login::LoginPage;
 use crate::pages::oncall::OncallPage;
 use crate::pages::runbooks::RunbooksPage;
 use crate::pages::schedule::SchedulePage;
+use crate::pages::services::ServicesPage;
 use crate::pages::status::StatusPage;
 use crate::pages::status_admin::StatusAdminPage;
 use crate::pages::status_history::StatusHistoryPage;
@@ -98,6 +99,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/runbooks") view=RunbooksPage ssr=SsrMode::Async/>
                 <Route path=path!("/alerts") view=AlertsPage ssr=SsrMode::Async/>
                 <Route path=path!("/alerts/:id") view=AlertPage ssr=SsrMode::Async/>
+                <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async/>
                 <Route path=path!("/oncall") view=OncallPage ssr=SsrMode::Async/>
                 <Route path=path!("/oncall/schedules/:id") view=SchedulePage ssr=SsrMode::Async/>
                 <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>

@@ -47,3 +47,29 @@ test('an alert from monitoring pages the person on call live, who acknowledges f
   await ctx.close();
   await ctxA.close();
 });
+
+test('an admin issues a key for a service, monitoring sends with it, and a revoked key is refused', async ({ browser, request }) => {
+  const [ctx, admin] = await newSignedIn(browser, ADA, '/services');
+  const search = admin.locator('[data-service="search"]');
+  await expect(admin.getByTestId('policies')).toContainText('at once: Payments primary');
+  await search.getByLabel('Key name').fill('Grafana');
+  await search.getByRole('button', { name: 'Issue a key' }).click();
+  const secret = (await admin.getByTestId('new-key').locator('code').textContent())!;
+  expect(secret).toMatch(/^[A-Za-z0-9]{32}$/);
+  const trigger = (key: string) => request.post('/v2/enqueue', {
+    data: { routing_key: key, event_action: 'trigger', payload: { summary: 'Search latency high', source: 'grafana', severity: 'warning' } },
+  });
+  expect((await trigger(secret)).status()).toBe(202);
+  // it pages through the policy the admin picks
+  await search.getByTestId('policy').selectOption('Payments');
+  await search.getByRole('button', { name: 'Save' }).click();
+  await expect(search.getByTestId('policy')).toHaveValue('Payments');
+  await search.locator('[data-key="Grafana"]').getByRole('button', { name: 'Revoke' }).click();
+  await expect(search.locator('[data-key="Grafana"]')).toContainText('revoked');
+  const refused = await trigger(secret);
+  expect(refused.status()).toBe(400);
+  expect((await refused.json()).errors).toEqual(['Invalid routing key']);
+  await admin.goto('/alerts');
+  await expect(admin.getByTestId('alerts')).toContainText('Search latency high');
+  await ctx.close();
+});

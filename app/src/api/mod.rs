@@ -6,6 +6,7 @@ pub mod incidents;
 pub mod notifications;
 pub mod oncall;
 pub mod runbooks;
+pub mod services;
 pub mod status;
 pub mod webhooks;
 

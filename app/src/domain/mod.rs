@@ -16,6 +16,7 @@ pub mod oncall;
 pub mod public_incident;
 pub mod roles;
 pub mod runbook;
+pub mod service_admin;
 pub mod status_history;
 pub mod status_page;
 pub mod status_page_log;

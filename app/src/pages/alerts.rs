@@ -18,10 +18,12 @@ fn state_badge(state: AlertState) -> impl IntoView {
 
 #[component]
 pub fn AlertsPage() -> impl IntoView {
-    authenticated(|_| {
+    authenticated(|user| {
         let data = Resource::new_blocking(|| (), |_| list_alerts());
         view! {
-            <div class="page-head"><h1>"Alerts"</h1></div>
+            <div class="page-head"><h1>"Alerts"</h1>
+                {user.can(crate::domain::user::Permission::Administer).then(|| view! { <a href="/services">"Services and keys"</a> })}
+            </div>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {

@@ -10,6 +10,7 @@ pub mod login;
 pub mod oncall;
 pub mod runbooks;
 pub mod schedule;
+pub mod services;
 pub mod status;
 pub mod status_admin;
 pub mod status_history;

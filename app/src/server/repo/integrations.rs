@@ -52,3 +52,23 @@ pub async fn revoke(conn: &mut AnyConnection, id: IntegrationKeyId) -> Result<bo
         .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// Every key of a service, newest first (without their secrets).
+pub async fn of_service(conn: &mut AnyConnection, service: ServiceId) -> Result<Vec<crate::domain::service_admin::KeyRow>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, name, kind, created_at_ms, revoked_at_ms FROM integration_keys WHERE service_id = $1 ORDER BY id DESC")
+        .bind(service.0)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            Ok(crate::domain::service_admin::KeyRow {
+                id: IntegrationKeyId(r.try_get("id")?),
+                name: r.try_get("name")?,
+                kind: KeyKind::parse(&kind).ok_or_else(|| sqlx::Error::Decode(format!("unknown key kind {kind:?}").into()))?,
+                created_at: crate::server::time::from_ms(r.try_get("created_at_ms")?),
+                revoked_at: r.try_get::<Option<i64>, _>("revoked_at_ms")?.map(crate::server::time::from_ms),
+            })
+        })
+        .collect()
+}

@@ -63,3 +63,27 @@ pub async fn set_maintenance(state: &AppState, actor: Option<&CurrentUser>, slug
     escalations::set_maintenance(&mut conn, service.id, on).await?;
     Ok(())
 }
+
+/// Every service with its policy, maintenance switch and keys, and every policy.
+pub async fn overview(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<crate::domain::service_admin::ServicesAdmin> {
+    use crate::domain::escalation::Target;
+    use crate::domain::service_admin::{describe, PolicyRow, ServiceRow, ServicesAdmin};
+    require(actor, Permission::Administer)?;
+    let mut conn = state.db.pool().acquire().await?;
+    let policies = escalations::list(&mut conn).await?;
+    let schedule_names: HashMap<ScheduleId, String> = schedules::list(&mut conn).await?.into_iter().map(|s| (s.id, s.name)).collect();
+    let user_names: HashMap<UserId, String> = users::list(&mut conn).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let name_of = |t: Target| match t {
+        Target::Schedule(s) => schedule_names.get(&s).cloned().unwrap_or_else(|| format!("schedule {s}")),
+        Target::User(u) => user_names.get(&u).cloned().unwrap_or_else(|| format!("user {u}")),
+    };
+    let mut services = vec![];
+    for s in catalog::list(&mut conn).await? {
+        let (policy, maintenance) = escalations::of_service(&mut conn, s.id).await?;
+        let policy = policy.and_then(|id| policies.iter().find(|(p, _, _)| *p == id).map(|(_, n, _)| n.clone()));
+        let keys = crate::server::repo::integrations::of_service(&mut conn, s.id).await?;
+        services.push(ServiceRow { slug: s.slug, name: s.name, policy, maintenance, keys });
+    }
+    let policies = policies.iter().map(|(_, name, p)| PolicyRow { name: name.clone(), steps: describe(p, name_of), repeat: p.repeat }).collect();
+    Ok(ServicesAdmin { services, policies })
+}
