@@ -161,7 +161,32 @@ async fn each_step_fires_once_across_replicas(b: Backend) {
     assert_eq!(settled_log(&o.state.db, Part::Kind(Stream::Alert), Cursor::START).await.len(), 4);
 }
 
+/// An incident declared from an alert: detected when the alert was raised, linked both ways.
+async fn an_incident_declared_from_an_alert_is_linked_both_ways(b: Backend) {
+    use app::domain::incident::{DeclareInput, Severity};
+    let o = org(b).await;
+    let id = trigger(&o).await;
+    let raised = answers::view(&o.state, Some(&o.ben), id).await.unwrap().alert.created_at;
+    let input = DeclareInput {
+        title: "Checkout failing".into(),
+        services: vec!["checkout".into()],
+        severity: Some(Severity::Sev2),
+        alert: Some(id),
+        ..Default::default()
+    };
+    let incident = app::server::services::incidents::declare(&o.state, Some(&o.ben), input.clone()).await.unwrap();
+    assert_eq!(incident.detected_at, raised, "detected when the alert was raised");
+    let mut conn = o.state.db.pool().acquire().await.unwrap();
+    let (events, _) = app::server::repo::events::for_incident(&mut conn, incident.id).await.unwrap();
+    assert!(events.iter().any(|e| e.kind.summary() == "Link added: Alert: Example alert on host1.example.com"), "{events:?}");
+    let log = answers::view(&o.state, Some(&o.ben), id).await.unwrap().log;
+    assert_eq!(log.last().unwrap().1, format!("Incident {} declared: Checkout failing", incident.id));
+    let e = app::server::services::incidents::declare(&o.state, Some(&o.ben), DeclareInput { alert: Some(AlertId(999)), ..input }).await.unwrap_err();
+    assert!(e.status_code() == 400 && e.message.starts_with("alert:"), "{e:?}");
+}
+
 on_both_backends!(
+    an_incident_declared_from_an_alert_is_linked_both_ways,
     the_seed_policy_escalates_until_acknowledged,
     a_step_with_nobody_on_call_says_so_and_maintenance_holds_pages,
     each_step_fires_once_across_replicas

@@ -36,6 +36,23 @@ test('an alert from monitoring pages the person on call live, who acknowledges f
   await expect(page.getByTestId('alert-state')).toHaveText('acknowledged');
   await expect(page.getByTestId('alert-log')).toContainText(`Escalation step 1: paged ${onCall}`);
   await expect(page.getByTestId('alert-log')).toContainText(`Acknowledged by ${onCall}`);
+
+  // one click from the alert to a declared incident: title and service filled in, linked both ways
+  const alertPath = new URL(page.url()).pathname;
+  await page.getByRole('link', { name: 'Declare an incident' }).click();
+  await hydrated(page);
+  await expect(page.getByTestId('from-alert')).toContainText('Checkout 5xx above 5%');
+  await expect(page.getByLabel('Title', { exact: true })).toHaveValue('Checkout 5xx above 5%');
+  await expect(page.getByLabel('Checkout', { exact: true })).toBeChecked();
+  await page.getByLabel('Impact', { exact: true }).fill('Some checkouts fail');
+  for (const a of ['No', 'No', 'No', 'No', 'Yes']) await page.getByTestId('triage').getByRole('button', { name: a, exact: true }).click();
+  await page.getByRole('button', { name: /^Declare/ }).click();
+  await page.waitForURL(/\/incidents\/\d+$/);
+  await hydrated(page);
+  await expect(page.getByTestId('incident-title')).toHaveText('Checkout 5xx above 5%');
+  await expect(page.getByRole('link', { name: 'Alert: Checkout 5xx above 5%' })).toHaveAttribute('href', alertPath);
+  await page.goto(alertPath);
+  await expect(page.getByTestId('alert-log')).toContainText('declared: Checkout 5xx above 5%');
   await page.getByRole('button', { name: 'Resolve' }).click();
   await expect(page.getByTestId('alert-state')).toHaveText('resolved');
 

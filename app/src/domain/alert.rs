@@ -95,6 +95,7 @@ impl KeyKind {
 pub struct AlertRow {
     pub id: AlertId,
     pub service: String,
+    pub service_slug: String,
     pub summary: String,
     pub source: String,
     pub dedup_key: String,
@@ -160,6 +161,11 @@ pub enum AlertChange {
         summary: String,
         severity: AlertSeverity,
     },
+    /// Someone declared an incident for it.
+    IncidentDeclared {
+        incident: crate::domain::ids::IncidentId,
+        title: String,
+    },
     Acknowledged {
         by: Option<Person>,
     },
@@ -183,6 +189,7 @@ impl AlertChange {
                     (false, false) => format!("Escalation {when}: paged {}; nobody on call on {}", names.join(", "), nobody.join(", ")),
                 }
             }
+            AlertChange::IncidentDeclared { incident, title } => format!("Incident {incident} declared: {title}"),
             AlertChange::Acknowledged { by: Some(p) } => format!("Acknowledged by {}", p.name),
             AlertChange::Acknowledged { by: None } => "Acknowledged by the monitoring tool".into(),
             AlertChange::Resolved { by: Some(p) } => format!("Resolved by {}", p.name),
@@ -195,6 +202,7 @@ impl AlertChange {
             AlertChange::Triggered { .. } => "alert_triggered",
             AlertChange::Repeated { .. } => "alert_repeated",
             AlertChange::Paged { .. } => "alert_paged",
+            AlertChange::IncidentDeclared { .. } => "alert_incident_declared",
             AlertChange::Acknowledged { .. } => "alert_acknowledged",
             AlertChange::Resolved { .. } => "alert_resolved",
         }

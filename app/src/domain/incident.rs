@@ -299,6 +299,9 @@ pub struct DeclareInput {
     pub severity: Option<Severity>,
     /// Required when the chosen severity differs from the proposal.
     pub override_reason: Option<String>,
+    /// The alert it is declared from: linked both ways, and detected when the alert was.
+    #[serde(default)]
+    pub alert: Option<crate::domain::ids::AlertId>,
 }
 
 /// Whether a note is internal or a stakeholder update (which resets the update clock).

@@ -94,6 +94,7 @@ pub fn AlertPage() -> impl IntoView {
                                     {(a.state != AlertState::Resolved).then(|| view! {
                                         <button type="button" on:click=move |_| { answer.dispatch(AnswerAlert { id, action: "resolve".into() }); }>"Resolve"</button>
                                     })}
+                                    <a class="button" href=format!("/incidents/new?alert={id}")>"Declare an incident"</a>
                                 </div>
                                 {action_error(answer.value())}
                                 <h2>"Log"</h2>

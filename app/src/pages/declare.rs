@@ -16,13 +16,22 @@ pub fn DeclarePage() -> impl IntoView {
         if !user.can(Permission::WorkIncidents) {
             return view! { <ErrorPanel error=AppError::forbidden("Viewers cannot declare incidents.")/> }.into_any();
         }
-        let services = Resource::new_blocking(|| (), |_| list_services());
+        let query = leptos_router::hooks::use_query_map();
+        // declared from an alert (`?alert=7`): its summary and service filled in
+        let alert = move || query.read().get("alert").and_then(|a| a.parse::<i64>().ok());
+        let services = Resource::new_blocking(alert, |alert| async move {
+            let from = match alert {
+                Some(id) => Some(crate::api::alerts::get_alert(id).await?.alert),
+                None => None,
+            };
+            Ok::<_, AppError>((list_services().await?, from))
+        });
         view! {
             <h1>"Declare an incident"</h1>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match services.await {
-                        Ok(s) => view! { <DeclareForm services=s/> }.into_any(),
+                        Ok((s, from)) => view! { <DeclareForm services=s from/> }.into_any(),
                         Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                     }
                 })}
@@ -33,11 +42,12 @@ pub fn DeclarePage() -> impl IntoView {
 }
 
 #[component]
-fn DeclareForm(services: Vec<ServiceRef>) -> impl IntoView {
-    let title = RwSignal::new(String::new());
+fn DeclareForm(services: Vec<ServiceRef>, from: Option<crate::domain::alert::AlertRow>) -> impl IntoView {
+    let title = RwSignal::new(from.as_ref().map(|a| a.summary.chars().take(120).collect()).unwrap_or_default());
     let impact = RwSignal::new(String::new());
     let detected = RwSignal::new(String::new());
-    let chosen_services = RwSignal::new(Vec::<String>::new());
+    let chosen_services = RwSignal::new(from.iter().map(|a| a.service_slug.clone()).collect::<Vec<String>>());
+    let alert = from.as_ref().map(|a| a.id);
     let answers = RwSignal::new(Vec::<Answer>::new());
     let choice = RwSignal::new(None::<Severity>);
     let override_reason = RwSignal::new(String::new());
@@ -68,6 +78,7 @@ fn DeclareForm(services: Vec<ServiceRef>) -> impl IntoView {
                 answers: answers.get_untracked(),
                 severity: choice.get_untracked(),
                 override_reason: Some(override_reason.get_untracked()).filter(|r| !r.trim().is_empty()),
+                alert,
             },
         });
     };
@@ -83,6 +94,10 @@ fn DeclareForm(services: Vec<ServiceRef>) -> impl IntoView {
                 <textarea name="impact" rows="2" placeholder="Who is affected, and how?"
                     prop:value=move || impact.get() on:input=move |e| impact.set(event_target_value(&e))></textarea>
             </label>
+            {from.map(|a| view! {
+                <p class="muted" data-testid="from-alert">"Declared from the alert " <a href=format!("/alerts/{}", a.id)>{a.summary}</a>
+                    ": the two are linked, and the incident was detected when the alert was raised unless you say otherwise."</p>
+            })}
             <label>"Detected at (your local time; leave empty for now)"
                 <input type="datetime-local" name="detected_at"
                     prop:value=move || detected.get() on:input=move |e| detected.set(event_target_value(&e))/>

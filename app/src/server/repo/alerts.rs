@@ -177,6 +177,7 @@ fn alert_row(r: &sqlx::any::AnyRow) -> Result<AlertRow, sqlx::Error> {
     Ok(AlertRow {
         id: AlertId(r.try_get("id")?),
         service: r.try_get("service_name")?,
+        service_slug: r.try_get("service_slug")?,
         summary: r.try_get("summary")?,
         source: r.try_get("source")?,
         dedup_key: r.try_get("dedup_key")?,
@@ -186,7 +187,7 @@ fn alert_row(r: &sqlx::any::AnyRow) -> Result<AlertRow, sqlx::Error> {
     })
 }
 
-const ROW: &str = "SELECT a.id, s.name AS service_name, a.summary, a.source, a.dedup_key, a.severity, a.state, a.created_at_ms FROM alerts a JOIN services s ON s.id = a.service_id";
+const ROW: &str = "SELECT a.id, s.name AS service_name, s.slug AS service_slug, a.summary, a.source, a.dedup_key, a.severity, a.state, a.created_at_ms FROM alerts a JOIN services s ON s.id = a.service_id";
 
 /// The newest alerts, open ones first.
 pub async fn list(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AlertRow>, sqlx::Error> {

@@ -81,7 +81,15 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
     let title = Title::parse(&input.title).map_err(AppError::bad_request)?;
     let impact = checked(&input.impact, "The impact", 0, IMPACT_MAX, Lines::Many).map_err(AppError::bad_request)?;
     let at = now();
-    let detected_at = input.detected_at.unwrap_or(at);
+    let from_alert = match input.alert {
+        Some(id) => {
+            let mut conn = state.db.pool().acquire().await?;
+            Some(crate::server::repo::alerts::row(&mut conn, id).await?.ok_or_else(|| AppError::bad_request(format!("alert: there is no alert {id}.")))?)
+        }
+        None => None,
+    };
+    // an incident from an alert was detected when the alert was raised
+    let detected_at = input.detected_at.or(from_alert.as_ref().map(|a| a.created_at)).unwrap_or(at);
     if detected_at > at + Duration::minutes(5) {
         return Err(AppError::bad_request("The detection time cannot be in the future."));
     }
@@ -110,7 +118,8 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
     }
 
     // a new stream: nobody else can write to it before this commits
-    let mut tx = state.db.begin(&[]).await?;
+    let alert_stream: Vec<StreamRef> = from_alert.iter().map(|a| StreamRef::alert(a.id)).collect();
+    let mut tx = state.db.begin(&alert_stream).await?;
     let mut services = Vec::new();
     for s in &input.services {
         let s = s.trim();
@@ -158,6 +167,12 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
     .await?;
     if data_exposure {
         emit(&mut tx, &incident, Some(&me), EventKind::DataExposureFlagged).await?;
+    }
+    if let Some(alert) = &from_alert {
+        let link = EventKind::LinkAdded { label: format!("Alert: {}", alert.summary), url: crate::server::services::paging::link(alert.id) };
+        emit(&mut tx, &incident, Some(&me), link).await?;
+        let change = crate::domain::alert::AlertChange::IncidentDeclared { incident: incident.id, title: incident.title.clone() };
+        crate::server::repo::log::append_change(&mut tx, StreamRef::alert(alert.id), Some(&me), change.name(), &change).await?;
     }
     notify(&mut tx, &incident).await?;
     tx.commit(&state.hub).await?;
