@@ -104,6 +104,14 @@ async fn a_step_with_nobody_on_call_says_so_and_maintenance_holds_pages(b: Backe
     let secondary = oncall::overview(&o.state, Some(&ada)).await.unwrap().schedules.into_iter().find(|s| s.name == "Secondary").unwrap().id;
     let ended = (Utc::now() - Duration::hours(1)).to_rfc3339_opts(SecondsFormat::Secs, true);
     oncall::save_yaml(&o.state, Some(&ada), Some(secondary), Some(1), &format!("{}    end: {ended}\n", weekly("Secondary", "cleo"))).await.unwrap();
+    // the admins were warned ahead: step 2 has nobody for the next 30 days
+    let overview = policies::overview(&o.state, Some(&ada)).await.unwrap();
+    let payments = overview.policies.iter().find(|p| p.name == "Payments").unwrap();
+    assert_eq!(payments.gaps.len(), 1, "{:?}", payments.gaps);
+    let (step, stretches, from, to) = payments.gaps[0];
+    assert_eq!((step, stretches), (1, 1));
+    assert!(to - from > Duration::days(29), "{from} – {to}");
+    assert_eq!(overview.services[0].policy.as_deref(), Some("Payments"));
     let t = Utc::now();
     let id = trigger(&o).await;
     paging::page_due(&o.state, t + Duration::minutes(6)).await.unwrap();

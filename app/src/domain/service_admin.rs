@@ -33,6 +33,9 @@ pub struct PolicyRow {
     /// One line per step: "after 5 min: Payments primary".
     pub steps: Vec<String>,
     pub repeat: u32,
+    /// Steps that would page nobody in the next 30 days: the step's index, how many such
+    /// stretches, and the first.
+    pub gaps: Vec<(usize, usize, DateTime<Utc>, DateTime<Utc>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -123,6 +123,10 @@ fn Policies(policies: Vec<PolicyRow>, a: Actions) -> impl IntoView {
                 <div data-policy=p.name.clone()>
                     <h3>{p.name.clone()}</h3>
                     <ol>{p.steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ol>
+                    {p.gaps.into_iter().map(|(step, n, a, b)| view! {
+                        <p class="warning" data-testid="policy-gap">{format!("Step {} would page nobody {n} time(s) in the next 30 days; the first: ", step + 1)}
+                            <Time t=a/> " – " <Time t=b/></p>
+                    }).collect_view()}
                     {(p.repeat > 0).then(|| view! { <p class="muted">{format!("Then again, {} more time(s), until someone acknowledges.", p.repeat)}</p> })}
                 </div>
             }).collect_view()}

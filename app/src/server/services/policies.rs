@@ -84,6 +84,29 @@ pub async fn overview(state: &AppState, actor: Option<&CurrentUser>) -> AppResul
         let keys = crate::server::repo::integrations::of_service(&mut conn, s.id).await?;
         services.push(ServiceRow { slug: s.slug, name: s.name, policy, maintenance, keys });
     }
-    let policies = policies.iter().map(|(_, name, p)| PolicyRow { name: name.clone(), steps: describe(p, name_of), repeat: p.repeat }).collect();
+    // every schedule's final shifts over the next 30 days, for the steps' coverage
+    let at = crate::server::time::now();
+    let until = at + chrono::Duration::days(30);
+    let mut shifts: HashMap<ScheduleId, Vec<crate::domain::oncall::Shift>> = HashMap::new();
+    for s in schedules::list(&mut conn).await? {
+        let found = crate::server::services::oncall::final_shifts(&mut conn, &s, at, until).await?;
+        shifts.insert(s.id, found);
+    }
+    let none: Vec<crate::domain::oncall::Shift> = vec![];
+    let policies = policies
+        .iter()
+        .map(|(_, name, p)| {
+            let gaps = p
+                .steps
+                .iter()
+                .enumerate()
+                .filter_map(|(i, step)| {
+                    let g = crate::domain::escalation::step_gaps(step, |s| shifts.get(&s).map_or(none.as_slice(), Vec::as_slice), at, until);
+                    g.first().map(|(a, b)| (i, g.len(), *a, *b))
+                })
+                .collect();
+            PolicyRow { name: name.clone(), steps: describe(p, name_of), repeat: p.repeat, gaps }
+        })
+        .collect();
     Ok(ServicesAdmin { services, policies })
 }
