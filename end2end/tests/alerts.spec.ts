@@ -52,9 +52,13 @@ test('an alert from monitoring pages the person on call live, who acknowledges f
   await expect(page.getByTestId('incident-title')).toHaveText('Checkout 5xx above 5%');
   await expect(page.getByRole('link', { name: 'Alert: Checkout 5xx above 5%' })).toHaveAttribute('href', alertPath);
   await page.goto(alertPath);
+  await hydrated(page);
   await expect(page.getByTestId('alert-log')).toContainText('declared: Checkout 5xx above 5%');
-  await page.getByRole('button', { name: 'Resolve' }).click();
+  // monitoring resolves it while the page is open: the page follows, live
+  const resolved = await request.post('/v2/enqueue', { data: { routing_key: KEY, event_action: 'resolve', dedup_key: 'checkout-5xx-e2e' } });
+  expect(resolved.status()).toBe(202);
   await expect(page.getByTestId('alert-state')).toHaveText('resolved');
+  await expect(page.getByTestId('alert-log')).toContainText('Resolved by the monitoring tool');
 
   // everyone sees it on the list
   await admin.goto('/alerts');
@@ -87,6 +91,11 @@ test('an admin issues a key for a service, monitoring sends with it, and a revok
   expect(refused.status()).toBe(400);
   expect((await refused.json()).errors).toEqual(['Invalid routing key']);
   await admin.goto('/alerts');
-  await expect(admin.getByTestId('alerts')).toContainText('Search latency high');
+  await admin.getByTestId('alerts').getByRole('link', { name: 'Search latency high' }).click();
+  await expect(admin.getByTestId('alert-state')).toHaveText('triggered');
+  await hydrated(admin);
+  await admin.getByRole('button', { name: 'Resolve' }).click();
+  await expect(admin.getByTestId('alert-state')).toHaveText('resolved');
+  await expect(admin.getByTestId('alert-log')).toContainText('Resolved by Ada Lovelace');
   await ctx.close();
 });

@@ -109,6 +109,8 @@ pub struct AlertRow {
 pub struct AlertView {
     pub alert: AlertRow,
     pub log: Vec<(DateTime<Utc>, String)>,
+    /// Where the alerts' log stood when this was read (the page follows it live from there).
+    pub cursor: crate::domain::log::Cursor,
 }
 
 /// An alert's event as live readers get it: which alert, and what happened.

@@ -1,5 +1,5 @@
 //! `/alerts`: what monitoring raised, open ones first; `/alerts/:id`: one alert, its log
-//! (every page and escalation step, acknowledgement and resolve), and the buttons to
+//! (every page and escalation step, acknowledgement and resolve), live, and the buttons to
 //! acknowledge (which stops the escalation) and resolve it.
 
 use leptos::prelude::*;
@@ -7,9 +7,11 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::alerts::{get_alert, list_alerts, AnswerAlert};
 use crate::components::time::Time;
-use crate::domain::alert::{AlertRow, AlertState};
+use crate::domain::alert::{AlertLive, AlertRow, AlertState, AlertView};
+use crate::domain::event::Topic;
 use crate::domain::ids::AlertId;
 use crate::error::AppError;
+use crate::live::use_live;
 use crate::pages::gate::{action_error, authenticated, ErrorPanel};
 
 fn state_badge(state: AlertState) -> impl IntoView {
@@ -64,9 +66,11 @@ pub fn AlertPage() -> impl IntoView {
         let params = use_params_map();
         let id = move || params.read().get("id").and_then(|s| s.parse::<AlertId>().ok());
         let answer = ServerAction::<AnswerAlert>::new();
+        // bumped by every event of this alert, live
+        let changed = RwSignal::new(0u64);
         let data = Resource::new_blocking(
-            move || (id(), answer.version().get()),
-            |(id, _)| async move {
+            move || (id(), answer.version().get(), changed.get()),
+            |(id, _, _)| async move {
                 match id {
                     Some(id) => get_alert(id.0).await,
                     None => Err(AppError::not_found("There is no such alert.")),
@@ -77,33 +81,7 @@ pub fn AlertPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(v) => {
-                            let a = v.alert;
-                            let id = a.id.0;
-                            view! {
-                                <div class="page-head">
-                                    <h1>{a.summary.clone()}</h1>
-                                    {state_badge(a.state)}
-                                    <a href="/alerts">"All alerts"</a>
-                                </div>
-                                <p class="muted">{a.severity.as_str()} " · " {a.service.clone()} " · from " {a.source.clone()} " · raised " <Time t=a.created_at/></p>
-                                <div class="row">
-                                    {(a.state == AlertState::Triggered).then(|| view! {
-                                        <button type="button" class="primary" on:click=move |_| { answer.dispatch(AnswerAlert { id, action: "acknowledge".into() }); }>"Acknowledge"</button>
-                                    })}
-                                    {(a.state != AlertState::Resolved).then(|| view! {
-                                        <button type="button" on:click=move |_| { answer.dispatch(AnswerAlert { id, action: "resolve".into() }); }>"Resolve"</button>
-                                    })}
-                                    <a class="button" href=format!("/incidents/new?alert={id}")>"Declare an incident"</a>
-                                </div>
-                                {action_error(answer.value())}
-                                <h2>"Log"</h2>
-                                <ol class="alert-log" data-testid="alert-log">
-                                    {v.log.into_iter().map(|(at, line)| view! { <li><Time t=at/> " " {line}</li> }).collect_view()}
-                                </ol>
-                            }
-                            .into_any()
-                        }
+                        Ok(v) => view! { <Alert v answer changed/> }.into_any(),
                         Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                     }
                 })}
@@ -111,4 +89,38 @@ pub fn AlertPage() -> impl IntoView {
         }
         .into_any()
     })
+}
+
+#[component]
+fn Alert(v: AlertView, answer: ServerAction<AnswerAlert>, changed: RwSignal<u64>) -> impl IntoView {
+    let a = v.alert;
+    let id = a.id.0;
+    let live = use_live(Topic::Alerts.path(), v.cursor, move |ev: AlertLive| {
+        if ev.alert.0 == id {
+            changed.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <div class="page-head">
+            <h1>{a.summary.clone()}</h1>
+            {state_badge(a.state)}
+            <span class=move || live.get().class()>{move || live.get().label()}</span>
+            <a href="/alerts">"All alerts"</a>
+        </div>
+        <p class="muted">{a.severity.as_str()} " · " {a.service.clone()} " · from " {a.source.clone()} " · raised " <Time t=a.created_at/></p>
+        <div class="row">
+            {(a.state == AlertState::Triggered).then(|| view! {
+                <button type="button" class="primary" on:click=move |_| { answer.dispatch(AnswerAlert { id, action: "acknowledge".into() }); }>"Acknowledge"</button>
+            })}
+            {(a.state != AlertState::Resolved).then(|| view! {
+                <button type="button" on:click=move |_| { answer.dispatch(AnswerAlert { id, action: "resolve".into() }); }>"Resolve"</button>
+            })}
+            <a class="button" href=format!("/incidents/new?alert={id}")>"Declare an incident"</a>
+        </div>
+        {action_error(answer.value())}
+        <h2>"Log"</h2>
+        <ol class="alert-log" data-testid="alert-log">
+            {v.log.into_iter().map(|(at, line)| view! { <li><Time t=at/> " " {line}</li> }).collect_view()}
+        </ol>
+    }
 }

@@ -44,6 +44,8 @@ pub async fn list(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<Ve
 pub async fn view(state: &AppState, actor: Option<&CurrentUser>, id: AlertId) -> AppResult<AlertView> {
     require(actor, Permission::ReadInternal)?;
     let mut conn = state.db.pool().acquire().await?;
+    // where the log stands first: whatever happens after is sent live
+    let cursor = log::readable_end(&mut conn).await?;
     let alert = alerts::row(&mut conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no alert {id}.")))?;
     let rows = log::of_stream(&mut conn, StreamRef::alert(id)).await?;
     let log = rows
@@ -53,7 +55,7 @@ pub async fn view(state: &AppState, actor: Option<&CurrentUser>, id: AlertId) ->
             (r.at, text)
         })
         .collect();
-    Ok(AlertView { alert, log })
+    Ok(AlertView { alert, log, cursor })
 }
 
 /// The reader's pages still waiting for an acknowledgement, and where the log stood (the
