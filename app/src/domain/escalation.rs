@@ -163,19 +163,24 @@ pub struct PlannedStep {
 impl PlannedStep {
     /// The people paged, each once, in target order.
     pub fn users(&self) -> Vec<UserId> {
-        let mut out: Vec<UserId> = vec![];
-        for u in self.targets.iter().filter_map(|(_, u)| *u) {
-            if !out.contains(&u) {
-                out.push(u);
-            }
-        }
-        out
+        paged_users(&self.targets)
     }
 
     /// Nobody to page: the step is skipped, and says so.
     pub fn skipped(&self) -> bool {
         self.targets.iter().all(|(_, u)| u.is_none())
     }
+}
+
+/// The people resolved targets page, each once, in target order.
+pub fn paged_users(targets: &[(Target, Option<UserId>)]) -> Vec<UserId> {
+    let mut out: Vec<UserId> = vec![];
+    for u in targets.iter().filter_map(|(_, u)| *u) {
+        if !out.contains(&u) {
+            out.push(u);
+        }
+    }
+    out
 }
 
 /// Who is paged for one step fired at `at`.

@@ -163,7 +163,8 @@ fn links(v: Option<&Value>, errors: &mut Vec<String>) -> Vec<Link> {
         .collect()
 }
 
-fn invalid(errors: Vec<String>) -> Invalid {
+/// PagerDuty's refusal of an event, with its reasons.
+pub fn invalid(errors: Vec<String>) -> Invalid {
     Invalid { message: "Event object is invalid".into(), errors }
 }
 

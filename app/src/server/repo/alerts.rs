@@ -52,6 +52,11 @@ pub async fn open_by_dedup(conn: &mut AnyConnection, service: ServiceId, dedup_k
     row.map(|r| Ok((AlertId(r.try_get("id")?), state(&r.try_get::<String, _>("state")?)?))).transpose()
 }
 
+fn severity(r: &sqlx::any::AnyRow) -> Result<AlertSeverity, sqlx::Error> {
+    let s: String = r.try_get("severity")?;
+    AlertSeverity::parse(&s).ok_or_else(|| sqlx::Error::Decode(format!("unknown severity {s:?}").into()))
+}
+
 fn state(s: &str) -> Result<AlertState, sqlx::Error> {
     AlertState::parse(s).ok_or_else(|| sqlx::Error::Decode(format!("unknown alert state {s:?}").into()))
 }
@@ -158,22 +163,12 @@ pub async fn waiting_pages(conn: &mut AnyConnection, user: crate::domain::ids::U
     .bind(user.0)
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let severity: String = r.try_get("severity")?;
-            Ok(crate::domain::alert::MyPage {
-                alert: AlertId(r.try_get("id")?),
-                summary: r.try_get("summary")?,
-                severity: AlertSeverity::parse(&severity).ok_or_else(|| sqlx::Error::Decode(format!("unknown severity {severity:?}").into()))?,
-            })
-        })
-        .collect()
+    rows.iter().map(|r| Ok(crate::domain::alert::MyPage { alert: AlertId(r.try_get("id")?), summary: r.try_get("summary")?, severity: severity(r)? })).collect()
 }
 
 use crate::domain::alert::AlertRow;
 
 fn alert_row(r: &sqlx::any::AnyRow) -> Result<AlertRow, sqlx::Error> {
-    let severity: String = r.try_get("severity")?;
     Ok(AlertRow {
         id: AlertId(r.try_get("id")?),
         service: r.try_get("service_name")?,
@@ -181,7 +176,7 @@ fn alert_row(r: &sqlx::any::AnyRow) -> Result<AlertRow, sqlx::Error> {
         summary: r.try_get("summary")?,
         source: r.try_get("source")?,
         dedup_key: r.try_get("dedup_key")?,
-        severity: AlertSeverity::parse(&severity).ok_or_else(|| sqlx::Error::Decode(format!("unknown severity {severity:?}").into()))?,
+        severity: severity(r)?,
         state: state(&r.try_get::<String, _>("state")?)?,
         created_at: from_ms(r.try_get("created_at_ms")?),
     })

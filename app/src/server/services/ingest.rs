@@ -33,7 +33,7 @@ impl From<sqlx::Error> for Refused {
 }
 
 fn invalid(error: &str) -> Refused {
-    Refused::Invalid(Invalid { message: "Event object is invalid".into(), errors: vec![error.into()] })
+    Refused::Invalid(events_v2::invalid(vec![error.into()]))
 }
 
 /// A new dedup key for a trigger that came without one.

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::alert::{AlertChange, AlertState};
-use crate::domain::escalation::{resolve, Target};
+use crate::domain::escalation::{paged_users, resolve, Target};
 use crate::domain::ids::{AlertId, ScheduleId, UserId};
 use crate::domain::log::StreamRef;
 use crate::domain::oncall::on_call_at;
@@ -76,14 +76,14 @@ async fn fire(state: &AppState, d: escalations::Next, at: DateTime<Utc>) -> AppR
         }
     }
     let targets = resolve(step, at, &|s, _| on_call.get(&s).and_then(|(_, u)| *u));
-    let names: HashMap<UserId, String> = users::list(tx.conn()).await?.into_iter().map(|u| (u.id, u.name)).collect();
     let mut paged: Vec<Person> = vec![];
+    for u in paged_users(&targets) {
+        let name = users::by_id(tx.conn(), u).await?.map_or_else(|| format!("user {u}"), |s| s.user.name);
+        paged.push(Person { id: u, name });
+    }
     let mut nobody: Vec<String> = vec![];
     for (target, user) in &targets {
         match (user, target) {
-            (Some(u), _) if !paged.iter().any(|p| p.id == *u) => {
-                paged.push(Person { id: *u, name: names.get(u).cloned().unwrap_or_else(|| format!("user {u}")) })
-            }
             (Some(_), _) => {}
             (None, Target::Schedule(s)) => nobody.push(on_call.get(s).map(|(n, _)| n.clone()).unwrap_or_default()),
             (None, Target::User(u)) => nobody.push(format!("user {u}")),

@@ -71,7 +71,8 @@ pub async fn overview(state: &AppState, actor: Option<&CurrentUser>) -> AppResul
     require(actor, Permission::Administer)?;
     let mut conn = state.db.pool().acquire().await?;
     let policies = escalations::list(&mut conn).await?;
-    let schedule_names: HashMap<ScheduleId, String> = schedules::list(&mut conn).await?.into_iter().map(|s| (s.id, s.name)).collect();
+    let all_schedules = schedules::list(&mut conn).await?;
+    let schedule_names: HashMap<ScheduleId, String> = all_schedules.iter().map(|s| (s.id, s.name.clone())).collect();
     let user_names: HashMap<UserId, String> = users::list(&mut conn).await?.into_iter().map(|u| (u.id, u.name)).collect();
     let name_of = |t: Target| match t {
         Target::Schedule(s) => schedule_names.get(&s).cloned().unwrap_or_else(|| format!("schedule {s}")),
@@ -88,8 +89,8 @@ pub async fn overview(state: &AppState, actor: Option<&CurrentUser>) -> AppResul
     let at = crate::server::time::now();
     let until = at + chrono::Duration::days(30);
     let mut shifts: HashMap<ScheduleId, Vec<crate::domain::oncall::Shift>> = HashMap::new();
-    for s in schedules::list(&mut conn).await? {
-        let found = crate::server::services::oncall::final_shifts(&mut conn, &s, at, until).await?;
+    for s in &all_schedules {
+        let found = crate::server::services::oncall::final_shifts(&mut conn, s, at, until).await?;
         shifts.insert(s.id, found);
     }
     let none: Vec<crate::domain::oncall::Shift> = vec![];
