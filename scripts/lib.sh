@@ -103,12 +103,12 @@ ensure_postgres() {
     || psql -h 127.0.0.1 -U postgres -c 'create database test' >/dev/null
 }
 
-# Python packages the tests drive Klaxon with: a real iCalendar parser, and PagerDuty's own
-# Events API client.
+# Python packages the tests drive Klaxon with: a real iCalendar parser, PagerDuty's own
+# Events API client, and an SMTP server that files what it receives (aiosmtpd).
 ensure_python_packages() {
-  if ! python3 -c 'import icalendar, pagerduty' 2>/dev/null; then
+  if ! python3 -c 'import icalendar, pagerduty, aiosmtpd' 2>/dev/null; then
     log "installing the Python test packages"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore icalendar pagerduty
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore icalendar pagerduty aiosmtpd
   fi
 }
 

@@ -15,6 +15,7 @@ use crate::pages::inbox::InboxPage;
 use crate::pages::incidents::IncidentsPage;
 use crate::pages::login::LoginPage;
 use crate::pages::oncall::OncallPage;
+use crate::pages::paging_rules::PagingRulesPage;
 use crate::pages::runbooks::RunbooksPage;
 use crate::pages::schedule::SchedulePage;
 use crate::pages::services::ServicesPage;
@@ -103,6 +104,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/oncall") view=OncallPage ssr=SsrMode::Async/>
                 <Route path=path!("/oncall/schedules/:id") view=SchedulePage ssr=SsrMode::Async/>
                 <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>
+                <Route path=path!("/inbox/rules") view=PagingRulesPage ssr=SsrMode::Async/>
                 <Route path=path!("/audiences") view=AudiencesPage ssr=SsrMode::Async/>
                 <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
                 <Route path=path!("/status/history") view=StatusHistoryPage ssr=SsrMode::Async/>

@@ -18,6 +18,8 @@ pub enum ErrorKind {
     NotFound,
     /// 409: someone else changed it first, or the move is not legal now.
     Conflict,
+    /// 410: it was there, and is no more (a single-use link already used).
+    Gone,
     /// 429
     TooManyRequests,
     /// 500: our fault; the message says nothing internal.
@@ -60,6 +62,9 @@ impl AppError {
     pub fn conflict(m: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, m)
     }
+    pub fn gone(m: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Gone, m)
+    }
     pub fn internal() -> Self {
         Self::new(ErrorKind::Internal, "Something went wrong on our side; it has been logged.")
     }
@@ -81,6 +86,7 @@ impl AppError {
             ErrorKind::Forbidden => 403,
             ErrorKind::NotFound => 404,
             ErrorKind::Conflict => 409,
+            ErrorKind::Gone => 410,
             ErrorKind::TooManyRequests => 429,
             ErrorKind::Internal => 500,
             ErrorKind::Unavailable => 503,

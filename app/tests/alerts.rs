@@ -193,8 +193,59 @@ async fn an_incident_declared_from_an_alert_is_linked_both_ways(b: Backend) {
     assert!(e.status_code() == 400 && e.message.starts_with("alert:"), "{e:?}");
 }
 
+/// The war room of an incident from an alert shows the alert and its log, the service's
+/// recent changes (a deploy shortly before detection marked as a suspect, one from days ago
+/// left out), and flags an alert whose service has no runbook; once the alert is
+/// acknowledged, the responder says whether it was actionable.
+async fn the_war_room_shows_where_the_incident_came_from(b: Backend) {
+    use app::domain::alert::{AlertState, Verdict};
+    use app::domain::incident::{DeclareInput, Severity};
+    let o = org(b).await;
+    let change = |summary: &str, ago: Duration| {
+        let at = (Utc::now() - ago).to_rfc3339_opts(SecondsFormat::Millis, true);
+        format!(r#"{{"routing_key":"{}","payload":{{"summary":"{summary}","timestamp":"{at}","source":"ci"}}}}"#, o.key)
+    };
+    ingest::change(&o.state, change("Deployed checkout v41", Duration::days(3)).as_bytes()).await.unwrap();
+    ingest::change(&o.state, change("Deployed checkout v42", Duration::minutes(20)).as_bytes()).await.unwrap();
+    let id = trigger(&o).await;
+    // declared naming no service: the alert's service is the incident's
+    let input = DeclareInput { title: "Checkout failing".into(), severity: Some(Severity::Sev2), alert: Some(id), ..Default::default() };
+    let incident = app::server::services::incidents::declare(&o.state, Some(&o.ben), input).await.unwrap();
+    assert_eq!(incident.services.iter().map(|s| s.slug.as_str()).collect::<Vec<_>>(), ["checkout"]);
+    let room = app::server::services::war_room::load(&o.state, Some(&o.ben), incident.id).await.unwrap();
+    let c = &room.context;
+    assert_eq!(c.alerts.len(), 1);
+    assert_eq!(c.alerts[0].alert.id, id);
+    assert!(c.alerts[0].log.iter().any(|(_, l)| l.starts_with("Incident") && l.ends_with("declared: Checkout failing")), "{:?}", c.alerts[0].log);
+    assert_eq!(c.without_runbook(), ["Checkout"], "no runbook: an alert without context");
+    let changes: Vec<(&str, bool)> = c.changes.iter().map(|c| (c.summary.as_str(), c.suspect)).collect();
+    assert_eq!(changes, [("Deployed checkout v42", true)], "only the last day's changes, the one just before detection a suspect");
+
+    // with a runbook for checkout the flag goes
+    let ada = user(&o.state.db, "Ada2", AccountRole::Admin).await;
+    let yaml = "metadata:\n  title: Checkout errors\n  service: checkout\ndiagnosis:\n  - step: Look at the error rate\n";
+    app::server::services::runbooks::save_yaml(&o.state, Some(&ada), None, yaml).await.unwrap();
+    let room = app::server::services::war_room::load(&o.state, Some(&o.ben), incident.id).await.unwrap();
+    assert!(room.context.without_runbook().is_empty());
+    assert_eq!(room.runbooks.len(), 1);
+
+    // judged only once looked at; saying again replaces the verdict, and the log keeps both
+    let e = answers::judge(&o.state, Some(&o.ben), id, Verdict::Noise).await.unwrap_err();
+    assert_eq!(e.status_code(), 409, "{e:?}");
+    answers::answer(&o.state, Some(&o.ben), id, Action::Acknowledge).await.unwrap();
+    answers::judge(&o.state, Some(&o.ben), id, Verdict::Noise).await.unwrap();
+    answers::judge(&o.state, Some(&o.cleo), id, Verdict::Actionable).await.unwrap();
+    let v = answers::view(&o.state, Some(&o.ben), id).await.unwrap();
+    assert_eq!((v.alert.state, v.alert.verdict), (AlertState::Acknowledged, Some(Verdict::Actionable)));
+    let lines: Vec<&str> = v.log.iter().map(|(_, l)| l.as_str()).filter(|l| l.starts_with("Marked")).collect();
+    assert_eq!(lines, ["Marked as noise by Ben", "Marked actionable by Cleo"]);
+    let e = answers::judge(&o.state, Some(&o.ben), AlertId(999), Verdict::Noise).await.unwrap_err();
+    assert_eq!(e.status_code(), 404);
+}
+
 on_both_backends!(
     an_incident_declared_from_an_alert_is_linked_both_ways,
+    the_war_room_shows_where_the_incident_came_from,
     the_seed_policy_escalates_until_acknowledged,
     a_step_with_nobody_on_call_says_so_and_maintenance_holds_pages,
     each_step_fires_once_across_replicas

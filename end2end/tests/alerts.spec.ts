@@ -15,6 +15,10 @@ test('an alert from monitoring pages the person on call live, who acknowledges f
   await hydrated(page);
   await expect(page.getByTestId('pager')).toHaveCount(0);
 
+  // the deploy tool reports a change first (it never pages)
+  const change = await request.post('/v2/change/enqueue', { data: { routing_key: KEY, payload: { summary: 'Deployed checkout v42', source: 'ci' } } });
+  expect(change.status()).toBe(202);
+
   // monitoring triggers, as curl would: no session, the key is the credential
   const r = await request.post('/v2/enqueue', {
     data: { routing_key: KEY, event_action: 'trigger', dedup_key: 'checkout-5xx-e2e', payload: { summary: 'Checkout 5xx above 5%', source: 'prometheus', severity: 'critical' } },
@@ -51,9 +55,22 @@ test('an alert from monitoring pages the person on call live, who acknowledges f
   await hydrated(page);
   await expect(page.getByTestId('incident-title')).toHaveText('Checkout 5xx above 5%');
   await expect(page.getByRole('link', { name: 'Alert: Checkout 5xx above 5%' })).toHaveAttribute('href', alertPath);
+  // the war room shows where it came from: the alert and its log, what changed just before
+  const linked = page.getByTestId('linked-alerts');
+  await expect(linked.getByRole('link', { name: 'Checkout 5xx above 5%' })).toHaveAttribute('href', alertPath);
+  await linked.getByText('Log').click();
+  await expect(linked).toContainText(`Acknowledged by ${onCall}`);
+  await expect(page.getByTestId('without-context')).toHaveCount(0); // checkout has a runbook
+  const changes = page.getByTestId('recent-changes');
+  await expect(changes).toContainText('Deployed checkout v42');
+  await expect(changes).toContainText('shortly before detection');
   await page.goto(alertPath);
   await hydrated(page);
   await expect(page.getByTestId('alert-log')).toContainText('declared: Checkout 5xx above 5%');
+  // the responder says it was actionable (alert accuracy is computed from this)
+  await page.getByTestId('verdict').getByRole('button', { name: 'Actionable' }).click();
+  await expect(page.getByTestId('verdict').getByRole('button', { name: 'Actionable' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('alert-log')).toContainText(`Marked actionable by ${onCall}`);
   // monitoring resolves it while the page is open: the page follows, live
   const resolved = await request.post('/v2/enqueue', { data: { routing_key: KEY, event_action: 'resolve', dedup_key: 'checkout-5xx-e2e' } });
   expect(resolved.status()).toBe(202);

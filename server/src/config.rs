@@ -47,13 +47,21 @@ pub struct Config {
     /// open live streams per client address and in all.
     pub live_max_per_client: usize,
     pub live_max: usize,
+    /// `KLAXON_BASE_URL`: where people reach Klaxon (`https://klaxon.example.com`); links
+    /// in pages start with it. Default `http://` and `KLAXON_ADDR`.
+    pub base_url: String,
+    /// `KLAXON_SMTP_URL` (`smtp://relay:25`, `smtps://user:pass@relay:465`, …) and
+    /// `KLAXON_SMTP_FROM` (default `klaxon@localhost`): the mail server email pages go
+    /// through. Without it, email rules are refused.
+    pub smtp_url: Option<String>,
+    pub smtp_from: String,
 }
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Config> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let addr = var("KLAXON_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
-        let addr = addr.parse().map_err(|e| anyhow::anyhow!("KLAXON_ADDR={addr:?} is not host:port: {e}"))?;
+        let addr: SocketAddr = addr.parse().map_err(|e| anyhow::anyhow!("KLAXON_ADDR={addr:?} is not host:port: {e}"))?;
         let max_connections = match var("KLAXON_DB_MAX_CONNECTIONS") {
             Some(v) => v.parse().map_err(|e| anyhow::anyhow!("KLAXON_DB_MAX_CONNECTIONS={v:?}: {e}"))?,
             None => 16,
@@ -70,7 +78,15 @@ impl Config {
             Some(v) => v.parse().map_err(|e| anyhow::anyhow!("KLAXON_LIVE_PING_SECS={v:?}: {e}"))?,
             None => 15,
         };
+        let base_url = var("KLAXON_BASE_URL").unwrap_or_else(|| format!("http://{addr}"));
+        let base_url = base_url.trim_end_matches('/').to_string();
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            anyhow::bail!("KLAXON_BASE_URL={base_url:?} must start with https:// or http://");
+        }
         Ok(Config {
+            base_url,
+            smtp_url: var("KLAXON_SMTP_URL"),
+            smtp_from: var("KLAXON_SMTP_FROM").unwrap_or_else(|| "klaxon@localhost".into()),
             database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/klaxon.db".into()),
             addr,
             site_root: var("KLAXON_SITE_ROOT").unwrap_or_else(|| "target/site".into()).into(),

@@ -36,11 +36,34 @@ enum Command {
     },
     /// Load the demo organisation (users, services, runbooks, incidents). Safe to repeat.
     Demo,
+    /// The on-call configuration as code: people, schedules, policies, services, keys and
+    /// audiences as one YAML document.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Write the public status page, its history, JSON and feeds as static files.
     ExportStatus {
         /// The folder to write into (created if missing).
         #[arg(long)]
         out: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print what Klaxon has, as a document `apply` takes (key secrets never included).
+    Export,
+    /// Create and update what the document says (nothing is deleted); prints the plan.
+    Apply {
+        /// The document (`-` for standard input).
+        file: std::path::PathBuf,
+        /// Print what would change and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The admin the changes are made as (default: the first admin).
+        #[arg(long = "as")]
+        actor: Option<String>,
     },
 }
 
@@ -72,7 +95,11 @@ fn account_role(s: &str) -> Result<AccountRole, String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"))).init();
+    // logs go to standard error: standard output carries what commands print (`config export > team.yaml`)
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")))
+        .init();
     app::server::outbound::install_tls();
     let cli = Cli::parse();
     let config = Config::from_env()?;
@@ -108,10 +135,56 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Config { command } => config_command(AppState::new(leptos_options(&config), db), command).await,
         Command::ExportStatus { out } => {
             let state = AppState::new(leptos_options(&config), db);
             let files = server::export::export(&state, &out).await?;
             println!("wrote {} files to {}", files.len(), out.display());
+            Ok(())
+        }
+    }
+}
+
+async fn config_command(state: AppState, command: ConfigCommand) -> anyhow::Result<()> {
+    use app::server::services::team_config;
+    let fail = |e: app::error::AppError| anyhow::anyhow!(e.message);
+    match command {
+        ConfigCommand::Export => {
+            let admin = team_config::first_admin(&state).await.map_err(fail)?.context("there is no admin yet: add one with `klaxon user add --role admin`")?;
+            let cfg = team_config::export(&state, Some(&admin)).await.map_err(fail)?;
+            print!("{}", team_config::to_yaml(&cfg).map_err(fail)?);
+            Ok(())
+        }
+        ConfigCommand::Apply { file, dry_run, actor } => {
+            let yaml = if file.as_os_str() == "-" {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+                s
+            } else {
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
+            };
+            let admin = match actor {
+                Some(email) => {
+                    let mut conn = state.db.pool().acquire().await?;
+                    let found = app::server::repo::users::by_email(&mut conn, &email).await?.filter(|u| u.active).map(|u| u.user);
+                    found.with_context(|| format!("--as {email}: there is no such active account"))?
+                }
+                None => team_config::first_admin(&state).await.map_err(fail)?.context("there is no admin yet: add one with `klaxon user add --role admin`")?,
+            };
+            let applied = team_config::apply(&state, Some(&admin), &yaml, dry_run).await.map_err(|e| anyhow::anyhow!("{}:\n{}", file.display(), e.message))?;
+            for change in &applied.plan {
+                println!("{}", change.line());
+            }
+            let changes =
+                applied.plan.iter().filter(|c| matches!(c.action, app::domain::team_config::Action::Create | app::domain::team_config::Action::Update)).count();
+            match (dry_run, changes) {
+                (_, 0) => println!("nothing to change"),
+                (true, n) => println!("dry run: {n} change(s) planned, nothing changed"),
+                (false, n) => println!("{n} change(s) applied"),
+            }
+            for (key, secret) in &applied.secrets {
+                println!("new integration key {key}: {secret} (shown once)");
+            }
             Ok(())
         }
     }
@@ -156,6 +229,11 @@ async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
     state.webhooks.allow_private = config.webhook_allow_private;
     state.webhooks.max_subscriptions = config.webhook_max;
     state.trusted_proxies = config.trusted_proxies.clone();
+    state.pages_out.base_url = config.base_url.clone();
+    if let Some(url) = &config.smtp_url {
+        let mailer = app::server::mail::Mailer::new(url, &config.smtp_from).map_err(|e| anyhow::anyhow!(e))?;
+        state.pages_out.mailer = Some(std::sync::Arc::new(mailer));
+    }
     state.live_slots = app::server::live_slots::LiveSlots::new(config.live_max_per_client, config.live_max);
     state.metrics = MetricsAccess { token: config.metrics_token.clone(), own_address: config.metrics_addr.is_some() };
     let shutdown = CancellationToken::new();

@@ -68,6 +68,7 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/oncall/calendar/{file}", get(rest::calendar::feed))
+        .route("/ack/{token}", get(rest::ack::show).post(rest::ack::acknowledge))
         .route("/status/subscriptions", post(rest::subscriptions::subscribe))
         .route("/status/subscriptions/confirm", get(rest::subscriptions::confirm_page).post(rest::subscriptions::confirm))
         .route("/status/unsubscribe", get(rest::subscriptions::confirm_unsubscribe).post(rest::subscriptions::unsubscribe))

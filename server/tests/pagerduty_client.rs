@@ -60,8 +60,8 @@ async fn the_official_client_works_unchanged(b: Backend) {
     let mut conn = app.state.db.pool().acquire().await.unwrap();
     assert_eq!(alerts::count(&mut conn, service, "checkout-5xx").await.unwrap(), (1, 0), "one alert, resolved");
     assert_eq!(alerts::count(&mut conn, service, generated).await.unwrap(), (1, 1));
-    let changes = alerts::changes(&mut conn, service, chrono::Utc::now() - chrono::Duration::hours(1)).await.unwrap();
-    assert_eq!((changes[0].0.as_str(), changes[0].1.as_deref()), ("Deployed checkout v42", Some("ci")));
+    let changes = alerts::changes(&mut conn, &[service], chrono::Utc::now() - chrono::Duration::hours(1)).await.unwrap();
+    assert_eq!((changes[0].summary.as_str(), changes[0].source.as_deref()), ("Deployed checkout v42", Some("ci")));
 }
 
 on_both_backends!(the_official_client_works_unchanged);

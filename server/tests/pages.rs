@@ -31,7 +31,20 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
     let plain = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
 
     // anonymous: every internal page is a 303 to sign in, whatever the request accepts
-    for path in ["/incidents", "/incidents/new", war_room.as_str(), "/runbooks", "/status-page", "/status-page/webhooks", "/oncall", "/inbox", "/audiences"] {
+    for path in [
+        "/incidents",
+        "/incidents/new",
+        war_room.as_str(),
+        "/runbooks",
+        "/status-page",
+        "/status-page/webhooks",
+        "/oncall",
+        "/inbox",
+        "/inbox/rules",
+        "/alerts",
+        "/services",
+        "/audiences",
+    ] {
         for accept in [None, Some("text/html"), Some("*/*")] {
             let mut req = plain.get(app.url(path));
             if let Some(a) = accept {

@@ -206,7 +206,112 @@ async fn sigterm_ends_live_streams_and_exits(backend: Backend) {
     assert!(started.elapsed() < Duration::from_secs(8));
 }
 
-on_both_backends!(writes_survive_sigkill, sigterm_ends_live_streams_and_exits, export_status_writes_the_public_site);
+on_both_backends!(
+    writes_survive_sigkill,
+    sigterm_ends_live_streams_and_exits,
+    export_status_writes_the_public_site,
+    config_as_code_from_the_command_line,
+    escalation_survives_sigkill
+);
+
+/// An alert pages the primary; the process is killed (SIGKILL) and stays down past the next
+/// step's time; on restart (two replicas at once on PostgreSQL) the overdue step fires once.
+async fn escalation_survives_sigkill(b: Backend) {
+    let url = fresh_url(b).await;
+    let demo = command(&url, 0).arg("demo").output().await.unwrap();
+    assert!(demo.status.success());
+    let port = free_port();
+    let mut first = start(&url, port).await;
+    let r = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/v2/enqueue"))
+        .json(&json!({ "routing_key": app::server::demo::DEMO_EVENTS_KEY, "event_action": "trigger", "dedup_key": "crash", "payload": { "summary": "Checkout down", "source": "test", "severity": "critical" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let db = app::server::db::Db::connect(&app::server::db::DbConfig::new(url.clone())).await.unwrap();
+    let pages = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM events WHERE stream = 'alert' AND kind = 'alert_paged'").fetch_one(db.pool()).await.unwrap()
+    };
+    for _ in 0..100 {
+        if pages().await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(pages().await, 1, "the primary is paged at once");
+    first.start_kill().unwrap();
+    first.wait().await.unwrap();
+    // down for longer than the step's five minutes
+    let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).timestamp_millis();
+    sqlx::query("UPDATE alert_escalations SET due_at_ms = $1").bind(past).execute(db.pool()).await.unwrap();
+    let replicas = if b == Backend::Postgres { 2 } else { 1 };
+    let mut children = vec![];
+    for _ in 0..replicas {
+        children.push(start_with(&url, free_port(), &[("KLAXON_TIMER_INTERVAL_SECS", "1")]).await);
+    }
+    for _ in 0..100 {
+        if pages().await >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(pages().await, 2, "the overdue step fired once after the restart");
+    let step: i64 = sqlx::query_scalar("SELECT step FROM alert_escalations").fetch_one(db.pool()).await.unwrap();
+    assert_eq!(step, 2, "and the alert waits for its third step");
+    for mut c in children {
+        c.start_kill().unwrap();
+        c.wait().await.unwrap();
+    }
+    db.pool().close().await;
+}
+
+/// `klaxon config apply [--dry-run]` and `klaxon config export`, as an admin runs them.
+async fn config_as_code_from_the_command_line(b: Backend) {
+    let url = fresh_url(b).await;
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/oncall-team.yaml");
+    let run = |args: Vec<String>| {
+        let mut c = command(&url, free_port());
+        c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.output()
+    };
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let text = |o: &std::process::Output| (String::from_utf8_lossy(&o.stdout).to_string(), String::from_utf8_lossy(&o.stderr).to_string());
+
+    // nobody to act as yet
+    let out = run(args(&["config", "apply", "--dry-run", example])).await.unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("there is no admin yet"), "{:?}", text(&out));
+    {
+        let db = app::server::db::Db::connect(&app::server::db::DbConfig::new(url.clone())).await.unwrap();
+        app::server::services::auth::add_user(&db, "ada@example.com", "Ada", app::domain::user::AccountRole::Admin, "a long enough password").await.unwrap();
+        db.pool().close().await;
+    }
+    let out = run(args(&["config", "apply", "--dry-run", example])).await.unwrap();
+    let (stdout, _) = text(&out);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("+ schedule \"Primary on-call\"") && stdout.contains("dry run: 13 change(s) planned, nothing changed"), "{stdout}");
+    let out = run(args(&["config", "apply", example])).await.unwrap();
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("13 change(s) applied") && stdout.contains("new integration key payments/Prometheus: "), "{stdout}");
+
+    // the export applies as nothing; logs never mix into it
+    let out = run(args(&["config", "export"])).await.unwrap();
+    let (exported, _) = text(&out);
+    assert!(exported.starts_with("users:") && exported.contains("name: Primary on-call") && !exported.contains("INFO"), "{exported}");
+    let file = std::env::temp_dir().join(format!("klaxon-team-{}-{}.yaml", std::process::id(), free_port()));
+    std::fs::write(&file, &exported).unwrap();
+    let out = run(args(&["config", "apply", "--dry-run", file.to_str().unwrap()])).await.unwrap();
+    assert!(text(&out).0.contains("nothing to change"), "{:?}", text(&out));
+
+    // a bad document: exit status 1, the line named, nothing changed
+    std::fs::write(&file, exported.replace("delay_minutes: 10", "delay_minutes: ten")).unwrap();
+    let out = run(args(&["config", "apply", file.to_str().unwrap()])).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("line "), "{:?}", text(&out));
+    let _ = std::fs::remove_file(&file);
+}
 
 /// `klaxon demo` then `klaxon export-status --out DIR`: the public site as static files.
 async fn export_status_writes_the_public_site(b: Backend) {

@@ -36,3 +36,12 @@ pub async fn my_pages() -> Result<crate::domain::alert::MyPages, AppError> {
     let (state, user) = crate::api::ssr::caller().await?;
     crate::server::services::alerts::my_pages(&state, user.as_ref()).await
 }
+
+/// `verdict`: actionable or noise.
+#[server(endpoint = "alerts/judge")]
+pub async fn judge_alert(id: i64, verdict: String) -> Result<(), AppError> {
+    use crate::domain::alert::Verdict;
+    let (state, user) = crate::api::ssr::caller().await?;
+    let verdict = Verdict::parse(verdict.trim()).ok_or_else(|| AppError::bad_request(format!("verdict: {:?} is not actionable or noise.", verdict.trim())))?;
+    crate::server::services::alerts::judge(&state, user.as_ref(), crate::domain::ids::AlertId(id), verdict).await
+}

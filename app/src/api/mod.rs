@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod contact;
 pub mod incidents;
 pub mod notifications;
 pub mod oncall;

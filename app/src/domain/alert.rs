@@ -69,6 +69,37 @@ impl AlertState {
     }
 }
 
+/// What the responder made of an alert once they had looked at it: did it call for action,
+/// or was it noise? (Alert accuracy is computed from this.) One spelling everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Actionable,
+    Noise,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 2] = [Verdict::Actionable, Verdict::Noise];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Actionable => "actionable",
+            Verdict::Noise => "noise",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Verdict> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Actionable => "Actionable",
+            Verdict::Noise => "Noise",
+        }
+    }
+}
+
 /// Which API an integration key is for. One spelling in SQL and on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -94,6 +125,7 @@ impl KeyKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertRow {
     pub id: AlertId,
+    pub service_id: super::ids::ServiceId,
     pub service: String,
     pub service_slug: String,
     pub summary: String,
@@ -102,13 +134,18 @@ pub struct AlertRow {
     pub severity: AlertSeverity,
     pub state: AlertState,
     pub created_at: DateTime<Utc>,
+    /// Actionable or noise, once someone said.
+    pub verdict: Option<Verdict>,
 }
+
+/// An alert's log: when, and one line of what happened.
+pub type AlertLog = Vec<(DateTime<Utc>, String)>;
 
 /// One alert and its log, a line per event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertView {
     pub alert: AlertRow,
-    pub log: Vec<(DateTime<Utc>, String)>,
+    pub log: AlertLog,
     /// Where the alerts' log stood when this was read (the page follows it live from there).
     pub cursor: crate::domain::log::Cursor,
 }
@@ -174,6 +211,20 @@ pub enum AlertChange {
     Resolved {
         by: Option<Person>,
     },
+    /// A page by someone's notification rule went out (`to`: "Ben Okafor by email").
+    PageDelivered {
+        to: String,
+    },
+    /// A page by someone's notification rule could not be delivered.
+    PageFailed {
+        to: String,
+        error: String,
+    },
+    /// A responder said whether it called for action.
+    Judged {
+        verdict: Verdict,
+        by: Person,
+    },
 }
 
 impl AlertChange {
@@ -196,6 +247,10 @@ impl AlertChange {
             AlertChange::Acknowledged { by: None } => "Acknowledged by the monitoring tool".into(),
             AlertChange::Resolved { by: Some(p) } => format!("Resolved by {}", p.name),
             AlertChange::Resolved { by: None } => "Resolved by the monitoring tool".into(),
+            AlertChange::PageDelivered { to } => format!("Page sent to {to}"),
+            AlertChange::PageFailed { to, error } => format!("Page to {to} could not be delivered ({error})"),
+            AlertChange::Judged { verdict: Verdict::Actionable, by } => format!("Marked actionable by {}", by.name),
+            AlertChange::Judged { verdict: Verdict::Noise, by } => format!("Marked as noise by {}", by.name),
         }
     }
 
@@ -207,6 +262,9 @@ impl AlertChange {
             AlertChange::IncidentDeclared { .. } => "alert_incident_declared",
             AlertChange::Acknowledged { .. } => "alert_acknowledged",
             AlertChange::Resolved { .. } => "alert_resolved",
+            AlertChange::PageDelivered { .. } => "alert_page_delivered",
+            AlertChange::PageFailed { .. } => "alert_page_failed",
+            AlertChange::Judged { .. } => "alert_judged",
         }
     }
 }
@@ -225,5 +283,9 @@ mod tests {
         assert_eq!(Resolved.after(Action::Acknowledge), None);
         assert_eq!(AlertSeverity::parse("warning"), Some(AlertSeverity::Warning));
         assert_eq!(AlertState::parse("resolved"), Some(Resolved));
+        for v in Verdict::ALL {
+            assert_eq!(Verdict::parse(v.as_str()), Some(v));
+        }
+        assert_eq!(Verdict::parse("Noise"), None);
     }
 }

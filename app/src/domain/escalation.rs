@@ -119,13 +119,35 @@ pub struct StepDoc {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetDoc {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
 
 impl PolicyDoc {
+    /// The document of a stored policy, schedules by name and people by email (what
+    /// [`PolicyDoc::policy`] reads back); a target that no longer resolves is written as
+    /// its id, so reading it back fails and says so.
+    pub fn of(name: &str, p: &Policy, schedule_name: impl Fn(ScheduleId) -> Option<String>, email: impl Fn(UserId) -> Option<String>) -> PolicyDoc {
+        let steps = p
+            .steps
+            .iter()
+            .map(|s| StepDoc {
+                delay_minutes: s.delay_minutes,
+                targets: s
+                    .targets
+                    .iter()
+                    .map(|t| match t {
+                        Target::Schedule(id) => TargetDoc { schedule: Some(schedule_name(*id).unwrap_or_else(|| format!("schedule {id}"))), user: None },
+                        Target::User(id) => TargetDoc { schedule: None, user: Some(email(*id).unwrap_or_else(|| format!("user {id}"))) },
+                    })
+                    .collect(),
+            })
+            .collect();
+        PolicyDoc { name: name.to_string(), repeat: p.repeat, steps }
+    }
+
     /// The policy it describes, `schedule_of` and `user_of` finding schedules by name and
     /// people by email; every error names its field.
     pub fn policy(&self, schedule_of: impl Fn(&str) -> Option<ScheduleId>, user_of: impl Fn(&str) -> Option<UserId>) -> Result<Policy, String> {
@@ -257,6 +279,19 @@ mod tests {
             ],
             repeat: 1,
         }
+    }
+
+    #[test]
+    fn a_stored_policy_reads_back_from_its_document() {
+        let names = |id: ScheduleId| Some(format!("S{}", id.0));
+        let emails = |id: UserId| Some(format!("u{}@example.com", id.0));
+        let doc = PolicyDoc::of("Payments", &seed(), names, emails);
+        assert_eq!(doc.steps[2].targets[0].user.as_deref(), Some("u9@example.com"));
+        let back = doc
+            .policy(|n| n.strip_prefix('S').and_then(|n| n.parse().ok()).map(ScheduleId), |e| e.strip_prefix('u')?.split('@').next()?.parse().ok().map(UserId));
+        assert_eq!(back, Ok(seed()));
+        let lost = PolicyDoc::of("Payments", &seed(), |_| None, emails);
+        assert!(lost.policy(|_| None, |_| None).unwrap_err().contains("there is no schedule named \"schedule 1\""));
     }
 
     #[test]

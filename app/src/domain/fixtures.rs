@@ -4,6 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::ids::IncidentId;
 use super::incident::{Incident, Severity, Status};
+use super::runbook::{DiagnosisStep, MitigationOption, RunbookDoc, RunbookMetadata};
 
 /// 2026-11-22 09:00 UTC: when every fixture incident was detected and declared.
 pub fn t0() -> DateTime<Utc> {
@@ -27,5 +28,22 @@ pub fn incident(id: i64, severity: Severity, status: Status) -> Incident {
         data_exposure: false,
         services: vec![],
         version: 1,
+    }
+}
+
+/// A small valid runbook for checkout.
+pub fn runbook_doc() -> RunbookDoc {
+    RunbookDoc {
+        metadata: RunbookMetadata {
+            title: "Checkout 5xx".into(),
+            service: "checkout".into(),
+            severity: Some(Severity::Sev2),
+            owner: Some("payments".into()),
+            alert_names: vec!["CheckoutErrorRate".into()],
+            impact: None,
+        },
+        diagnosis: vec![DiagnosisStep { step: "Error rate".into(), command: Some("curl".into()), expected: Some("< 1%".into()) }],
+        mitigation: vec![MitigationOption { option: "Roll back".into(), when: Some("after deploy".into()), command: None, verify: None }],
+        recovery: vec!["Re-enable traffic".into()],
     }
 }

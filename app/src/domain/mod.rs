@@ -1,7 +1,9 @@
 //! Pure types and rules. No I/O: everything here compiles to wasm and is unit tested.
 
 pub mod alert;
+pub mod alert_context;
 pub mod alertmanager;
+pub mod contact;
 pub mod escalation;
 pub mod event;
 pub mod events_v2;
@@ -20,6 +22,7 @@ pub mod service_admin;
 pub mod status_history;
 pub mod status_page;
 pub mod status_page_log;
+pub mod team_config;
 pub mod text;
 pub mod timers;
 pub mod triage;

@@ -195,21 +195,7 @@ impl RunbookDoc {
 mod tests {
     use super::*;
 
-    fn doc() -> RunbookDoc {
-        RunbookDoc {
-            metadata: RunbookMetadata {
-                title: "Checkout 5xx".into(),
-                service: "checkout".into(),
-                severity: Some(Severity::Sev2),
-                owner: Some("payments".into()),
-                alert_names: vec!["CheckoutErrorRate".into()],
-                impact: None,
-            },
-            diagnosis: vec![DiagnosisStep { step: "Error rate".into(), command: Some("curl".into()), expected: Some("< 1%".into()) }],
-            mitigation: vec![MitigationOption { option: "Roll back".into(), when: Some("after deploy".into()), command: None, verify: None }],
-            recovery: vec!["Re-enable traffic".into()],
-        }
-    }
+    use crate::domain::fixtures::runbook_doc as doc;
 
     #[test]
     fn steps_have_stable_keys() {

@@ -22,6 +22,8 @@ pub struct WarRoom {
     pub people: Vec<UserSummary>,
     /// The status page's components (a public update may set their statuses).
     pub components: Vec<super::status_page::Component>,
+    /// The alerts it was declared from and what changed recently on its services.
+    pub context: super::alert_context::AlertContext,
     /// The server's clock when this was read, for "how long ago" without hydration mismatches.
     pub now: DateTime<Utc>,
 }
@@ -141,6 +143,7 @@ mod tests {
             runbooks: vec![],
             people: vec![],
             components: vec![],
+            context: Default::default(),
             now: Utc::now(),
         }
     }

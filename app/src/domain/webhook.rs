@@ -128,16 +128,19 @@ pub enum DeliveryState {
     Delivered,
     /// Given up after every attempt failed.
     Failed,
+    /// Not needed any more (a page whose alert was acknowledged before it was due).
+    Cancelled,
 }
 
 impl DeliveryState {
-    pub const ALL: [DeliveryState; 3] = [DeliveryState::Pending, DeliveryState::Delivered, DeliveryState::Failed];
+    pub const ALL: [DeliveryState; 4] = [DeliveryState::Pending, DeliveryState::Delivered, DeliveryState::Failed, DeliveryState::Cancelled];
 
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryState::Pending => "pending",
             DeliveryState::Delivered => "delivered",
             DeliveryState::Failed => "failed",
+            DeliveryState::Cancelled => "cancelled",
         }
     }
 
@@ -153,15 +156,18 @@ pub enum Purpose {
     StatusUpdate,
     /// An incident notification, to a member of an audience.
     Notification,
+    /// A page, to a person by one of their notification rules.
+    Page,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 2] = [Purpose::StatusUpdate, Purpose::Notification];
+    pub const ALL: [Purpose; 3] = [Purpose::StatusUpdate, Purpose::Notification, Purpose::Page];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::StatusUpdate => "status_update",
             Purpose::Notification => "notification",
+            Purpose::Page => "page",
         }
     }
 

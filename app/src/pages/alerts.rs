@@ -1,13 +1,14 @@
 //! `/alerts`: what monitoring raised, open ones first; `/alerts/:id`: one alert, its log
 //! (every page and escalation step, acknowledgement and resolve), live, and the buttons to
-//! acknowledge (which stops the escalation) and resolve it.
+//! acknowledge (which stops the escalation) and resolve it, and, once looked at, to say
+//! whether it was actionable or noise.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::alerts::{get_alert, list_alerts, AnswerAlert};
+use crate::api::alerts::{get_alert, list_alerts, AnswerAlert, JudgeAlert};
 use crate::components::time::Time;
-use crate::domain::alert::{AlertLive, AlertRow, AlertState, AlertView};
+use crate::domain::alert::{AlertLive, AlertRow, AlertState, AlertView, Verdict};
 use crate::domain::event::Topic;
 use crate::domain::ids::AlertId;
 use crate::error::AppError;
@@ -66,11 +67,12 @@ pub fn AlertPage() -> impl IntoView {
         let params = use_params_map();
         let id = move || params.read().get("id").and_then(|s| s.parse::<AlertId>().ok());
         let answer = ServerAction::<AnswerAlert>::new();
+        let judge = ServerAction::<JudgeAlert>::new();
         // bumped by every event of this alert, live
         let changed = RwSignal::new(0u64);
         let data = Resource::new_blocking(
-            move || (id(), answer.version().get(), changed.get()),
-            |(id, _, _)| async move {
+            move || (id(), answer.version().get(), judge.version().get(), changed.get()),
+            |(id, _, _, _)| async move {
                 match id {
                     Some(id) => get_alert(id.0).await,
                     None => Err(AppError::not_found("There is no such alert.")),
@@ -81,7 +83,7 @@ pub fn AlertPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(v) => view! { <Alert v answer changed/> }.into_any(),
+                        Ok(v) => view! { <Alert v answer judge changed/> }.into_any(),
                         Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                     }
                 })}
@@ -92,7 +94,7 @@ pub fn AlertPage() -> impl IntoView {
 }
 
 #[component]
-fn Alert(v: AlertView, answer: ServerAction<AnswerAlert>, changed: RwSignal<u64>) -> impl IntoView {
+fn Alert(v: AlertView, answer: ServerAction<AnswerAlert>, judge: ServerAction<JudgeAlert>, changed: RwSignal<u64>) -> impl IntoView {
     let a = v.alert;
     let id = a.id.0;
     let live = use_live(Topic::Alerts.path(), v.cursor, move |ev: AlertLive| {
@@ -118,6 +120,22 @@ fn Alert(v: AlertView, answer: ServerAction<AnswerAlert>, changed: RwSignal<u64>
             <a class="button" href=format!("/incidents/new?alert={id}")>"Declare an incident"</a>
         </div>
         {action_error(answer.value())}
+        {(a.state != AlertState::Triggered).then(|| view! {
+            <section class="panel verdict" data-testid="verdict">
+                <h2>"Was it actionable?"</h2>
+                <p class="muted small">"Alert accuracy is computed from these answers: noisy alerts are the ones to tune."</p>
+                <div class="row">
+                    {Verdict::ALL.into_iter().map(|v| {
+                        let chosen = a.verdict == Some(v);
+                        view! {
+                            <button type="button" class:primary=chosen aria-pressed=chosen.to_string()
+                                on:click=move |_| { judge.dispatch(JudgeAlert { id, verdict: v.as_str().into() }); }>{v.label()}</button>
+                        }
+                    }).collect_view()}
+                </div>
+                {action_error(judge.value())}
+            </section>
+        })}
         <h2>"Log"</h2>
         <ol class="alert-log" data-testid="alert-log">
             {v.log.into_iter().map(|(at, line)| view! { <li><Time t=at/> " " {line}</li> }).collect_view()}

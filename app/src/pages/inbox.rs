@@ -14,6 +14,7 @@ pub fn InboxPage() -> impl IntoView {
         let items = Resource::new_blocking(|| (), |_| inbox());
         view! {
             <div class="page-head"><h1>"Inbox"</h1>
+                <a href="/inbox/rules">"How you are paged"</a>
                 {user.can(Permission::Administer).then(|| view! { <a href="/audiences">"Who is told"</a> })}
             </div>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

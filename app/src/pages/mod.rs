@@ -8,6 +8,7 @@ pub mod inbox;
 pub mod incidents;
 pub mod login;
 pub mod oncall;
+pub mod paging_rules;
 pub mod runbooks;
 pub mod schedule;
 pub mod services;

@@ -9,6 +9,7 @@ pub mod feed;
 pub mod hub;
 pub mod live_slots;
 pub mod login_limiter;
+pub mod mail;
 pub mod outbound;
 pub mod password;
 pub mod public;

@@ -47,6 +47,24 @@ pub struct Shared {
     pub events_limit: crate::server::rate_limit::KeyedLimit<i64>,
     /// Rung when an alert starts escalating here, so its first page goes out at once.
     pub paging_wake: Arc<tokio::sync::Notify>,
+    /// How pages reach people outside Klaxon.
+    pub pages_out: PagesOut,
+}
+
+/// How pages reach people outside Klaxon: the address links in them start with, and the
+/// mail server, if one is set up.
+#[derive(Clone)]
+pub struct PagesOut {
+    /// `KLAXON_BASE_URL`: where people reach this Klaxon (links in pages start with it).
+    pub base_url: String,
+    /// `KLAXON_SMTP_URL` and `KLAXON_SMTP_FROM`; without them email rules cannot be sent.
+    pub mailer: Option<Arc<crate::server::mail::Mailer>>,
+}
+
+impl Default for PagesOut {
+    fn default() -> Self {
+        PagesOut { base_url: "http://127.0.0.1:3000".into(), mailer: None }
+    }
 }
 
 /// Who may read `/metrics`: with a token, only requests that carry it
@@ -140,6 +158,7 @@ impl AppState {
             metrics: MetricsAccess::default(),
             live_slots: LiveSlots::default(),
             paging_wake: Arc::new(tokio::sync::Notify::new()),
+            pages_out: PagesOut::default(),
             events_limit: crate::server::rate_limit::KeyedLimit::new(crate::server::rate_limit::quota(EVENTS_BURST, std::time::Duration::from_micros(250))),
         }))
     }

@@ -9,12 +9,13 @@
 
 use std::net::SocketAddr;
 
+use super::escape;
 use app::error::AppError;
 use app::server::services::webhooks;
 use app::server::state::AppState;
 use axum::extract::{ConnectInfo, FromRequest, Query, Request, State};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use serde::Deserialize;
 
@@ -41,18 +42,8 @@ async fn input<T: serde::de::DeserializeOwned + Send + 'static>(request: Request
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/klaxon.css\"></head><body><main class=\"status-page\">\
-         <h1>{title}</h1>{body}<p><a href=\"/status\">Back to the status page</a></p></main></body></html>",
-        title = escape(title)
-    );
-    (status, Html(html)).into_response()
+    super::html_page(status, title, body, ("/status", "Back to the status page"))
 }
 
 fn failure(e: AppError, json: bool) -> Response {

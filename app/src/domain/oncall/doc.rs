@@ -19,7 +19,7 @@ pub struct ScheduleDoc {
     pub name: String,
     /// An IANA zone name: turns, handoffs and restrictions are on its wall clock.
     pub time_zone: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     pub layers: Vec<LayerDoc>,
 }
@@ -30,15 +30,15 @@ pub struct LayerDoc {
     pub name: String,
     pub start: DateTime<FixedOffset>,
     pub rotation_virtual_start: DateTime<FixedOffset>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation_turn_length_seconds: Option<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn: Option<TurnLength>,
     /// The participants' email addresses, in turn order.
     pub users: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<DateTime<FixedOffset>>,
-    #[serde(default, alias = "restriction")]
+    #[serde(default, alias = "restriction", skip_serializing_if = "Vec::is_empty")]
     pub restrictions: Vec<RestrictionDoc>,
 }
 

@@ -2,6 +2,7 @@
 
 mod actions;
 mod composer;
+mod context;
 mod public_update;
 mod roles;
 mod runbooks;
@@ -97,6 +98,7 @@ fn Room(w: WarRoom, user: CurrentUser) -> impl IntoView {
                 </section>
                 <aside class="side-col">
                     {can_work.then(|| view! { <actions::StatusActions incident/> })}
+                    <context::ContextPanel context=w.context.clone()/>
                     <public_update::PublicUpdatePanel room can_work/>
                     <roles::RolesPanel room can_work/>
                     <section class="panel">

@@ -3,9 +3,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
-use crate::domain::alert::{AlertSeverity, AlertState};
+use crate::domain::alert::{AlertSeverity, AlertState, Verdict};
+use crate::domain::alert_context::RecentChange;
 use crate::domain::events_v2::Action;
-use crate::domain::ids::{AlertId, IntegrationKeyId, ServiceId};
+use crate::domain::ids::{AlertId, IncidentId, IntegrationKeyId, ServiceId};
 use crate::server::time::{from_ms, to_ms};
 
 /// An alert as it arrives.
@@ -144,14 +145,29 @@ pub async fn record_change(conn: &mut AnyConnection, c: &Change<'_>, received: D
     Ok(())
 }
 
-/// A service's changes since `since`, newest first: (summary, source, when).
-pub async fn changes(conn: &mut AnyConnection, service: ServiceId, since: DateTime<Utc>) -> Result<Vec<(String, Option<String>, DateTime<Utc>)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT summary, source, at_ms FROM change_events WHERE service_id = $1 AND at_ms >= $2 ORDER BY at_ms DESC, id DESC LIMIT 100")
+/// The changes of these services at or after `since`, newest first, at most 100 each.
+pub async fn changes(conn: &mut AnyConnection, services: &[ServiceId], since: DateTime<Utc>) -> Result<Vec<RecentChange>, sqlx::Error> {
+    let mut all = Vec::new();
+    for service in services {
+        let rows = sqlx::query(
+            "SELECT s.name, c.summary, c.source, c.at_ms FROM change_events c JOIN services s ON s.id = c.service_id \
+             WHERE c.service_id = $1 AND c.at_ms >= $2 ORDER BY c.at_ms DESC, c.id DESC LIMIT 100",
+        )
         .bind(service.0)
         .bind(to_ms(since))
-        .fetch_all(conn)
+        .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(|r| Ok((r.try_get("summary")?, r.try_get("source")?, from_ms(r.try_get("at_ms")?)))).collect()
+        for r in &rows {
+            all.push(RecentChange {
+                service: r.try_get("name")?,
+                summary: r.try_get("summary")?,
+                source: r.try_get("source")?,
+                at: from_ms(r.try_get("at_ms")?),
+                suspect: false,
+            });
+        }
+    }
+    Ok(all)
 }
 
 /// The alerts `user` was paged for that nobody has acknowledged yet, newest first.
@@ -171,6 +187,7 @@ use crate::domain::alert::AlertRow;
 fn alert_row(r: &sqlx::any::AnyRow) -> Result<AlertRow, sqlx::Error> {
     Ok(AlertRow {
         id: AlertId(r.try_get("id")?),
+        service_id: ServiceId(r.try_get("service_id")?),
         service: r.try_get("service_name")?,
         service_slug: r.try_get("service_slug")?,
         summary: r.try_get("summary")?,
@@ -179,10 +196,14 @@ fn alert_row(r: &sqlx::any::AnyRow) -> Result<AlertRow, sqlx::Error> {
         severity: severity(r)?,
         state: state(&r.try_get::<String, _>("state")?)?,
         created_at: from_ms(r.try_get("created_at_ms")?),
+        verdict: match r.try_get::<Option<String>, _>("verdict")? {
+            Some(v) => Some(Verdict::parse(&v).ok_or_else(|| sqlx::Error::Decode(format!("unknown verdict {v:?}").into()))?),
+            None => None,
+        },
     })
 }
 
-const ROW: &str = "SELECT a.id, s.name AS service_name, s.slug AS service_slug, a.summary, a.source, a.dedup_key, a.severity, a.state, a.created_at_ms FROM alerts a JOIN services s ON s.id = a.service_id";
+const ROW: &str = "SELECT a.id, a.service_id, a.verdict, s.name AS service_name, s.slug AS service_slug, a.summary, a.source, a.dedup_key, a.severity, a.state, a.created_at_ms FROM alerts a JOIN services s ON s.id = a.service_id";
 
 /// The newest alerts, open ones first.
 pub async fn list(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AlertRow>, sqlx::Error> {
@@ -196,4 +217,29 @@ pub async fn list(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AlertRow>,
 pub async fn row(conn: &mut AnyConnection, id: AlertId) -> Result<Option<AlertRow>, sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ROW} WHERE a.id = $1"))).bind(id.0).fetch_optional(conn).await?;
     row.as_ref().map(alert_row).transpose()
+}
+
+/// Links an incident to an alert it was declared from.
+pub async fn link_incident(conn: &mut AnyConnection, incident: IncidentId, alert: AlertId) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO incident_alerts (incident_id, alert_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(incident.0)
+        .bind(alert.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The alerts an incident was declared from, oldest first.
+pub async fn for_incident(conn: &mut AnyConnection, incident: IncidentId) -> Result<Vec<AlertRow>, sqlx::Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{ROW} JOIN incident_alerts l ON l.alert_id = a.id WHERE l.incident_id = $1 ORDER BY a.id")))
+        .bind(incident.0)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(alert_row).collect()
+}
+
+/// Records whether an alert was actionable or noise.
+pub async fn set_verdict(conn: &mut AnyConnection, id: AlertId, verdict: Verdict) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE alerts SET verdict = $1 WHERE id = $2").bind(verdict.as_str()).bind(id.0).execute(conn).await?;
+    Ok(())
 }

@@ -28,3 +28,11 @@ pub async fn upsert(conn: &mut AnyConnection, slug: &str, name: &str, descriptio
     .await?;
     Ok(ServiceId(row.try_get("id")?))
 }
+
+/// Every service with its description.
+pub async fn list_described(conn: &mut AnyConnection) -> Result<Vec<(ServiceRef, String)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, slug, name, description FROM services ORDER BY slug").fetch_all(conn).await?;
+    rows.into_iter()
+        .map(|r| Ok((ServiceRef { id: ServiceId(r.try_get("id")?), slug: r.try_get("slug")?, name: r.try_get("name")? }, r.try_get("description")?)))
+        .collect()
+}

@@ -159,3 +159,15 @@ pub async fn deliveries(conn: &mut AnyConnection) -> Result<Vec<Delivery>, sqlx:
         })
         .collect()
 }
+
+/// Cancels an alert's pages still waiting to go out (it was acknowledged or resolved).
+pub async fn cancel_pages(conn: &mut AnyConnection, alert: crate::domain::ids::AlertId) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE deliveries SET state = 'cancelled' WHERE purpose = 'page' AND state = 'pending' \
+         AND event_id IN (SELECT id FROM events WHERE stream = 'alert' AND stream_id = $1)",
+    )
+    .bind(alert.0)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audiences;
 pub mod calendars;
 pub mod catalog;
+pub mod contact;
 pub mod deliveries;
 pub mod escalations;
 pub mod events;

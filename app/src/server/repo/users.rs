@@ -86,3 +86,20 @@ pub async fn time_zones(conn: &mut AnyConnection) -> Result<std::collections::Ha
     let rows = sqlx::query("SELECT id, time_zone FROM users WHERE time_zone IS NOT NULL").fetch_all(conn).await?;
     rows.into_iter().map(|r| Ok((UserId(r.try_get("id")?), r.try_get("time_zone")?))).collect()
 }
+
+/// Creates an account with no password (it cannot sign in until one is set with
+/// `klaxon user add`), or updates the name and role of the one with this email, leaving its
+/// password alone.
+pub async fn upsert_profile(conn: &mut AnyConnection, email: &str, name: &str, role: AccountRole) -> Result<UserId, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO users (email, name, role, password_hash, active, created_at_ms) VALUES ($1, $2, $3, '!', 1, $4) \
+         ON CONFLICT (email) DO UPDATE SET name = excluded.name, role = excluded.role RETURNING id",
+    )
+    .bind(email.trim().to_lowercase())
+    .bind(name.trim().to_string())
+    .bind(role.as_str())
+    .bind(to_ms(now()))
+    .fetch_one(conn)
+    .await?;
+    Ok(UserId(row.try_get("id")?))
+}

@@ -1,5 +1,5 @@
-//! Sends the outbound queue (`repo::deliveries`): status-page webhook updates and incident
-//! notifications alike, through the one guarded client, with retries, backoff and
+//! Sends the outbound queue (`repo::deliveries`): status-page webhook updates, incident
+//! notifications and pages (by webhook or email) alike, through the one guarded client, with retries, backoff and
 //! `Retry-After` honoured, each delivery claimed under a lease so that two replicas never
 //! send the same one at once. How a notification ended is told on its incident's timeline.
 
@@ -69,7 +69,7 @@ async fn deliver_round(state: &AppState, at: DateTime<Utc>) -> AppResult<(usize,
         .await;
     let mut delivered = 0;
     // the streams whose timelines are told how a delivery ended
-    let mut told: Vec<StreamRef> = outcomes.iter().filter(|(d, o)| d.purpose == Purpose::Notification && o.is_final()).map(|(d, _)| d.stream).collect();
+    let mut told: Vec<StreamRef> = outcomes.iter().filter(|(d, o)| d.purpose != Purpose::StatusUpdate && o.is_final()).map(|(d, _)| d.stream).collect();
     told.sort();
     told.dedup();
     let mut tx = state.db.begin(&told).await?;
@@ -88,8 +88,13 @@ async fn deliver_round(state: &AppState, at: DateTime<Utc>) -> AppResult<(usize,
                 if *now_state == DeliveryState::Delivered {
                     delivered += 1;
                 }
-                if d.purpose == Purpose::Notification && outcome.is_final() {
-                    crate::server::services::notifications::record_outcome(&mut tx, d, *now_state == DeliveryState::Delivered, error).await?;
+                if outcome.is_final() {
+                    let ok = *now_state == DeliveryState::Delivered;
+                    match d.purpose {
+                        Purpose::Notification => crate::server::services::notifications::record_outcome(&mut tx, d, ok, error).await?,
+                        Purpose::Page => crate::server::services::contact::record_outcome(&mut tx, d, ok, error).await?,
+                        Purpose::StatusUpdate => {}
+                    }
                 }
             }
         }
@@ -150,6 +155,10 @@ async fn attempt(state: &AppState, d: &Due, base: &str) -> Outcome {
 /// resolver); redirects are not followed. Returns the answer and, when it was a failure,
 /// why (for the delivery's record).
 async fn send(state: &AppState, d: &Due, base: &str) -> Result<(Attempt, String), String> {
+    if d.url.starts_with("mailto:") {
+        crate::server::services::contact::send_email(state, &d.url, &d.body).await?;
+        return Ok((Attempt::Answered { status: 200, retry_after: None }, String::new()));
+    }
     let target = parse_target(&d.url)?;
     let mut body: serde_json::Value = serde_json::from_str(&d.body).map_err(|e| format!("unreadable message: {e}"))?;
     if let Some(token) = &d.token {

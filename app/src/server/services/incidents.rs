@@ -131,6 +131,14 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
             services.push(found);
         }
     }
+    // an incident from an alert affects the alert's service
+    if let Some(a) = &from_alert {
+        if !services.iter().any(|s| s.id == a.service_id) {
+            services.push(
+                catalog::by_slug(tx.conn(), &a.service_slug).await?.ok_or_else(|| AppError::bad_request(format!("Unknown service: {:?}.", a.service_slug)))?,
+            );
+        }
+    }
     let base = slug(title.as_str(), detected_at);
     let mut candidate = base.clone();
     let mut n = 1;
@@ -173,6 +181,7 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
         emit(&mut tx, &incident, Some(&me), link).await?;
         let change = crate::domain::alert::AlertChange::IncidentDeclared { incident: incident.id, title: incident.title.clone() };
         crate::server::repo::log::append_change(&mut tx, StreamRef::alert(alert.id), Some(&me), change.name(), &change).await?;
+        crate::server::repo::alerts::link_incident(tx.conn(), incident.id, alert.id).await?;
     }
     notify(&mut tx, &incident).await?;
     tx.commit(&state.hub).await?;

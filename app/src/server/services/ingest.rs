@@ -170,8 +170,7 @@ async fn apply(state: &AppState, service: crate::domain::ids::ServiceId, action:
         // acknowledged already, or resolved meanwhile: nothing changes
         return Ok(());
     };
-    alerts::set_state(tx.conn(), id, to, now()).await?;
-    escalations::stop(tx.conn(), id).await?;
+    crate::server::services::alerts::settle(tx.conn(), id, to).await?;
     let change = match to {
         AlertState::Resolved => AlertChange::Resolved { by: None },
         _ => AlertChange::Acknowledged { by: None },

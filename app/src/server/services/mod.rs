@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod calendar;
+pub mod contact;
 pub mod deliveries;
 pub mod incidents;
 pub mod ingest;
@@ -18,6 +19,7 @@ pub mod schedule_calendar;
 pub mod status_page;
 pub mod status_public;
 pub mod swaps;
+pub mod team_config;
 pub mod timers;
 pub mod war_room;
 pub mod webhook_admin;

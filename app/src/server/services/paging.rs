@@ -22,19 +22,28 @@ use crate::server::state::AppState;
 /// Steps taken in one pass at most (the next pass takes the rest).
 const BATCH: i64 = 200;
 
-/// One pass: fires every step due by `at`; how many fired.
+/// One pass: fires every step due by `at`, [`BATCH`] at a time until none is left (an
+/// alert storm's pages go out in one pass, not one batch per tick); how many fired.
 pub async fn page_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
-    let due = {
-        let mut conn = state.db.pool().acquire().await?;
-        escalations::due(&mut conn, at, BATCH).await?
-    };
     let mut fired = 0;
-    for d in due {
-        if fire(state, d, at).await? {
-            fired += 1;
+    loop {
+        let due = {
+            let mut conn = state.db.pool().acquire().await?;
+            escalations::due(&mut conn, at, BATCH).await?
+        };
+        let batch = due.len();
+        let mut moved = 0;
+        for d in due {
+            if fire(state, d, at).await? {
+                fired += 1;
+                moved += 1;
+            }
+        }
+        // a short batch was the last; a batch where nothing fired is another replica's
+        if batch < BATCH as usize || moved == 0 {
+            return Ok(fired);
         }
     }
-    Ok(fired)
 }
 
 /// Fires `d` if it is still the alert's next step and still due; false when another
@@ -90,17 +99,20 @@ async fn fire(state: &AppState, d: escalations::Next, at: DateTime<Utc>) -> AppR
         }
     }
     let Some(row) = alerts::row(tx.conn(), d.alert).await? else { return Ok(false) };
-    let summary = row.summary;
+    let summary = row.summary.clone();
     let change = AlertChange::Paged { round: d.round, step: d.step, paged: paged.clone(), nobody, summary: summary.clone(), severity: row.severity };
     let event = log::append_change(&mut tx, StreamRef::alert(d.alert), None, change.name(), &change).await?;
     for p in &paged {
         audiences::deliver_in_app(tx.conn(), p.id, event.id, None, &link(d.alert), &format!("Page: {summary}"), at).await?;
+        crate::server::services::contact::queue_pages(state, &mut tx, p, &row, event.id, at).await?;
     }
     match policy.next(d.round, d.step) {
         Some((round, step)) => escalations::advance(tx.conn(), d.alert, round, step, policy.fires_at(d.raised, round, step)).await?,
         None => escalations::stop(tx.conn(), d.alert).await?,
     }
     tx.commit(&state.hub).await?;
+    // pages by rules with no delay go out now, not at the queue's next pass
+    state.webhooks.wake.notify_one();
     Ok(true)
 }
 
