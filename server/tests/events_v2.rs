@@ -112,9 +112,19 @@ async fn events_v2_refuses_bad_events_and_keys(b: Backend) {
     assert_eq!(r.status(), 400);
 }
 
-/// The same dedup key triggered 500 times at once: one alert, the rest recorded on it.
+/// The same dedup key triggered 500 times at once: one alert, the rest recorded on it, and
+/// one page.
 async fn one_alert_for_a_dedup_key_under_a_race(b: Backend) {
     let (app, key, service) = with_key(b, |_| {}).await;
+    // checkout pages Ben through a one-step policy (set up as code)
+    let start = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let setup = format!(
+        "schedules:\n  - name: Primary\n    time_zone: UTC\n    layers:\n      - name: Weekly\n        start: {start}\n        rotation_virtual_start: {start}\n        \
+         rotation_turn_length_seconds: 604800\n        users: [{}]\npolicies:\n  - name: Checkout\n    steps:\n      - delay_minutes: 5\n        \
+         targets: [{{schedule: Primary}}]\nservices:\n  - slug: checkout\n    name: Checkout\n    escalation_policy: Checkout\n",
+        app.responder.email
+    );
+    app::server::services::team_config::apply(&app.state, Some(&app.admin), &setup, false).await.unwrap();
     let client = reqwest::Client::new();
     let body = documented(&key);
     let sends = (0..500).map(|_| {
@@ -129,6 +139,9 @@ async fn one_alert_for_a_dedup_key_under_a_race(b: Backend) {
         settled_log(&app.state.db, Part::Kind(app::domain::log::Stream::Alert), Default::default()).await.into_iter().map(|r| r.kind).collect();
     assert_eq!(kinds.iter().filter(|k| *k == "alert_triggered").count(), 1);
     assert_eq!(kinds.iter().filter(|k| *k == "alert_repeated").count(), 499);
+    let at = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let fired = app::server::services::paging::page_due(&app.state, at).await.unwrap() + app::server::services::paging::page_due(&app.state, at).await.unwrap();
+    assert_eq!(fired, 1, "one page");
 }
 
 /// One key over its rate is told to slow down; another key of the same service is not.

@@ -300,7 +300,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn user(email: &str, role: AccountRole) -> UserDoc {
-        UserDoc { email: email.into(), name: email.split('@').next().unwrap().into(), role, time_zone: None }
+        UserDoc { email: email.into(), name: email.split('@').next().unwrap().to_lowercase(), role, time_zone: None }
     }
 
     fn policy(name: &str, delay: u32) -> PolicyDoc {
