@@ -15,6 +15,7 @@ pub mod log;
 pub mod maintenance;
 pub mod notify;
 pub mod oncall;
+pub mod postmortem;
 pub mod public_incident;
 pub mod roles;
 pub mod runbook;

@@ -1,0 +1,7 @@
+//! Postmortems: what a new one starts with (pre-filled from the incident's log and its
+//! alerts), the seeds' blameless template, and the hints that point at blame-oriented
+//! language as people write.
+
+pub mod blameless;
+pub mod prefill;
+pub mod template;
