@@ -91,6 +91,22 @@ async fn the_seed_terraform_applies_once(b: Backend) {
     let round = config::apply(&state, Some(&ada), &exported, true).await.unwrap();
     assert!(!changes_anything(&round.plan), "{exported}\n{:?}", round.plan);
 
+    // a key's kind cannot change, and an audience's hidden address must be its own
+    let kind = EXAMPLE.replace("      - name: Datadog\n        kind: events_v2", "      - name: Datadog\n        kind: alertmanager");
+    let e = config::apply(&state, Some(&ada), &kind, false).await.unwrap_err();
+    assert!(
+        e.message.contains("services[0] \"payments\": integration_keys[1].kind: the key \"Datadog\" is for events_v2; a key's kind cannot change"),
+        "{}",
+        e.message
+    );
+    let hidden = EXAMPLE.replace("security_and_legal: []", "security_and_legal: [\"https://hooks.example.com:443/…abcd\"]");
+    let e = config::apply(&state, Some(&ada), &hidden, false).await.unwrap_err();
+    assert!(
+        e.message.contains("audiences.security_and_legal[0]: \"https://hooks.example.com:443/…abcd\" is a hidden address this audience does not have"),
+        "{}",
+        e.message
+    );
+
     // an edit is an update of just that item
     let edited = EXAMPLE.replace("delay_minutes: 10", "delay_minutes: 20").replace("name: Bob Martinez", "name: Bob Martínez");
     let lines: Vec<String> =

@@ -135,7 +135,12 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Config { command } => config_command(AppState::new(leptos_options(&config), db), command).await,
+        Command::Config { command } => {
+            let mut state = AppState::new(leptos_options(&config), db);
+            // audience addresses are checked as the server checks them
+            state.webhooks.allow_private = config.webhook_allow_private;
+            config_command(state, command).await
+        }
         Command::ExportStatus { out } => {
             let state = AppState::new(leptos_options(&config), db);
             let files = server::export::export(&state, &out).await?;

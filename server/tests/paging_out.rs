@@ -157,6 +157,10 @@ async fn pages_reach_people_by_their_rules(b: Backend) {
     let webhook_link = hooks[0]["page"]["acknowledge_url"].as_str().unwrap().to_string();
     assert!(webhook_link.starts_with("https://klaxon.example.com/ack/") && text.contains(&format!("<{webhook_link}|Acknowledge>")));
     assert!(smtp.messages().is_empty(), "the email waits for its delay");
+    // a link's secret never rests in the queue: it is made as the message goes out
+    let queued: Vec<String> = sqlx::query_scalar("SELECT body FROM deliveries WHERE purpose = 'page'").fetch_all(state.db.pool()).await.unwrap();
+    assert_eq!(queued.len(), 2);
+    assert!(queued.iter().all(|b| !b.contains("/ack/") && b.contains("{ACK_URL}")), "{queued:?}");
 
     // two minutes on, nobody has acknowledged: the email goes out, through real SMTP
     app::server::services::deliveries::deliver_due(&state, t + Duration::minutes(2) + Duration::seconds(2)).await.unwrap();

@@ -20,8 +20,10 @@ pub fn suspect_window() -> Duration {
     Duration::hours(1)
 }
 
-/// At most this many changes are shown, newest first.
+/// At most this many changes from before detection are shown, newest first…
 pub const CHANGES_SHOWN: usize = 20;
+/// …and at most this many from after it (rollbacks, flag flips during the response).
+pub const CHANGES_AFTER: usize = 10;
 
 /// An alert the incident was declared from, with its log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,8 +53,8 @@ pub struct AlertContext {
 
 impl AlertContext {
     /// Builds the context: each alert marked with whether its service has a runbook; the
-    /// changes newest first, at most [`CHANGES_SHOWN`], those shortly before `detected_at`
-    /// marked as suspects.
+    /// changes newest first, at most [`CHANGES_SHOWN`] from before `detected_at` and
+    /// [`CHANGES_AFTER`] from after, those shortly before it marked as suspects.
     pub fn new(alerts: Vec<(AlertRow, AlertLog)>, runbooks: &[Runbook], changes: Vec<RecentChange>, detected_at: DateTime<Utc>) -> AlertContext {
         let alerts = alerts
             .into_iter()
@@ -61,9 +63,15 @@ impl AlertContext {
                 LinkedAlert { alert, log, runbook }
             })
             .collect();
-        let mut changes = changes;
-        changes.sort_by_key(|c| std::cmp::Reverse(c.at));
-        changes.truncate(CHANGES_SHOWN);
+        // the newest before detection and the newest after, each list cut on its own, so a
+        // busy incident's rollbacks never push the likely causes off the list
+        let (mut before, mut after): (Vec<RecentChange>, Vec<RecentChange>) = changes.into_iter().partition(|c| c.at <= detected_at);
+        before.sort_by_key(|c| std::cmp::Reverse(c.at));
+        after.sort_by_key(|c| std::cmp::Reverse(c.at));
+        before.truncate(CHANGES_SHOWN);
+        after.truncate(CHANGES_AFTER);
+        let mut changes = after;
+        changes.extend(before);
         for c in &mut changes {
             c.suspect = c.at <= detected_at && detected_at - c.at <= suspect_window();
         }
@@ -144,8 +152,12 @@ mod tests {
         let detected = Utc::now();
         let mut all: Vec<RecentChange> = [300, 5, 61, 60, 0, -10].into_iter().map(|m| change(m, detected)).collect();
         all.extend((0..30).map(|i| change(600 + i, detected)));
+        let mut busy = all.clone();
+        busy.extend((11..=25).map(|i| change(-i, detected)));
+        let c = AlertContext::new(vec![], &[], busy, detected);
+        assert_eq!(c.changes.len(), CHANGES_SHOWN + CHANGES_AFTER, "16 after detection, cut to 10; 35 before, cut to 20");
+        assert!(c.changes.iter().filter(|c| c.suspect).count() == 3, "the suspects survive a busy response");
         let c = AlertContext::new(vec![], &[], all, detected);
-        assert_eq!(c.changes.len(), CHANGES_SHOWN);
         let firsts: Vec<(&str, bool)> = c.changes.iter().take(6).map(|c| (c.summary.as_str(), c.suspect)).collect();
         assert_eq!(
             firsts,

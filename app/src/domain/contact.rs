@@ -113,10 +113,16 @@ pub fn page_line(summary: &str, severity: AlertSeverity, service: &str) -> Strin
     format!("Paged ({}): {summary} on {service}", severity.as_str())
 }
 
+/// Text for Slack's message formatting: `&`, `<` and `>` escaped, so a summary from
+/// monitoring can neither mention `<!channel>` nor draw a link of its own.
+pub fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// A page as an incoming-webhook message: `text` is what Slack shows (with its link
 /// syntax), the rest is for other receivers.
 pub fn webhook_page(summary: &str, severity: AlertSeverity, service: &str, alert_url: &str, ack_url: &str) -> serde_json::Value {
-    let line = page_line(summary, severity, service);
+    let line = slack_escape(&page_line(summary, severity, service));
     serde_json::json!({
         "text": format!("{line}\n<{alert_url}|Open the alert> · <{ack_url}|Acknowledge>"),
         "page": {
@@ -188,6 +194,11 @@ mod tests {
         assert!(text.starts_with("Paged (critical): Checkout 5xx on Checkout\n"), "{text}");
         assert!(text.contains("<https://k/ack/abc|Acknowledge>"));
         assert_eq!(m["page"]["acknowledge_url"], "https://k/ack/abc");
+        let sneaky = webhook_page("<!channel> <https://evil|Acknowledge> & co", AlertSeverity::Info, "Checkout", "https://k/alerts/7", "https://k/ack/abc");
+        assert!(
+            sneaky["text"].as_str().unwrap().starts_with("Paged (info): &lt;!channel&gt; &lt;https://evil|Acknowledge&gt; &amp; co on Checkout\n"),
+            "{sneaky}"
+        );
         let (subject, body) = email_page("Checkout 5xx", AlertSeverity::Warning, "Checkout", "https://k/alerts/7", "https://k/ack/abc");
         assert_eq!(subject, "[WARNING] Checkout 5xx");
         assert!(body.contains("https://k/alerts/7") && body.contains("\nhttps://k/ack/abc\n"), "{body}");

@@ -76,35 +76,54 @@ fn hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Stands for the acknowledgement link in a queued page until it is sent: the link's secret
+/// is made when the message goes out, so it never rests in the queue.
+const ACK_URL: &str = "{ACK_URL}";
+
 /// Queues `person`'s page for `alert` by each of their rules, in the transaction that paged
 /// them (`event`, at `at`): each goes out when its delay has passed, unless the alert has
-/// been acknowledged by then. Each message carries its own acknowledgement link.
+/// been acknowledged by then. Each message gets its own acknowledgement link when sent.
 pub async fn queue_pages(state: &AppState, tx: &mut Tx, person: &Person, alert: &AlertRow, event: EventId, at: DateTime<Utc>) -> AppResult<()> {
     let rules = repo::rules(tx.conn(), person.id).await?;
-    let base = &state.pages_out.base_url;
-    let alert_url = format!("{base}/alerts/{}", alert.id);
+    let alert_url = format!("{}/alerts/{}", state.pages_out.base_url, alert.id);
     for rule in rules {
-        let bytes: [u8; 32] = rand::random();
-        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        repo::add_ack_link(tx.conn(), &hash(&token), alert.id, person.id, at, at + ack_link_lifetime()).await?;
-        let ack_url = format!("{base}/ack/{token}");
-        let (url, body, how) = match rule.channel {
-            Channel::Webhook => (rule.address.clone(), webhook_page(&alert.summary, alert.severity, &alert.service, &alert_url, &ack_url), "webhook"),
+        let (url, mut body, how) = match rule.channel {
+            Channel::Webhook => (rule.address.clone(), webhook_page(&alert.summary, alert.severity, &alert.service, &alert_url, ACK_URL), "webhook"),
             Channel::Email => {
-                let (subject, text) = email_page(&alert.summary, alert.severity, &alert.service, &alert_url, &ack_url);
+                let (subject, text) = email_page(&alert.summary, alert.severity, &alert.service, &alert_url, ACK_URL);
                 (format!("mailto:{}", rule.address), serde_json::json!({ "subject": subject, "text": text }), "email")
             }
         };
+        // who the link acknowledges as (taken out before sending)
+        body["klaxon_page_for"] = serde_json::json!(person.id.0);
         let recipient = format!("{} by {how}", person.name);
         deliveries::enqueue(tx.conn(), Purpose::Page, &url, &recipient, event, &body.to_string(), rule.due(at)).await?;
     }
     Ok(())
 }
 
-/// Sends one page by email (`to` is `mailto:…`; `body` is the queued subject and text).
-pub async fn send_email(state: &AppState, to: &str, body: &str) -> Result<(), String> {
+/// A queued page as it is sent: a new acknowledgement link (kept only as its hash) in place
+/// of [`ACK_URL`]. `alert` is the page's alert.
+pub async fn with_ack_link(state: &AppState, alert: AlertId, body: &str) -> Result<serde_json::Value, String> {
+    let mut message: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("unreadable message: {e}"))?;
+    let user = message.as_object_mut().and_then(|m| m.remove("klaxon_page_for")).and_then(|v| v.as_i64()).ok_or("a page without its person")?;
+    let bytes: [u8; 32] = rand::random();
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let at = now();
+    let stored = async {
+        let mut tx = state.db.begin(&[]).await?;
+        repo::add_ack_link(tx.conn(), &hash(&token), alert, crate::domain::ids::UserId(user), at, at + ack_link_lifetime()).await?;
+        tx.commit_quiet().await
+    };
+    stored.await.map_err(|e: sqlx::Error| format!("could not make its acknowledgement link: {e}"))?;
+    let url = format!("{}/ack/{token}", state.pages_out.base_url);
+    let text = message.to_string().replace(ACK_URL, &url);
+    serde_json::from_str(&text).map_err(|e| format!("unreadable message: {e}"))
+}
+
+/// Sends one page by email (`to` is `mailto:…`; `message` has the subject and text).
+pub async fn send_email(state: &AppState, to: &str, message: &serde_json::Value) -> Result<(), String> {
     let mailer = state.pages_out.mailer.as_ref().ok_or("email is not set up on this Klaxon (KLAXON_SMTP_URL)")?;
-    let message: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("unreadable message: {e}"))?;
     let subject = message["subject"].as_str().unwrap_or("Page");
     let text = message["text"].as_str().unwrap_or_default();
     mailer.send(to.trim_start_matches("mailto:"), subject, text).await
@@ -150,8 +169,9 @@ pub async fn ack_link(state: &AppState, token: &str) -> AppResult<LinkState> {
     })
 }
 
-/// Spends a link and acknowledges its alert as the person it was sent to. A link works
-/// once: a second use (or two at once) is refused with 410 Gone.
+/// Acknowledges a link's alert as the person it was sent to, then spends the link. A link
+/// works once: afterwards it answers 410 Gone. A link that cannot acknowledge (its person
+/// may no longer work incidents, or the database failed) is not spent.
 pub async fn use_ack_link(state: &AppState, token: &str) -> AppResult<AlertId> {
     let h = hash(token);
     let (alert, user) = {
@@ -166,21 +186,21 @@ pub async fn use_ack_link(state: &AppState, token: &str) -> AppResult<AlertId> {
     let who = {
         let mut conn = state.db.pool().acquire().await?;
         match users::by_id(&mut conn, user).await? {
-            Some(u) if u.active => u.user,
+            Some(u) if u.active && u.user.can(Permission::WorkIncidents) => u.user,
+            Some(u) if u.active => {
+                return Err(AppError::forbidden(format!("{} may not acknowledge alerts (their role is {}).", u.user.name, u.user.role.as_str())))
+            }
             _ => return Err(AppError::forbidden("The person this link was sent to can no longer sign in.")),
         }
     };
-    {
-        let mut tx = state.db.begin(&[]).await?;
-        if !repo::use_ack_link(tx.conn(), &h, now()).await? {
-            return Err(AppError::gone("This link has been used already; it works once."));
-        }
-        tx.commit_quiet().await?;
-    }
     match crate::server::services::alerts::answer(state, Some(&who), alert, Action::Acknowledge).await {
-        Ok(()) => Ok(alert),
-        // someone else acknowledged it first: the page is answered all the same
-        Err(e) if e.status_code() == 409 => Ok(alert),
-        Err(e) => Err(e),
+        // acknowledged now, or by someone else first: the page is answered all the same
+        Ok(()) => {}
+        Err(e) if e.status_code() == 409 => {}
+        Err(e) => return Err(e),
     }
+    let mut tx = state.db.begin(&[]).await?;
+    repo::use_ack_link(tx.conn(), &h, now()).await?;
+    tx.commit_quiet().await?;
+    Ok(alert)
 }

@@ -155,12 +155,16 @@ async fn attempt(state: &AppState, d: &Due, base: &str) -> Outcome {
 /// resolver); redirects are not followed. Returns the answer and, when it was a failure,
 /// why (for the delivery's record).
 async fn send(state: &AppState, d: &Due, base: &str) -> Result<(Attempt, String), String> {
+    let mut body: serde_json::Value = match d.purpose {
+        // a page gets its acknowledgement link now (the page's event is on its alert's stream)
+        Purpose::Page => crate::server::services::contact::with_ack_link(state, crate::domain::ids::AlertId(d.stream.id), &d.body).await?,
+        _ => serde_json::from_str(&d.body).map_err(|e| format!("unreadable message: {e}"))?,
+    };
     if d.url.starts_with("mailto:") {
-        crate::server::services::contact::send_email(state, &d.url, &d.body).await?;
+        crate::server::services::contact::send_email(state, &d.url, &body).await?;
         return Ok((Attempt::Answered { status: 200, retry_after: None }, String::new()));
     }
     let target = parse_target(&d.url)?;
-    let mut body: serde_json::Value = serde_json::from_str(&d.body).map_err(|e| format!("unreadable message: {e}"))?;
     if let Some(token) = &d.token {
         body["meta"] = json!({
             "unsubscribe_token": token,

@@ -126,6 +126,9 @@ async fn read(state: &AppState, yaml: &str) -> AppResult<(TeamConfig, TeamConfig
         match crate::server::services::auth::parse_email(&u.email) {
             Ok(email) if seen.contains(&email) => errors.push(format!("{here}: email: {email} is listed twice.")),
             Ok(email) => {
+                if users::by_email(&mut conn, &email).await?.is_some_and(|u| !u.active) {
+                    errors.push(format!("{here}: email: the account {email} is disabled; enable it with `klaxon user add` first."));
+                }
                 people.entry(email.clone()).or_insert(UserId(-1 - i as i64));
                 seen.push(email);
             }
@@ -196,14 +199,22 @@ async fn read(state: &AppState, yaml: &str) -> AppResult<(TeamConfig, TeamConfig
                 errors.push(format!("{here}: escalation_policy: there is no escalation policy named {:?}.", p.trim()));
             }
         }
-        let revoked: Vec<String> = match catalog::by_slug(&mut conn, s.slug.trim()).await? {
-            Some(existing) => integrations::of_service(&mut conn, existing.id).await?.into_iter().filter(|k| k.revoked_at.is_some()).map(|k| k.name).collect(),
+        let existing = match catalog::by_slug(&mut conn, s.slug.trim()).await? {
+            Some(found) => integrations::of_service(&mut conn, found.id).await?,
             None => vec![],
         };
         let mut key_names = Vec::new();
         for (j, k) in s.integration_keys.iter().enumerate() {
-            if revoked.iter().any(|r| r == k.name.trim()) {
-                errors.push(format!("{here}: integration_keys[{j}].name: the key {:?} was revoked; give a new key another name.", k.name.trim()));
+            match existing.iter().find(|e| e.name == k.name.trim()) {
+                Some(e) if e.revoked_at.is_some() => {
+                    errors.push(format!("{here}: integration_keys[{j}].name: the key {:?} was revoked; give a new key another name.", k.name.trim()))
+                }
+                Some(e) if e.kind != k.kind => errors.push(format!(
+                    "{here}: integration_keys[{j}].kind: the key {:?} is for {}; a key's kind cannot change (issue a new key with another name).",
+                    k.name.trim(),
+                    e.kind.as_str()
+                )),
+                _ => {}
             }
             if let Err(e) = checked(&k.name, &format!("integration_keys[{j}].name"), 1, 100, Lines::One) {
                 errors.push(format!("{here}: {e}"));
@@ -216,10 +227,12 @@ async fn read(state: &AppState, yaml: &str) -> AppResult<(TeamConfig, TeamConfig
     }
 
     // audiences: people by email, or webhook addresses (full, or hidden as export writes them
-    // when Klaxon has that address already)
-    let known_hooks: Vec<String> = audiences::members(&mut conn, None).await?.into_iter().filter_map(|m| m.url).map(|u| shown_url(&u)).collect();
+    // when the same audience has that address already)
+    let stored_hooks: Vec<(Audience, String)> =
+        audiences::members(&mut conn, None).await?.into_iter().filter_map(|m| m.url.map(|u| (m.member.audience, u))).collect();
     let mut compared = cfg.clone();
     for audience in Audience::ALL {
+        let known: Vec<&String> = stored_hooks.iter().filter(|(a, _)| *a == audience).map(|(_, u)| u).collect();
         for (j, m) in cfg.audiences.of(audience).iter().enumerate() {
             let here = format!("audiences.{}[{j}]", audience.as_str());
             let shown = if is_person(m) {
@@ -228,13 +241,16 @@ async fn read(state: &AppState, yaml: &str) -> AppResult<(TeamConfig, TeamConfig
                 }
                 m.trim().to_lowercase()
             } else if m.contains('…') {
-                if !known_hooks.contains(&m.trim().to_string()) {
-                    errors.push(format!("{here}: {:?} is a hidden address Klaxon does not have; write the full address.", m.trim()));
+                if !known.iter().any(|u| shown_url(u) == m.trim()) {
+                    errors.push(format!("{here}: {:?} is a hidden address this audience does not have; write the full address.", m.trim()));
                 }
                 m.trim().to_string()
             } else {
                 match parse_target(m) {
-                    Ok(_) => shown_url(m.trim()),
+                    // the address this audience has: compared as export writes it
+                    Ok(_) if known.iter().any(|u| u.as_str() == m.trim()) => shown_url(m.trim()),
+                    // a new one: compared in full, so it can never pass for another
+                    Ok(_) => m.trim().to_string(),
                     Err(e) => {
                         errors.push(format!("{here}: {e}"));
                         m.trim().to_string()
@@ -303,7 +319,8 @@ pub async fn apply(state: &AppState, actor: Option<&CurrentUser>, yaml: &str, dr
     let people: HashMap<String, UserId> = users::list(&mut conn).await?.into_iter().map(|u| (u.email.to_lowercase(), u.id)).collect();
     for audience in Audience::ALL {
         for (m, shown) in cfg.audiences.of(audience).iter().zip(compared.audiences.of(audience)) {
-            if !todo(Kind::AudienceMember, &format!("{}: {shown}", audience.as_str())) {
+            // a hidden address is one the audience has (checked when read); never re-added
+            if m.contains('…') || !todo(Kind::AudienceMember, &format!("{}: {shown}", audience.as_str())) {
                 continue;
             }
             let member = match people.get(&m.trim().to_lowercase()) {
