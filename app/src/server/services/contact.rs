@@ -107,8 +107,7 @@ pub async fn queue_pages(state: &AppState, tx: &mut Tx, person: &Person, alert: 
 pub async fn with_ack_link(state: &AppState, alert: AlertId, body: &str) -> Result<serde_json::Value, String> {
     let mut message: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("unreadable message: {e}"))?;
     let user = message.as_object_mut().and_then(|m| m.remove("klaxon_page_for")).and_then(|v| v.as_i64()).ok_or("a page without its person")?;
-    let bytes: [u8; 32] = rand::random();
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = crate::server::services::webhooks::new_token();
     let at = now();
     let stored = async {
         let mut tx = state.db.begin(&[]).await?;

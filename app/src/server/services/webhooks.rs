@@ -34,7 +34,8 @@ pub struct Subscribed {
     pub confirmed: bool,
 }
 
-fn new_token() -> String {
+/// 32 random bytes as 64 hex digits: a secret for a URL.
+pub(crate) fn new_token() -> String {
     let bytes: [u8; 32] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
