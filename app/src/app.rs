@@ -7,6 +7,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::theme::THEME_SCRIPT;
 use crate::error::AppError;
+use crate::pages::action_items::ActionItemsPage;
 use crate::pages::alerts::{AlertPage, AlertsPage};
 use crate::pages::audiences::AudiencesPage;
 use crate::pages::declare::DeclarePage;
@@ -16,6 +17,7 @@ use crate::pages::incidents::IncidentsPage;
 use crate::pages::login::LoginPage;
 use crate::pages::oncall::OncallPage;
 use crate::pages::paging_rules::PagingRulesPage;
+use crate::pages::postmortem::PostmortemPage;
 use crate::pages::runbooks::RunbooksPage;
 use crate::pages::schedule::SchedulePage;
 use crate::pages::services::ServicesPage;
@@ -103,6 +105,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async/>
                 <Route path=path!("/oncall") view=OncallPage ssr=SsrMode::Async/>
                 <Route path=path!("/oncall/schedules/:id") view=SchedulePage ssr=SsrMode::Async/>
+                <Route path=path!("/postmortems/:id") view=PostmortemPage ssr=SsrMode::Async/>
+                <Route path=path!("/action-items") view=ActionItemsPage ssr=SsrMode::Async/>
                 <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/inbox/rules") view=PagingRulesPage ssr=SsrMode::Async/>
                 <Route path=path!("/audiences") view=AudiencesPage ssr=SsrMode::Async/>

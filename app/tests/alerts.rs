@@ -243,10 +243,60 @@ async fn the_war_room_shows_where_the_incident_came_from(b: Backend) {
     assert_eq!(e.status_code(), 404);
 }
 
+/// An event for dedup key `key`: a trigger (a copy of PagerDuty's sample), or an
+/// acknowledgement or resolve.
+fn event(o: &Org, action: &str, key: &str) -> String {
+    match action {
+        "trigger" => SAMPLE_TRIGGER.replace("ROUTING_KEY", &o.key).replace("samplekeyhere", key),
+        _ => format!(r#"{{"routing_key":"{}","event_action":"{action}","dedup_key":"{key}"}}"#, o.key),
+    }
+}
+
+/// Many sources sending at once: their events are applied many to a transaction, yet each
+/// key's events keep their order and each lands exactly as it would alone.
+async fn a_burst_of_events_lands_in_order(b: Backend) {
+    let o = std::sync::Arc::new(org(b).await);
+    let mut senders = vec![];
+    for n in 0..40 {
+        let o = o.clone();
+        senders.push(tokio::spawn(async move {
+            let key = format!("burst-{n}");
+            for action in ["trigger", "trigger", "acknowledge", "resolve", "trigger"] {
+                let applied = ingest::enqueue(&o.state, event(&o, action, &key).as_bytes()).await;
+                assert_eq!(applied.unwrap(), key, "{action} of {key}");
+            }
+            // nothing open under this one: kept as received
+            ingest::enqueue(&o.state, event(&o, "acknowledge", &format!("ghost-{n}")).as_bytes()).await.unwrap();
+        }));
+    }
+    for s in senders {
+        s.await.unwrap();
+    }
+    let mut conn = o.state.db.pool().acquire().await.unwrap();
+    let service = catalog::by_slug(&mut conn, "checkout").await.unwrap().unwrap().id;
+    for n in 0..40 {
+        let key = format!("burst-{n}");
+        assert_eq!(alerts::count(&mut conn, service, &key).await.unwrap(), (2, 1), "{key}: one resolved, one open");
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM alerts WHERE dedup_key = $1 ORDER BY id").bind(key.clone()).fetch_all(&mut *conn).await.unwrap();
+        let (first, second) = (AlertId(ids[0]), AlertId(ids[1]));
+        let db = &o.state.db;
+        let kinds = |id| async move {
+            settled_log(db, Part::One(app::domain::log::StreamRef::alert(id)), Cursor::START).await.into_iter().map(|r| r.kind).collect::<Vec<_>>()
+        };
+        assert_eq!(kinds(first).await, ["alert_triggered", "alert_repeated", "alert_acknowledged", "alert_resolved"], "{key}");
+        assert_eq!(kinds(second).await, ["alert_triggered"], "{key}");
+        assert!(escalations::of_alert(&mut conn, first).await.unwrap().is_none(), "{key}: acknowledged, so not escalating");
+        assert!(escalations::of_alert(&mut conn, second).await.unwrap().is_some(), "{key}: the new alert escalates");
+    }
+    let unmatched = alerts::unmatched(&mut conn, service).await.unwrap();
+    assert_eq!(unmatched.iter().filter(|(_, k, _)| k.starts_with("ghost-")).count(), 40);
+}
+
 on_both_backends!(
     an_incident_declared_from_an_alert_is_linked_both_ways,
     the_war_room_shows_where_the_incident_came_from,
     the_seed_policy_escalates_until_acknowledged,
     a_step_with_nobody_on_call_says_so_and_maintenance_holds_pages,
-    each_step_fires_once_across_replicas
+    each_step_fires_once_across_replicas,
+    a_burst_of_events_lands_in_order
 );

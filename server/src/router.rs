@@ -77,6 +77,7 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(csrf::guard))
+        .layer(middleware::from_fn_with_state(state.clone(), rest::postmortem_md::serve))
         .layer(sessions)
         .layer(CompressionLayer::new())
         // ordinary requests end in time (live streams are outside this)

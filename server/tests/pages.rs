@@ -28,6 +28,18 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
     .await
     .unwrap();
     let war_room = format!("/incidents/{}", incident.id);
+    // resolved: its lightweight review starts (SEV3)
+    let mut at = incident.status;
+    for to in [app::domain::incident::Status::Investigating, app::domain::incident::Status::Resolved] {
+        incidents_svc::change_status(&app.state, Some(&app.responder), incident.id, at, to).await.unwrap();
+        at = to;
+    }
+    let review = {
+        let mut conn = app.state.db.pool().acquire().await.unwrap();
+        app::server::repo::postmortems::of_incident(&mut conn, incident.id).await.unwrap().expect("a SEV3 gets its review on resolution").id
+    };
+    let postmortem = format!("/postmortems/{review}");
+    let export = format!("/postmortems/{review}.md");
     let plain = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
 
     // anonymous: every internal page is a 303 to sign in, whatever the request accepts
@@ -44,6 +56,9 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
         "/alerts",
         "/services",
         "/audiences",
+        "/action-items",
+        postmortem.as_str(),
+        export.as_str(),
     ] {
         for accept in [None, Some("text/html"), Some("*/*")] {
             let mut req = plain.get(app.url(path));
@@ -66,7 +81,11 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
     // signed in: allowed, forbidden, not found
     let viewer = app.client(Some(&app.viewer)).await;
     let admin = app.client(Some(&app.admin)).await;
-    let cases: [(&reqwest::Client, &str, u16); 10] = [
+    let cases: [(&reqwest::Client, &str, u16); 14] = [
+        (&viewer, postmortem.as_str(), 200),
+        (&viewer, "/action-items", 200),
+        (&viewer, "/postmortems/987654", 404),
+        (&viewer, "/postmortems/987654.md", 404),
         (&viewer, "/incidents", 200),
         (&viewer, war_room.as_str(), 200),
         (&viewer, "/incidents/new", 403),
@@ -82,6 +101,12 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
         let r = client.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status().as_u16(), expected, "{path}");
     }
+    // the export: the document as Markdown
+    let r = viewer.get(app.url(&export)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/markdown; charset=utf-8");
+    let md = r.text().await.unwrap();
+    assert!(md.starts_with("# Postmortem: Checkout down\n") && md.contains("- **Status:** Draft\n") && md.contains("## Action items"), "{md}");
     // the public pages need nobody
     for path in ["/status", "/status/history", "/login"] {
         assert_eq!(plain.get(app.url(path)).send().await.unwrap().status(), 200, "{path}");

@@ -6,6 +6,7 @@ pub mod contact;
 pub mod incidents;
 pub mod notifications;
 pub mod oncall;
+pub mod postmortems;
 pub mod runbooks;
 pub mod services;
 pub mod status;

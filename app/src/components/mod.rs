@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+pub mod action_items;
 pub mod badges;
 pub mod clock;
 pub mod nav;

@@ -212,6 +212,8 @@ pub enum Topic {
     Schedules,
     /// Every alert's events (the pager on every page, the alerts' pages).
     Alerts,
+    /// One postmortem's page: its status, action items and edits.
+    Postmortem(crate::domain::ids::PostmortemId),
 }
 
 impl Topic {
@@ -222,11 +224,16 @@ impl Topic {
             "alerts" => return Some(Topic::Alerts),
             _ => {}
         }
-        let id = s.strip_prefix("incident:")?;
+        let (kind, id) = s.split_once(':')?;
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) || id.len() > 18 {
             return None;
         }
-        id.parse().ok().map(Topic::Incident)
+        let id: i64 = id.parse().ok()?;
+        match kind {
+            "incident" => Some(Topic::Incident(IncidentId(id))),
+            "postmortem" => Some(Topic::Postmortem(crate::domain::ids::PostmortemId(id))),
+            _ => None,
+        }
     }
 
     pub fn path(&self) -> String {
@@ -236,6 +243,7 @@ impl Topic {
             Topic::StatusPage => "status_page".into(),
             Topic::Schedules => "schedules".into(),
             Topic::Alerts => "alerts".into(),
+            Topic::Postmortem(id) => format!("postmortem:{id}"),
         }
     }
 }
@@ -246,13 +254,14 @@ mod tests {
 
     #[test]
     fn topics_round_trip() {
-        for t in [Topic::Incidents, Topic::Incident(IncidentId(42)), Topic::Schedules, Topic::Alerts] {
+        for t in [Topic::Incidents, Topic::Incident(IncidentId(42)), Topic::Schedules, Topic::Alerts, Topic::Postmortem(crate::domain::ids::PostmortemId(7))] {
             assert_eq!(Topic::parse(&t.path()), Some(t));
         }
         assert_eq!(Topic::parse("incident:"), None);
         assert_eq!(Topic::parse("incident:-1"), None);
         assert_eq!(Topic::parse("incident:1x"), None);
         assert_eq!(Topic::parse("status"), None);
+        assert_eq!(Topic::parse("alert:1"), None);
     }
 
     #[test]

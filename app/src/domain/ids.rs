@@ -34,6 +34,14 @@ id_type!(
     UserId
 );
 id_type!(
+    /// An incident's postmortem (or lightweight review).
+    PostmortemId
+);
+id_type!(
+    /// One action item of a postmortem.
+    ActionItemId
+);
+id_type!(
     /// A service that incidents affect.
     ServiceId
 );

@@ -317,6 +317,10 @@ pub enum NoteKind {
 pub struct IncidentList {
     pub incidents: Vec<Incident>,
     pub services: Vec<ServiceRef>,
+    /// The incidents' postmortems (overdue ones are flagged on the list).
+    pub postmortems: Vec<crate::domain::postmortem::record::PostmortemSummary>,
+    /// The reader's open action items.
+    pub my_items: Vec<crate::domain::postmortem::record::ActionItem>,
     /// Where in the log the list was read; live updates resume after it.
     pub cursor: super::log::Cursor,
     pub now: DateTime<Utc>,

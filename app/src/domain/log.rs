@@ -28,10 +28,12 @@ pub enum Stream {
     Schedule,
     /// An alert from monitoring: triggered, repeated, acknowledged, resolved.
     Alert,
+    /// A postmortem: started, its status, its edits and its action items.
+    Postmortem,
 }
 
 impl Stream {
-    pub const ALL: [Stream; 4] = [Stream::Incident, Stream::StatusPage, Stream::Schedule, Stream::Alert];
+    pub const ALL: [Stream; 5] = [Stream::Incident, Stream::StatusPage, Stream::Schedule, Stream::Alert, Stream::Postmortem];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,6 +41,7 @@ impl Stream {
             Stream::StatusPage => "status_page",
             Stream::Schedule => "schedule",
             Stream::Alert => "alert",
+            Stream::Postmortem => "postmortem",
         }
     }
 
@@ -53,6 +56,7 @@ impl Stream {
             Stream::StatusPage => 2,
             Stream::Schedule => 3,
             Stream::Alert => 4,
+            Stream::Postmortem => 5,
         }
     }
 }
@@ -73,6 +77,10 @@ impl StreamRef {
 
     pub fn alert(id: crate::domain::ids::AlertId) -> StreamRef {
         StreamRef { stream: Stream::Alert, id: id.0 }
+    }
+
+    pub fn postmortem(id: crate::domain::ids::PostmortemId) -> StreamRef {
+        StreamRef { stream: Stream::Postmortem, id: id.0 }
     }
 
     pub fn incident(id: crate::domain::ids::IncidentId) -> StreamRef {

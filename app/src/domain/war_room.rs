@@ -24,6 +24,8 @@ pub struct WarRoom {
     pub components: Vec<super::status_page::Component>,
     /// The alerts it was declared from and what changed recently on its services.
     pub context: super::alert_context::AlertContext,
+    /// Its postmortem, once started.
+    pub postmortem: Option<super::postmortem::record::PostmortemSummary>,
     /// The server's clock when this was read, for "how long ago" without hydration mismatches.
     pub now: DateTime<Utc>,
 }
@@ -144,6 +146,7 @@ mod tests {
             people: vec![],
             components: vec![],
             context: Default::default(),
+            postmortem: None,
             now: Utc::now(),
         }
     }

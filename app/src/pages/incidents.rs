@@ -53,8 +53,27 @@ fn IncidentTable(list: IncidentList) -> impl IntoView {
     });
     let shown = move || incidents.get().into_iter().filter(|i| filter.with(|f| f.matches(i))).collect::<Vec<_>>();
     let services = list.services.clone();
+    // incidents whose postmortem is late, flagged in the list
+    let overdue: std::collections::HashMap<_, _> = list.postmortems.iter().filter(|p| p.overdue).map(|p| (p.incident, p.id)).collect();
+    let today = list.now.date_naive();
+    let my_items = list.my_items.clone();
     let selected = move |name: &'static str, value: String| query.read().get(name).as_deref() == Some(value.as_str());
     view! {
+        {(!my_items.is_empty()).then(|| view! {
+            <section class="panel" data-testid="my-items">
+                <h2>"Your action items"</h2>
+                <ul class="members">
+                    {my_items.into_iter().map(|i| view! {
+                        <li>
+                            <a href=format!("/postmortems/{}", i.postmortem)>{i.title.clone()}</a>
+                            <span class="muted small">{format!(" · {} · {}", i.priority.label(), i.incident_title)}</span>
+                            {i.overdue(today).then(|| view! { " " <span class="badge danger">"Overdue"</span> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <a href="/action-items">"Every action item"</a>
+            </section>
+        })}
         <form class="filters" method="get" action="/incidents">
             <label>"Severity "
                 <select name="severity">
@@ -83,12 +102,18 @@ fn IncidentTable(list: IncidentList) -> impl IntoView {
             <tbody>
                 <For each=shown key=|i| (i.id, i.version) children=move |i| {
                     let href = format!("/incidents/{}", i.id);
+                    let late = overdue.get(&i.id).copied();
                     let services = i.services.iter().map(|s| s.name.clone()).collect::<Vec<_>>().join(", ");
                     view! {
                         <tr class=if i.status.is_active() { "active" } else { "closed" } data-incident=i.slug.clone()>
                             <td><SeverityBadge severity=i.severity/></td>
                             <td><a href=href>{i.title.clone()}</a><div class="muted small">{i.slug.clone()}</div></td>
-                            <td><StatusBadge status=i.status/></td>
+                            <td>
+                                <StatusBadge status=i.status/>
+                                {late.map(|pm| view! {
+                                    " " <a class="badge danger" href=format!("/postmortems/{pm}") data-testid="postmortem-overdue">"Postmortem overdue"</a>
+                                })}
+                            </td>
                             <td>{services}</td>
                             <td><Time t=i.detected_at/></td>
                         </tr>

@@ -1,5 +1,6 @@
 //! One route per file (the war room, being large, is a folder).
 
+pub mod action_items;
 pub mod alerts;
 pub mod audiences;
 pub mod declare;
@@ -9,6 +10,7 @@ pub mod incidents;
 pub mod login;
 pub mod oncall;
 pub mod paging_rules;
+pub mod postmortem;
 pub mod runbooks;
 pub mod schedule;
 pub mod services;

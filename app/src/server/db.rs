@@ -222,6 +222,11 @@ impl Tx {
         Ok(&mut self.tx)
     }
 
+    /// Whether this transaction holds `stream`'s lock (may append to it).
+    pub fn holds(&self, stream: StreamRef) -> bool {
+        self.locked.contains(&stream)
+    }
+
     /// Takes the lock of a stream this transaction has just created (a new incident's), so
     /// that it may append to it. Nobody else can write to the stream before this commits.
     pub async fn lock_new(&mut self, stream: StreamRef) -> Result<(), sqlx::Error> {

@@ -224,6 +224,15 @@ pub async fn load(state: &AppState) -> AppResult<()> {
     ] {
         incidents::post_public_update(state, Some(&ben), old.id, public_update("Slow search suggestions", what, Impact::Minor, body)).await?;
     }
+    // its review, with one action item
+    let review = crate::server::services::postmortems::start(state, Some(&ben), old.id).await?;
+    let item = crate::server::services::postmortems::ItemInput {
+        title: "Cache search suggestions at the edge",
+        owner: Some(cleo.id),
+        priority: "p2",
+        due_on: &(now() + Duration::days(14)).date_naive().to_string(),
+    };
+    crate::server::services::postmortems::add_item(state, Some(&ben), review, item).await?;
 
     // An active incident: checkout failing for some customers.
     let active = incidents::declare(

@@ -128,6 +128,7 @@ pub fn topics(row: &Row) -> Vec<Topic> {
         Stream::StatusPage => vec![Topic::StatusPage],
         Stream::Schedule => vec![Topic::Schedules],
         Stream::Alert => vec![Topic::Alerts],
+        Stream::Postmortem => vec![Topic::Postmortem(crate::domain::ids::PostmortemId(row.stream.id))],
     }
 }
 
@@ -140,6 +141,7 @@ pub fn part(topic: Topic) -> Option<Part> {
         Topic::StatusPage => None,
         Topic::Schedules => Some(Part::Kind(Stream::Schedule)),
         Topic::Alerts => Some(Part::Kind(Stream::Alert)),
+        Topic::Postmortem(id) => Some(Part::One(StreamRef::postmortem(id))),
     }
 }
 

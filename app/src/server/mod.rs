@@ -10,6 +10,7 @@ pub mod hub;
 pub mod live_slots;
 pub mod login_limiter;
 pub mod mail;
+pub mod markdown;
 pub mod outbound;
 pub mod password;
 pub mod public;

@@ -3,5 +3,10 @@
 //! language as people write.
 
 pub mod blameless;
+pub mod change;
+pub mod doc;
+pub mod export;
 pub mod prefill;
+pub mod record;
 pub mod template;
+pub mod view;

@@ -1,7 +1,8 @@
 //! The blameless postmortem template (the seeds'), as Markdown, started from a pre-fill:
 //! header, Summary, Impact (a table), Timeline (UTC, a table), Root cause, Contributing
-//! factors, Five whys, What went well, What went poorly, Where we got lucky, Action items
-//! (a table), Lessons learned. SEV3 gets the lightweight review (fewer sections).
+//! factors, Five whys, What went well, What went poorly, Where we got lucky, Lessons
+//! learned. SEV3 gets the lightweight review (fewer sections). The status, the authors and
+//! the action items are not in the text: Klaxon tracks them, and `export` puts them in.
 
 use chrono::Duration;
 
@@ -9,7 +10,8 @@ use super::prefill::Prefill;
 use crate::domain::incident::Severity;
 
 /// Which template an incident gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Depth {
     /// SEV1 and SEV2: every section, due 48 hours after resolution.
     Full,
@@ -51,7 +53,8 @@ pub fn markdown(p: &Prefill, depth: Depth) -> String {
     md.push_str(&format!("- **Duration:** {} (detection to resolution)\n", span(p.times.to_resolve)));
     md.push_str(&format!("- **Severity:** {}\n", p.severity));
     md.push_str(&format!("- **Incident Commander:** {}\n", p.commander.as_deref().unwrap_or("—")));
-    md.push_str("- **Authors:** \n- **Status:** Draft\n\n");
+    // status, authors and action items are kept beside the text (see `export`)
+    md.push('\n');
     md.push_str("## Summary\n\n\n\n## Impact\n\n| | |\n|---|---|\n");
     md.push_str(&format!("| User impact duration | {} |\n", span(p.times.to_resolve)));
     md.push_str("| Users affected | |\n| Revenue impact | |\n| SLA minutes against the target | |\n");
@@ -73,7 +76,6 @@ pub fn markdown(p: &Prefill, depth: Depth) -> String {
         md.push_str("## Contributing factors\n\n\n\n## Five whys\n\n1. Why?\n2. Why?\n3. Why?\n4. Why?\n5. Why?\n\n");
         md.push_str("## What went well\n\n\n\n## What went poorly\n\n\n\n## Where we got lucky\n\n\n\n");
     }
-    md.push_str("## Action items\n\n| Action | Owner | Priority | Due | Status |\n|---|---|---|---|---|\n\n");
     if depth == Depth::Full {
         md.push_str("## Lessons learned\n\n");
     }
@@ -119,7 +121,6 @@ mod tests {
             "## What went well",
             "## What went poorly",
             "## Where we got lucky",
-            "## Action items",
             "## Lessons learned",
         ] {
             assert!(md.contains(h), "{h} missing:\n{md}");
@@ -134,7 +135,7 @@ mod tests {
     #[test]
     fn sev3_gets_the_lightweight_review_and_sev4_none() {
         let md = markdown(&sample(), Depth::Lightweight);
-        assert!(md.contains("## Root cause") && md.contains("## Action items"));
+        assert!(md.contains("## Root cause") && md.contains("## Timeline (UTC)"));
         assert!(!md.contains("## Five whys") && !md.contains("## Lessons learned"));
         assert_eq!(Depth::for_severity(Severity::Sev1), Some(Depth::Full));
         assert_eq!(Depth::for_severity(Severity::Sev3), Some(Depth::Lightweight));

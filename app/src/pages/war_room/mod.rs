@@ -3,6 +3,7 @@
 mod actions;
 mod composer;
 mod context;
+mod postmortem;
 mod public_update;
 mod roles;
 mod runbooks;
@@ -98,6 +99,7 @@ fn Room(w: WarRoom, user: CurrentUser) -> impl IntoView {
                 </section>
                 <aside class="side-col">
                     {can_work.then(|| view! { <actions::StatusActions incident/> })}
+                    <postmortem::PostmortemPanel incident postmortem=w.postmortem.clone() can_work/>
                     <context::ContextPanel context=w.context.clone()/>
                     <public_update::PublicUpdatePanel room can_work/>
                     <roles::RolesPanel room can_work/>

@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod integrations;
 pub mod log;
 pub mod maintenances;
+pub mod postmortems;
 pub mod runbooks;
 pub mod schedules;
 pub mod status;

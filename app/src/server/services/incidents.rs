@@ -218,6 +218,10 @@ pub async fn change_status(state: &AppState, actor: Option<&CurrentUser>, id: In
         Status::FollowUp | Status::Detected => {}
     }
     let (saved, _) = record(&mut tx, &incident, actor, EventKind::StatusChanged { from, to }).await?;
+    if to == Status::Resolved {
+        // SEV1-3 get their postmortem (or review) now, pre-filled from the log as it stands
+        crate::server::services::postmortems::on_resolved(&mut tx, &saved, at).await?;
+    }
     tx.commit(&state.hub).await?;
     Ok(saved)
 }
@@ -403,15 +407,18 @@ pub async fn services(state: &AppState, actor: Option<&CurrentUser>) -> AppResul
 
 /// The incident list, with the services to filter by and the newest event id.
 pub async fn list(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<IncidentList> {
-    require(actor, Permission::ReadInternal)?;
+    let me = require(actor, Permission::ReadInternal)?;
     // one snapshot: live updates resume at `cursor`; events the list already shows may come
     // again after it (each carries its incident as it stands, so applying one twice is harmless)
     let mut tx = state.db.begin_read().await?;
     let cursor = crate::server::repo::log::readable_end(&mut tx).await?;
     let incidents = incidents::list(&mut tx, 500).await?;
     let services = catalog::list(&mut tx).await?;
+    let at = now();
+    let postmortems = crate::server::repo::postmortems::list(&mut tx).await?.iter().map(|p| p.summary(at)).collect();
+    let my_items = crate::server::repo::postmortems::open_items_of(&mut tx, me.id).await?;
     tx.commit().await?;
-    Ok(IncidentList { incidents, services, cursor, now: now() })
+    Ok(IncidentList { incidents, services, postmortems, my_items, cursor, now: at })
 }
 
 pub fn service_ids(i: &Incident) -> Vec<ServiceId> {

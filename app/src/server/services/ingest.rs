@@ -1,17 +1,16 @@
 //! Alerts in: PagerDuty Events API v2 events, on a service's integration key. A trigger opens
 //! an alert (or, while one is open with the same dedup key, is recorded on it); acknowledge
-//! and resolve move it on. Every change is an event on the alert's stream, written in the
-//! transaction that makes it.
+//! and resolve move it on. Each event is checked here, in its request, then applied with
+//! whatever else has arrived in one transaction (`ingest_queue`, `ingest_apply`); every
+//! change is an event on the alert's stream, written in the transaction that makes it.
 
 use std::time::Duration;
 
-use crate::domain::alert::{AlertChange, AlertState, KeyKind};
+use crate::domain::alert::KeyKind;
 use crate::domain::events_v2::{self, Action, Event, Invalid};
-use crate::domain::ids::AlertId;
-use crate::domain::log::StreamRef;
 use crate::error::AppError;
-use crate::server::repo::alerts::{self, NewAlert};
-use crate::server::repo::{escalations, integrations, log};
+use crate::server::repo::{alerts, integrations};
+use crate::server::services::ingest_apply::Job;
 use crate::server::state::AppState;
 use crate::server::time::now;
 
@@ -57,7 +56,10 @@ async fn active_key(state: &AppState, secret: &str, kind: KeyKind) -> Result<int
 pub async fn enqueue(state: &AppState, body: &[u8]) -> Result<String, Refused> {
     let event = events_v2::parse(body).map_err(Refused::Invalid)?;
     let key = active_key(state, &event.routing_key, KeyKind::EventsV2).await?;
-    take(state, key, &event).await
+    let job = job(key, event)?;
+    let dedup_key = job.dedup_key.clone();
+    state.ingest.apply(state, vec![job]).await.pop().unwrap_or_else(|| Err(Refused::Failed(AppError::internal())))?;
+    Ok(dedup_key)
 }
 
 /// Takes an Alertmanager notification sent with key `secret`: one event per alert in it;
@@ -65,119 +67,23 @@ pub async fn enqueue(state: &AppState, body: &[u8]) -> Result<String, Refused> {
 pub async fn alertmanager(state: &AppState, secret: &str, body: &[u8]) -> Result<usize, Refused> {
     let key = active_key(state, secret, KeyKind::Alertmanager).await?;
     let events = crate::domain::alertmanager::parse(body).map_err(Refused::Invalid)?;
-    for e in &events {
-        take(state, key, e).await?;
+    let count = events.len();
+    let jobs = events.into_iter().map(|e| job(key, e)).collect::<Result<Vec<_>, _>>()?;
+    for result in state.ingest.apply(state, jobs).await {
+        result?;
     }
-    Ok(events.len())
+    Ok(count)
 }
 
-async fn take(state: &AppState, key: integrations::ActiveKey, event: &Event) -> Result<String, Refused> {
-    match event.action {
-        Action::Trigger => trigger(state, key, event).await,
-        action => {
-            let dedup_key = event.dedup_key.clone().unwrap_or_default();
-            apply(state, key.service, action, &dedup_key).await?;
-            Ok(dedup_key)
-        }
-    }
-}
-
-async fn trigger(state: &AppState, key: integrations::ActiveKey, event: &Event) -> Result<String, Refused> {
-    let Some(p) = &event.payload else { return Err(invalid("'payload' is missing")) };
-    let dedup_key = event.dedup_key.clone().unwrap_or_else(new_dedup_key);
-    let details = serde_json::json!({
-        "custom_details": p.custom_details, "component": p.component, "group": p.group, "class": p.class,
-        "timestamp": p.timestamp, "links": event.links, "client": event.client, "client_url": event.client_url,
-    })
-    .to_string();
-    let new = NewAlert {
-        service: key.service,
-        key: Some(key.id),
-        dedup_key: &dedup_key,
-        severity: p.severity,
-        summary: &p.summary,
-        source: &p.source,
-        details: &details,
-        at: now(),
+/// An event ready to apply: a trigger has its payload and a dedup key (a new one when it came
+/// without).
+fn job(key: integrations::ActiveKey, event: Event) -> Result<Job, Refused> {
+    let dedup_key = match event.action {
+        Action::Trigger if event.payload.is_none() => return Err(invalid("'payload' is missing")),
+        Action::Trigger => event.dedup_key.clone().unwrap_or_else(new_dedup_key),
+        _ => event.dedup_key.clone().unwrap_or_default(),
     };
-    // an open alert with this key takes the trigger; one resolved meanwhile lets a new one open
-    for _ in 0..3 {
-        let mut tx = state.db.begin(&[]).await?;
-        if let Some(id) = alerts::insert_open(tx.conn(), &new).await? {
-            // a new stream: nobody else can write to it before this commits
-            tx.lock_new(StreamRef::alert(id)).await?;
-            let change = AlertChange::Triggered {
-                id,
-                summary: p.summary.clone(),
-                source: p.source.clone(),
-                severity: p.severity,
-                dedup_key: dedup_key.clone(),
-                links: event.links.clone(),
-            };
-            log::append_change(&mut tx, StreamRef::alert(id), None, change.name(), &change).await?;
-            // the service's policy pages from now (a service in maintenance holds its pages)
-            let (policy, maintenance) = escalations::of_service(tx.conn(), key.service).await?;
-            let paging = policy.filter(|_| !maintenance);
-            if let Some(policy) = paging {
-                escalations::start(tx.conn(), id, policy, new.at).await?;
-            }
-            tx.commit(&state.hub).await?;
-            if paging.is_some() {
-                state.paging_wake.notify_one();
-            }
-            return Ok(dedup_key);
-        }
-        drop(tx);
-        let open = {
-            let mut conn = state.db.pool().acquire().await?;
-            alerts::open_by_dedup(&mut conn, key.service, &dedup_key).await?
-        };
-        if let Some((id, _)) = open {
-            if repeat(state, id, &p.summary, p.timestamp).await? {
-                return Ok(dedup_key);
-            }
-        }
-    }
-    Err(Refused::Failed(AppError::unavailable("The alert changed too often to record this trigger; send it again.")))
-}
-
-/// Records a repeated trigger on an open alert; false when it was resolved meanwhile.
-async fn repeat(state: &AppState, id: AlertId, summary: &str, at: Option<chrono::DateTime<chrono::Utc>>) -> Result<bool, Refused> {
-    let mut tx = state.db.begin(&[StreamRef::alert(id)]).await?;
-    if matches!(alerts::state_of(tx.conn(), id).await?, None | Some(AlertState::Resolved)) {
-        return Ok(false);
-    }
-    let change = AlertChange::Repeated { summary: summary.to_string(), at };
-    log::append_change(&mut tx, StreamRef::alert(id), None, change.name(), &change).await?;
-    tx.commit(&state.hub).await?;
-    Ok(true)
-}
-
-/// An acknowledgement or resolve by monitoring: applied to the open alert with this dedup
-/// key, or, when there is none, kept as received.
-async fn apply(state: &AppState, service: crate::domain::ids::ServiceId, action: Action, dedup_key: &str) -> Result<(), Refused> {
-    let open = {
-        let mut conn = state.db.pool().acquire().await?;
-        alerts::open_by_dedup(&mut conn, service, dedup_key).await?
-    };
-    let Some((id, _)) = open else {
-        let mut conn = state.db.pool().acquire().await?;
-        alerts::record_unmatched(&mut conn, service, action, dedup_key, now()).await?;
-        return Ok(());
-    };
-    let mut tx = state.db.begin(&[StreamRef::alert(id)]).await?;
-    let Some(to) = alerts::state_of(tx.conn(), id).await?.and_then(|s| s.after(action)) else {
-        // acknowledged already, or resolved meanwhile: nothing changes
-        return Ok(());
-    };
-    crate::server::services::alerts::settle(tx.conn(), id, to).await?;
-    let change = match to {
-        AlertState::Resolved => AlertChange::Resolved { by: None },
-        _ => AlertChange::Acknowledged { by: None },
-    };
-    log::append_change(&mut tx, StreamRef::alert(id), None, change.name(), &change).await?;
-    tx.commit(&state.hub).await?;
-    Ok(())
+    Ok(Job { key, event, dedup_key })
 }
 
 /// Takes one change event from a request body: recorded on the key's service.

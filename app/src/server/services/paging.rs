@@ -14,13 +14,18 @@ use crate::domain::ids::{AlertId, ScheduleId, UserId};
 use crate::domain::log::StreamRef;
 use crate::domain::oncall::on_call_at;
 use crate::domain::roles::Person;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::server::db::Tx;
 use crate::server::repo::{alerts, audiences, escalations, log, schedules, users};
 use crate::server::services::oncall::final_shifts;
 use crate::server::state::AppState;
 
-/// Steps taken in one pass at most (the next pass takes the rest).
+/// Steps read in one pass at most (the next pass takes the rest).
 const BATCH: i64 = 200;
+
+/// Steps fired in one transaction at most: a storm's pages wait for the disk once per
+/// chunk, and the war room's writers wait behind one chunk at most.
+const CHUNK: usize = 16;
 
 /// One pass: fires every step due by `at`, [`BATCH`] at a time until none is left (an
 /// alert storm's pages go out in one pass, not one batch per tick); how many fired.
@@ -33,11 +38,10 @@ pub async fn page_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
         };
         let batch = due.len();
         let mut moved = 0;
-        for d in due {
-            if fire(state, d, at).await? {
-                fired += 1;
-                moved += 1;
-            }
+        for chunk in due.chunks(CHUNK) {
+            let n = fire_chunk(state, chunk, at).await?;
+            fired += n;
+            moved += n;
         }
         // a short batch was the last; a batch where nothing fired is another replica's
         if batch < BATCH as usize || moved == 0 {
@@ -46,10 +50,46 @@ pub async fn page_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
     }
 }
 
-/// Fires `d` if it is still the alert's next step and still due; false when another
-/// replica (or an acknowledgement) got there first.
-async fn fire(state: &AppState, d: escalations::Next, at: DateTime<Utc>) -> AppResult<bool> {
-    let mut tx = state.db.begin(&[StreamRef::alert(d.alert)]).await?;
+/// Fires the steps of `chunk` that are still due, in one transaction holding their alerts'
+/// locks; when that fails, each in a transaction of its own (one alert's trouble does not
+/// hold up the others' pages). How many fired.
+async fn fire_chunk(state: &AppState, chunk: &[escalations::Next], at: DateTime<Utc>) -> AppResult<usize> {
+    let together = async {
+        let streams: Vec<StreamRef> = chunk.iter().map(|d| StreamRef::alert(d.alert)).collect();
+        let mut tx = state.db.begin(&streams).await?;
+        let mut fired = 0;
+        for d in chunk {
+            fired += usize::from(fire(state, &mut tx, d, at).await?);
+        }
+        tx.commit(&state.hub).await?;
+        Ok::<_, AppError>(fired)
+    };
+    let fired = match together.await {
+        Ok(n) => n,
+        Err(e) if chunk.len() == 1 => return Err(e),
+        Err(e) => {
+            tracing::warn!(error = %e, steps = chunk.len(), "firing a chunk of escalation steps failed; firing them one by one");
+            let mut fired = 0;
+            for d in chunk {
+                let mut tx = state.db.begin(&[StreamRef::alert(d.alert)]).await?;
+                if fire(state, &mut tx, d, at).await? {
+                    fired += 1;
+                }
+                tx.commit(&state.hub).await?;
+            }
+            fired
+        }
+    };
+    if fired > 0 {
+        // pages by rules with no delay go out now, not at the queue's next pass
+        state.webhooks.wake.notify_one();
+    }
+    Ok(fired)
+}
+
+/// Fires `d` in `tx` (which holds its alert's lock) if it is still the alert's next step and
+/// still due; false when another replica (or an acknowledgement) got there first.
+async fn fire(state: &AppState, tx: &mut Tx, d: &escalations::Next, at: DateTime<Utc>) -> AppResult<bool> {
     // re-read under the lock: the step may have fired, or the alert moved on
     let Some(now) = escalations::of_alert(tx.conn(), d.alert).await? else { return Ok(false) };
     if (now.round, now.step) != (d.round, d.step) || now.due > at {
@@ -57,17 +97,14 @@ async fn fire(state: &AppState, d: escalations::Next, at: DateTime<Utc>) -> AppR
     }
     if alerts::state_of(tx.conn(), d.alert).await? != Some(AlertState::Triggered) {
         escalations::stop(tx.conn(), d.alert).await?;
-        tx.commit_quiet().await?;
         return Ok(false);
     }
     let Some((_, policy)) = escalations::get(tx.conn(), d.policy).await? else {
         escalations::stop(tx.conn(), d.alert).await?;
-        tx.commit_quiet().await?;
         return Ok(false);
     };
     let Some(step) = policy.steps.get(d.step) else {
         escalations::stop(tx.conn(), d.alert).await?;
-        tx.commit_quiet().await?;
         return Ok(false);
     };
     // who is on call on each schedule the step names, now
@@ -101,18 +138,15 @@ async fn fire(state: &AppState, d: escalations::Next, at: DateTime<Utc>) -> AppR
     let Some(row) = alerts::row(tx.conn(), d.alert).await? else { return Ok(false) };
     let summary = row.summary.clone();
     let change = AlertChange::Paged { round: d.round, step: d.step, paged: paged.clone(), nobody, summary: summary.clone(), severity: row.severity };
-    let event = log::append_change(&mut tx, StreamRef::alert(d.alert), None, change.name(), &change).await?;
+    let event = log::append_change(tx, StreamRef::alert(d.alert), None, change.name(), &change).await?;
     for p in &paged {
         audiences::deliver_in_app(tx.conn(), p.id, event.id, None, &link(d.alert), &format!("Page: {summary}"), at).await?;
-        crate::server::services::contact::queue_pages(state, &mut tx, p, &row, event.id, at).await?;
+        crate::server::services::contact::queue_pages(state, tx, p, &row, event.id, at).await?;
     }
     match policy.next(d.round, d.step) {
         Some((round, step)) => escalations::advance(tx.conn(), d.alert, round, step, policy.fires_at(d.raised, round, step)).await?,
         None => escalations::stop(tx.conn(), d.alert).await?,
     }
-    tx.commit(&state.hub).await?;
-    // pages by rules with no delay go out now, not at the queue's next pass
-    state.webhooks.wake.notify_one();
     Ok(true)
 }
 

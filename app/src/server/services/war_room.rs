@@ -38,6 +38,7 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId)
     let context = AlertContext::new(with_logs, &runbooks, changes, incident.detected_at);
     let people = users::list(&mut tx).await?;
     let components = crate::server::repo::status::components(&mut tx).await?;
+    let postmortem = crate::server::repo::postmortems::of_incident(&mut tx, id).await?.map(|p| p.summary(now()));
     // public updates posted before they carried their public incident's id
     if events.iter().any(|e| matches!(&e.kind, EventKind::PublicUpdatePosted { update } if update.public_id.is_empty())) {
         let public_id = crate::server::repo::status::public_ids(&mut tx).await?.incident(id.0);
@@ -48,5 +49,5 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId)
         }
     }
     tx.commit().await?;
-    Ok(WarRoom { incident, events, cursor, roles, runbooks, people, components, context, now: now() })
+    Ok(WarRoom { incident, events, cursor, roles, runbooks, people, components, context, postmortem, now: now() })
 }

@@ -1,0 +1,75 @@
+//! Postmortems and their action items.
+
+use leptos::prelude::*;
+
+use crate::domain::postmortem::record::ActionItem;
+use crate::domain::postmortem::view::PostmortemView;
+use crate::error::AppError;
+
+/// A postmortem as its page shows it, with its text rendered (Markdown to safe HTML).
+#[server(endpoint = "postmortems/get")]
+pub async fn postmortem(id: i64) -> Result<(PostmortemView, String), AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    let view = crate::server::services::postmortems::load(&state, user.as_ref(), crate::domain::ids::PostmortemId(id)).await?;
+    let html = crate::server::markdown::to_html(&view.body);
+    Ok((view, html))
+}
+
+/// "Start postmortem" on a resolved incident: opens it (the one it has, if it has one).
+#[server(endpoint = "postmortems/start")]
+pub async fn start_postmortem(incident: i64) -> Result<i64, AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    let id = crate::server::services::postmortems::start(&state, user.as_ref(), crate::domain::ids::IncidentId(incident)).await?;
+    leptos_axum::redirect(&format!("/postmortems/{id}"));
+    Ok(id.0)
+}
+
+/// `expected` and `to`: draft, in_review or complete.
+#[server(endpoint = "postmortems/status")]
+pub async fn set_postmortem_status(id: i64, expected: String, to: String) -> Result<(), AppError> {
+    use crate::domain::postmortem::record::PostmortemStatus;
+    let (state, user) = crate::api::ssr::caller().await?;
+    let parse = |field: &str, s: &str| {
+        PostmortemStatus::parse(s.trim()).ok_or_else(|| AppError::bad_request(format!("{field}: {:?} is not draft, in_review or complete.", s.trim())))
+    };
+    let (expected, to) = (parse("expected", &expected)?, parse("to", &to)?);
+    crate::server::services::postmortems::change_status(&state, user.as_ref(), crate::domain::ids::PostmortemId(id), expected, to).await
+}
+
+/// Saves the text as written, from the version `base` (the page's `seq`): what others wrote
+/// since is kept.
+#[server(endpoint = "postmortems/text")]
+pub async fn save_postmortem_text(id: i64, base: i64, text: String) -> Result<(), AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    crate::server::services::postmortems::save_text(&state, user.as_ref(), crate::domain::ids::PostmortemId(id), base, &text).await
+}
+
+/// `owner`: a user id, or empty for nobody yet; `priority`: p1, p2 or p3; `due`: YYYY-MM-DD or empty.
+#[server(endpoint = "postmortems/items/add")]
+pub async fn add_action_item(postmortem: i64, title: String, owner: String, priority: String, due: String) -> Result<(), AppError> {
+    use crate::server::services::postmortems::{add_item, ItemInput};
+    let (state, user) = crate::api::ssr::caller().await?;
+    let owner = match owner.trim() {
+        "" => None,
+        o => Some(o.parse::<crate::domain::ids::UserId>().map_err(|_| AppError::bad_request(format!("owner: {o:?} is not a user.")))?),
+    };
+    let input = ItemInput { title: &title, owner, priority: &priority, due_on: &due };
+    add_item(&state, user.as_ref(), crate::domain::ids::PostmortemId(postmortem), input).await.map(|_| ())
+}
+
+/// `status`: open or done.
+#[server(endpoint = "postmortems/items/status")]
+pub async fn set_action_item(item: i64, status: String) -> Result<(), AppError> {
+    use crate::domain::postmortem::record::ItemStatus;
+    let (state, user) = crate::api::ssr::caller().await?;
+    let status = ItemStatus::parse(status.trim()).ok_or_else(|| AppError::bad_request(format!("status: {:?} is not open or done.", status.trim())))?;
+    crate::server::services::postmortems::set_item_status(&state, user.as_ref(), crate::domain::ids::ActionItemId(item), status).await
+}
+
+/// Every action item of every postmortem, and today (UTC) for the overdue ones.
+#[server(endpoint = "postmortems/items")]
+pub async fn action_items() -> Result<(Vec<ActionItem>, chrono::NaiveDate), AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    let items = crate::server::services::postmortems::action_items(&state, user.as_ref()).await?;
+    Ok((items, crate::server::time::now().date_naive()))
+}

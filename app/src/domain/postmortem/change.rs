@@ -1,0 +1,78 @@
+//! What happens to a postmortem: its events on the log (the postmortem's own stream).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::record::{ItemStatus, PostmortemStatus, Priority};
+use crate::domain::ids::{ActionItemId, IncidentId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PostmortemChange {
+    /// Started by someone, or on resolution (no actor on the event).
+    Started {
+        incident: IncidentId,
+        lightweight: bool,
+        due: Option<DateTime<Utc>>,
+    },
+    StatusChanged {
+        from: PostmortemStatus,
+        to: PostmortemStatus,
+    },
+    ItemAdded {
+        item: ActionItemId,
+        title: String,
+        owner: Option<String>,
+        priority: Priority,
+        due_on: Option<NaiveDate>,
+    },
+    ItemChanged {
+        item: ActionItemId,
+        title: String,
+        status: ItemStatus,
+    },
+    /// The text changed: a document update (yrs v1, base64) written as `client`.
+    Edited {
+        client: u64,
+        update: String,
+    },
+}
+
+impl PostmortemChange {
+    pub fn name(&self) -> &'static str {
+        match self {
+            PostmortemChange::Started { .. } => "postmortem_started",
+            PostmortemChange::StatusChanged { .. } => "postmortem_status_changed",
+            PostmortemChange::ItemAdded { .. } => "action_item_added",
+            PostmortemChange::ItemChanged { .. } => "action_item_changed",
+            PostmortemChange::Edited { .. } => "postmortem_edited",
+        }
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            PostmortemChange::Started { lightweight: false, .. } => "Postmortem started".into(),
+            PostmortemChange::Started { lightweight: true, .. } => "Lightweight review started".into(),
+            PostmortemChange::StatusChanged { to, .. } => format!("Status set to {}", to.label()),
+            PostmortemChange::ItemAdded { title, owner: Some(o), .. } => format!("Action item added: {title} (owner {o})"),
+            PostmortemChange::ItemAdded { title, .. } => format!("Action item added: {title}"),
+            PostmortemChange::ItemChanged { title, status, .. } => format!("Action item marked {}: {title}", status.label().to_lowercase()),
+            PostmortemChange::Edited { .. } => "Text edited".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_change_reads_as_a_line() {
+        let c = PostmortemChange::ItemChanged { item: ActionItemId(3), title: "Add a canary".into(), status: ItemStatus::Done };
+        assert_eq!(c.text(), "Action item marked done: Add a canary");
+        assert_eq!(c.name(), "action_item_changed");
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains("\"type\":\"item_changed\"") && json.contains("\"status\":\"done\""), "{json}");
+        assert_eq!(serde_json::from_str::<PostmortemChange>(&json).unwrap(), c);
+    }
+}

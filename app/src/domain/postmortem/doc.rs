@@ -1,0 +1,184 @@
+//! The postmortem's text as a CRDT document (yrs, the Rust port of Yjs): one text named
+//! `body`, positions counted in UTF-16 code units (what a browser's selection uses). The
+//! server keeps the document as a stored state plus the updates made since; these are the
+//! pure operations on those bytes.
+
+use yrs::updates::decoder::Decode;
+use yrs::{ClientID, Doc, GetString, OffsetKind, Options, ReadTxn, StateVector, Text, Transact, Update};
+
+/// The name of the document's one text.
+pub const BODY: &str = "body";
+
+/// The client id the server writes a new document's first text as (browsers take random
+/// ids from 2 up).
+pub const SERVER_CLIENT: u64 = 1;
+
+/// Why stored or sent bytes are not a document update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadUpdate(pub String);
+
+fn doc(client: u64) -> Doc {
+    Doc::with_options(Options { client_id: ClientID::new(client), offset_kind: OffsetKind::Utf16, ..Options::default() })
+}
+
+/// The state of a new document holding `text`.
+pub fn new_state(text: &str) -> Vec<u8> {
+    let d = doc(SERVER_CLIENT);
+    let body = d.get_or_insert_text(BODY);
+    {
+        let mut txn = d.transact_mut();
+        body.insert(&mut txn, 0, text);
+    }
+    let txn = d.transact();
+    txn.encode_state_as_update_v1(&StateVector::default())
+}
+
+/// A document made of `state` and then `updates`, in order.
+pub fn load<'a>(state: &'a [u8], updates: impl IntoIterator<Item = &'a [u8]>) -> Result<Doc, BadUpdate> {
+    let d = doc(SERVER_CLIENT);
+    d.get_or_insert_text(BODY);
+    {
+        let mut txn = d.transact_mut();
+        for bytes in std::iter::once(state).chain(updates) {
+            let u = Update::decode_v1(bytes).map_err(|e| BadUpdate(format!("not a document update: {e}")))?;
+            txn.apply_update(u).map_err(|e| BadUpdate(format!("the update does not apply: {e}")))?;
+        }
+    }
+    Ok(d)
+}
+
+/// The document's text.
+pub fn text(d: &Doc) -> String {
+    let body = d.get_or_insert_text(BODY);
+    let txn = d.transact();
+    body.get_string(&txn)
+}
+
+/// The one replacement that turns `old` into `new`: where it starts, how much of `old` it
+/// removes and what it inserts, in UTF-16 code units (the common start and end stay).
+pub fn diff(old: &str, new: &str) -> (u32, u32, String) {
+    let prefix: usize = old.chars().zip(new.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+    let (old_rest, new_rest) = (&old[prefix..], &new[prefix..]);
+    let suffix: usize = old_rest.chars().rev().zip(new_rest.chars().rev()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+    let removed = &old_rest[..old_rest.len() - suffix];
+    let inserted = &new_rest[..new_rest.len() - suffix];
+    (utf16_len(&old[..prefix]), utf16_len(removed), inserted.to_string())
+}
+
+fn utf16_len(s: &str) -> u32 {
+    s.encode_utf16().count() as u32
+}
+
+/// The update that turns `base` into a document whose text is `text`, written by `client`
+/// (an id no one else writes as). Applied to a document that has moved on since `base`, it
+/// merges: the others' edits stay.
+pub fn update_to(base: &Doc, text: &str, client: u64) -> Vec<u8> {
+    let mine = doc(client);
+    let body = mine.get_or_insert_text(BODY);
+    {
+        let state = base.transact().encode_state_as_update_v1(&StateVector::default());
+        let mut txn = mine.transact_mut();
+        // a state this module encoded itself
+        if let Ok(u) = Update::decode_v1(&state) {
+            let _ = txn.apply_update(u);
+        }
+    }
+    let before = mine.transact().state_vector();
+    let old = body.get_string(&mine.transact());
+    let (at, removed, inserted) = diff(&old, text);
+    {
+        let mut txn = mine.transact_mut();
+        if removed > 0 {
+            body.remove_range(&mut txn, at, removed);
+        }
+        if !inserted.is_empty() {
+            body.insert(&mut txn, at, &inserted);
+        }
+    }
+    let txn = mine.transact();
+    txn.encode_diff_v1(&before)
+}
+
+/// The text of `state` and then `updates`.
+pub fn text_of<'a>(state: &'a [u8], updates: impl IntoIterator<Item = &'a [u8]>) -> Result<String, BadUpdate> {
+    load(state, updates).map(|d| text(&d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_document_holds_its_text_in_any_script() {
+        let t = "# Postmortem: 決済 down 🔥\n\n| a | b |\n";
+        assert_eq!(text_of(&new_state(t), []).unwrap(), t);
+    }
+
+    #[test]
+    fn updates_apply_on_top_of_the_state() {
+        let state = new_state("Hello");
+        let d = load(&state, []).unwrap();
+        let mut updates = vec![];
+        let body = d.get_or_insert_text(BODY);
+        let before = d.transact().state_vector();
+        {
+            let mut txn = d.transact_mut();
+            // UTF-16 positions: after "Hello"
+            body.insert(&mut txn, 5, " 🌍 world");
+        }
+        updates.push(d.transact().encode_diff_v1(&before));
+        assert_eq!(text_of(&state, updates.iter().map(|u| u.as_slice())).unwrap(), "Hello 🌍 world");
+    }
+
+    #[test]
+    fn diff_counts_utf16_and_keeps_common_ends() {
+        assert_eq!(diff("abc", "abc"), (3, 0, String::new()));
+        assert_eq!(diff("abXc", "abYc"), (2, 1, "Y".into()));
+        assert_eq!(diff("🔥 ok", "🔥 not ok"), (3, 0, "not ".into()));
+        assert_eq!(diff("aaa", "aa"), (2, 1, String::new()));
+        assert_eq!(diff("", "決済"), (0, 0, "決済".into()));
+    }
+
+    #[test]
+    fn two_saves_from_the_same_text_merge() {
+        let base_state = new_state("Root cause: unknown.\nLessons: none.\n");
+        let base = load(&base_state, []).unwrap();
+        let a = update_to(&base, "Root cause: a config push.\nLessons: none.\n", 2);
+        let b = update_to(&base, "Root cause: unknown.\nLessons: canary first.\n", 3);
+        let merged = text_of(&base_state, [a.as_slice(), b.as_slice()]).unwrap();
+        assert_eq!(merged, "Root cause: a config push.\nLessons: canary first.\n");
+        assert_eq!(text_of(&base_state, [b.as_slice(), a.as_slice()]).unwrap(), merged, "in either order");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_save_gives_exactly_the_text_saved(old in "[a-c🔥é\n ]{0,12}", new in "[a-c🔥é\n ]{0,12}") {
+            let state = new_state(&old);
+            let base = load(&state, []).unwrap();
+            let u = update_to(&base, &new, 7);
+            proptest::prop_assert_eq!(text_of(&state, [u.as_slice()]).unwrap(), new);
+        }
+
+        #[test]
+        fn concurrent_saves_converge_whatever_the_order(
+            old in "[a-d ]{0,10}", x in "[a-d ]{0,10}", y in "[a-d ]{0,10}", z in "[a-d ]{0,10}",
+        ) {
+            let state = new_state(&old);
+            let base = load(&state, []).unwrap();
+            let ux = update_to(&base, &x, 11);
+            let uy = update_to(&base, &y, 12);
+            // z is written after x arrived
+            let after_x = load(&state, [ux.as_slice()]).unwrap();
+            let uz = update_to(&after_x, &z, 13);
+            let one = text_of(&state, [ux.as_slice(), uy.as_slice(), uz.as_slice()]).unwrap();
+            let two = text_of(&state, [uy.as_slice(), ux.as_slice(), uz.as_slice()]).unwrap();
+            proptest::prop_assert_eq!(one, two);
+        }
+    }
+
+    #[test]
+    fn garbage_is_refused_not_a_panic() {
+        assert!(text_of(b"\xff\xff\xff", []).is_err());
+        assert!(text_of(&new_state("x"), [&b"\x01\x02"[..]]).is_err());
+    }
+}

@@ -1,0 +1,36 @@
+//! What a postmortem's page shows.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::record::{ActionItem, PostmortemStatus};
+use super::template::Depth;
+use crate::domain::ids::{IncidentId, PostmortemId};
+use crate::domain::incident::Severity;
+use crate::domain::roles::Person;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostmortemView {
+    pub id: PostmortemId,
+    pub incident: IncidentId,
+    pub incident_slug: String,
+    pub incident_title: String,
+    pub severity: Severity,
+    pub depth: Depth,
+    pub status: PostmortemStatus,
+    pub due: Option<DateTime<Utc>>,
+    pub overdue: bool,
+    /// The text as it stands (Markdown).
+    pub body: String,
+    pub authors: Vec<String>,
+    pub items: Vec<ActionItem>,
+    /// Who may own an action item.
+    pub people: Vec<Person>,
+    /// Today in UTC, for overdue action items.
+    pub today: NaiveDate,
+    /// Where the postmortem's log ends; the live stream resumes after it.
+    pub cursor: crate::domain::log::Cursor,
+    /// The position in its stream of the last event the text includes: a save of the text
+    /// names it, so that the edits made since are kept.
+    pub seq: i64,
+}

@@ -1,0 +1,319 @@
+//! Postmortems: started by someone from a resolved incident, or on resolution for SEV1-3
+//! (SEV3 a lightweight review), pre-filled from the incident's log and its alerts; their
+//! status (complete ones read-only until an admin or the IC reopens them), action items, and
+//! the whole document as Markdown.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::alert::AlertChange;
+use crate::domain::ids::{ActionItemId, IncidentId, PostmortemId, UserId};
+use crate::domain::incident::{Incident, Status};
+use crate::domain::log::{Cursor, StreamRef};
+use crate::domain::postmortem::change::PostmortemChange;
+use crate::domain::postmortem::export::{self, Tracked};
+use crate::domain::postmortem::prefill::{prefill, AlertFacts};
+use crate::domain::postmortem::record::{self, ActionItem, ItemStatus, ItemTitle, PostmortemStatus, Priority};
+use crate::domain::postmortem::template::{self, Depth};
+use crate::domain::postmortem::{doc, view::PostmortemView};
+use crate::domain::roles::{IncidentRole, Person};
+use crate::domain::user::{AccountRole, CurrentUser, Permission};
+use crate::error::{AppError, AppResult};
+use crate::server::authz::require;
+use crate::server::db::Tx;
+use crate::server::repo::postmortems::{self as repo, NewItem, PostmortemRow};
+use crate::server::repo::{alerts, events, incidents, log, users};
+use crate::server::state::AppState;
+use crate::server::time::now;
+
+/// What the incident's alerts tell the pre-fill: when each was raised and first acknowledged.
+async fn alert_facts(conn: &mut sqlx::AnyConnection, incident: IncidentId) -> Result<Vec<AlertFacts>, sqlx::Error> {
+    let mut facts = vec![];
+    for a in alerts::for_incident(&mut *conn, incident).await? {
+        let ack = log::of_stream(&mut *conn, StreamRef::alert(a.id)).await?.into_iter().filter(|r| r.kind == "alert_acknowledged").find_map(|r| {
+            match serde_json::from_str::<AlertChange>(&r.payload) {
+                Ok(AlertChange::Acknowledged { by }) => Some((r.at, by.map(|p| p.name))),
+                _ => None,
+            }
+        });
+        facts.push(AlertFacts {
+            summary: a.summary,
+            raised_at: a.created_at,
+            acknowledged_at: ack.as_ref().map(|a| a.0),
+            acknowledged_by: ack.and_then(|a| a.1),
+        });
+    }
+    Ok(facts)
+}
+
+/// Starts `incident`'s postmortem in `tx` (which must not hold other postmortems' locks): the
+/// text pre-filled from the log as it stands in `tx`. `None` when it has one already.
+pub(crate) async fn start_in(
+    tx: &mut Tx,
+    incident: &Incident,
+    actor: Option<&Person>,
+    depth: Depth,
+    due: Option<DateTime<Utc>>,
+) -> AppResult<Option<PostmortemId>> {
+    let (events, _) = events::for_incident(tx.conn(), incident.id).await?;
+    let facts = alert_facts(tx.conn(), incident.id).await?;
+    let components = crate::server::repo::status::components(tx.conn()).await?;
+    let name = |id| components.iter().find(|c| c.id == id).map(|c| c.name.clone());
+    let filled = prefill(incident, &events, &facts, &name);
+    let state = doc::new_state(&template::markdown(&filled, depth));
+    let at = now();
+    let Some(id) = repo::insert(tx.conn(), incident.id, depth, due, at, &state).await? else { return Ok(None) };
+    tx.lock_new(StreamRef::postmortem(id)).await?;
+    let change = PostmortemChange::Started { incident: incident.id, lightweight: depth == Depth::Lightweight, due };
+    log::append_change(tx, StreamRef::postmortem(id), actor, change.name(), &change).await?;
+    Ok(Some(id))
+}
+
+/// Called as `incident` is resolved, in the transaction that resolves it: SEV1-3 get their
+/// postmortem (or review), due 48 hours from now, unless they have one.
+pub(crate) async fn on_resolved(tx: &mut Tx, incident: &Incident, at: DateTime<Utc>) -> AppResult<()> {
+    if let Some((depth, due)) = record::automatic(incident.severity, at) {
+        start_in(tx, incident, None, depth, Some(due)).await?;
+    }
+    Ok(())
+}
+
+/// "Start postmortem" on a resolved (or follow-up) incident; the one it has if it has one.
+/// Asked for, a SEV4 gets a lightweight review; the deadline is 48 hours after resolution.
+pub async fn start(state: &AppState, actor: Option<&CurrentUser>, incident: IncidentId) -> AppResult<PostmortemId> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let mut tx = state.db.begin(&[]).await?;
+    let found = incidents::get(tx.conn(), incident).await?.ok_or_else(|| AppError::not_found(format!("There is no incident {incident}.")))?;
+    if let Some(existing) = repo::of_incident(tx.conn(), incident).await? {
+        return Ok(existing.id);
+    }
+    if !matches!(found.status, Status::Resolved | Status::FollowUp) {
+        return Err(AppError::conflict("A postmortem starts once the incident is resolved."));
+    }
+    let resolved = found.resolved_at.unwrap_or_else(now);
+    let (depth, due) = record::automatic(found.severity, resolved).unwrap_or((Depth::Lightweight, resolved + chrono::Duration::hours(record::DUE_AFTER_HOURS)));
+    let me = Person::from(actor);
+    let id = start_in(&mut tx, &found, Some(&me), depth, Some(due)).await?;
+    tx.commit(&state.hub).await?;
+    // two people pressing at once: the other one made it
+    match id {
+        Some(id) => Ok(id),
+        None => {
+            let mut conn = state.db.pool().acquire().await?;
+            Ok(repo::of_incident(&mut conn, incident).await?.ok_or_else(AppError::internal)?.id)
+        }
+    }
+}
+
+async fn row(conn: &mut sqlx::AnyConnection, id: PostmortemId) -> AppResult<PostmortemRow> {
+    repo::get(conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no postmortem {id}.")))
+}
+
+/// What the postmortem's log holds beyond its stored state: the people who changed it (in
+/// the order they first did), its document updates since the stored state (by position in
+/// the stream), where the log ends and its last position.
+struct History {
+    authors: Vec<String>,
+    edits: Vec<(i64, Vec<u8>)>,
+    cursor: Cursor,
+    seq: i64,
+}
+
+async fn history(conn: &mut sqlx::AnyConnection, id: PostmortemId, through: i64) -> AppResult<History> {
+    use base64::Engine as _;
+    let mut h = History { authors: vec![], edits: vec![], cursor: Cursor::START, seq: 0 };
+    for r in log::of_stream(conn, StreamRef::postmortem(id)).await? {
+        h.cursor = r.cursor;
+        h.seq = r.seq;
+        if let Some(p) = &r.actor {
+            if !h.authors.contains(&p.name) {
+                h.authors.push(p.name.clone());
+            }
+        }
+        if r.kind == "postmortem_edited" && r.id.0 > through {
+            let Ok(PostmortemChange::Edited { update, .. }) = serde_json::from_str::<PostmortemChange>(&r.payload) else { continue };
+            let bytes = base64::engine::general_purpose::STANDARD.decode(update).map_err(|_| AppError::internal())?;
+            h.edits.push((r.seq, bytes));
+        }
+    }
+    Ok(h)
+}
+
+/// The stored state, and the document it makes with the edits in `h` up to `upto` (a stream
+/// position).
+async fn document(conn: &mut sqlx::AnyConnection, id: PostmortemId, h: &History, upto: i64) -> AppResult<yrs::Doc> {
+    let (state, _) = repo::snapshot(conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no postmortem {id}.")))?;
+    doc::load(&state, h.edits.iter().filter(|(seq, _)| *seq <= upto).map(|(_, u)| u.as_slice())).map_err(|e| {
+        tracing::error!(postmortem = %id, error = %e.0, "a stored postmortem does not load");
+        AppError::internal()
+    })
+}
+
+async fn through(conn: &mut sqlx::AnyConnection, id: PostmortemId) -> AppResult<i64> {
+    Ok(repo::snapshot(conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no postmortem {id}.")))?.1)
+}
+
+/// Everything the postmortem's page shows.
+pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemId) -> AppResult<PostmortemView> {
+    require(actor, Permission::ReadInternal)?;
+    let mut tx = state.db.begin_read().await?;
+    let pm = row(&mut tx, id).await?;
+    let incident = incidents::get(&mut tx, pm.incident).await?.ok_or_else(AppError::internal)?;
+    let from = through(&mut tx, id).await?;
+    let h = history(&mut tx, id, from).await?;
+    let body = doc::text(&document(&mut tx, id, &h, i64::MAX).await?);
+    let items = repo::items_of(&mut tx, id).await?;
+    let people = users::list(&mut tx).await?.into_iter().map(|u| Person { id: u.id, name: u.name }).collect();
+    tx.commit().await?;
+    let at = now();
+    Ok(PostmortemView {
+        id,
+        incident: pm.incident,
+        incident_slug: incident.slug,
+        incident_title: incident.title,
+        severity: incident.severity,
+        depth: pm.depth,
+        status: pm.status,
+        due: pm.due,
+        overdue: record::overdue(pm.status, pm.due, at),
+        body,
+        authors: h.authors,
+        items,
+        people,
+        today: at.date_naive(),
+        cursor: h.cursor,
+        seq: h.seq,
+    })
+}
+
+/// The whole document as Markdown.
+pub async fn markdown(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemId) -> AppResult<String> {
+    let v = load(state, actor, id).await?;
+    let tracked = Tracked { status: v.status, authors: v.authors, due_on: v.due.map(|d| d.date_naive()) };
+    Ok(export::document(&v.body, &tracked, &v.items))
+}
+
+/// Longest text a postmortem may have, in characters.
+pub const TEXT_MAX: usize = 200_000;
+
+/// Saves the text as someone wrote it, starting from the version at stream position `base`:
+/// only what they changed is applied, so what others wrote meanwhile stays (the document is a
+/// CRDT; the change is merged like any other edit).
+pub async fn save_text(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemId, base: i64, text: &str) -> AppResult<()> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    if text.chars().count() > TEXT_MAX {
+        return Err(AppError::bad_request(format!("text: at most {TEXT_MAX} characters.")));
+    }
+    // what a browser's form sends has CRLF line ends
+    let text = text.replace("\r\n", "\n");
+    let mut tx = state.db.begin(&[StreamRef::postmortem(id)]).await?;
+    let pm = row(tx.conn(), id).await?;
+    refuse_if_complete(&pm)?;
+    let from = through(tx.conn(), id).await?;
+    let h = history(tx.conn(), id, from).await?;
+    if base < 0 || base > h.seq {
+        return Err(AppError::bad_request("base: not a version of this postmortem; reload it."));
+    }
+    let before = document(tx.conn(), id, &h, base).await?;
+    let (_, removed, inserted) = doc::diff(&doc::text(&before), &text);
+    if removed == 0 && inserted.is_empty() {
+        return Ok(());
+    }
+    // an id nobody else writes as: browsers and saves each take a random one
+    let client = rand::random_range(2..(1u64 << 53));
+    let update = doc::update_to(&before, &text, client);
+    use base64::Engine as _;
+    let change = PostmortemChange::Edited { client, update: base64::engine::general_purpose::STANDARD.encode(&update) };
+    log::append_change(&mut tx, StreamRef::postmortem(id), Some(&Person::from(actor)), change.name(), &change).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// Whether `actor` is an admin or `incident`'s Incident Commander.
+async fn admin_or_commander(conn: &mut sqlx::AnyConnection, actor: &CurrentUser, incident: IncidentId) -> AppResult<bool> {
+    if actor.role == AccountRole::Admin {
+        return Ok(true);
+    }
+    Ok(incidents::roles(conn, incident).await?.iter().any(|a| a.role == IncidentRole::Commander && a.person.id == actor.id))
+}
+
+/// Moves the status; `expected` is the status the person saw (of two at once, one wins).
+pub async fn change_status(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemId, expected: PostmortemStatus, to: PostmortemStatus) -> AppResult<()> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let mut tx = state.db.begin(&[StreamRef::postmortem(id)]).await?;
+    let pm = row(tx.conn(), id).await?;
+    if pm.status != expected {
+        return Err(AppError::conflict(format!("The status was changed to {} meanwhile; nothing was changed.", pm.status.label())));
+    }
+    let may = admin_or_commander(tx.conn(), actor, pm.incident).await?;
+    record::may_change(pm.status, to, may).map_err(AppError::forbidden)?;
+    repo::set_status(tx.conn(), id, to).await?;
+    let change = PostmortemChange::StatusChanged { from: pm.status, to };
+    log::append_change(&mut tx, StreamRef::postmortem(id), Some(&Person::from(actor)), change.name(), &change).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+fn refuse_if_complete(pm: &PostmortemRow) -> AppResult<()> {
+    if pm.status == PostmortemStatus::Complete {
+        return Err(AppError::conflict("This postmortem is complete: an admin or the Incident Commander can reopen it."));
+    }
+    Ok(())
+}
+
+/// What someone asks to add as an action item, as they typed it.
+pub struct ItemInput<'a> {
+    pub title: &'a str,
+    pub owner: Option<UserId>,
+    pub priority: &'a str,
+    /// `YYYY-MM-DD`, or empty.
+    pub due_on: &'a str,
+}
+
+pub async fn add_item(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemId, input: ItemInput<'_>) -> AppResult<ActionItemId> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let title = ItemTitle::parse(input.title).map_err(AppError::bad_request)?;
+    let priority = Priority::parse(input.priority.trim()).ok_or_else(|| AppError::bad_request("priority: one of p1, p2, p3."))?;
+    let due_on = match input.due_on.trim() {
+        "" => None,
+        d => Some(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| AppError::bad_request("due: a day as YYYY-MM-DD."))?),
+    };
+    let mut tx = state.db.begin(&[StreamRef::postmortem(id)]).await?;
+    let pm = row(tx.conn(), id).await?;
+    refuse_if_complete(&pm)?;
+    let owner = match input.owner {
+        Some(u) => Some(users::by_id(tx.conn(), u).await?.ok_or_else(|| AppError::bad_request(format!("owner: there is no user {u}.")))?.user.name),
+        None => None,
+    };
+    let new = NewItem { title: title.as_str(), owner: input.owner, priority, due_on };
+    let item = repo::add_item(tx.conn(), id, &new, now()).await?;
+    let change = PostmortemChange::ItemAdded { item, title: title.as_str().to_string(), owner, priority, due_on };
+    log::append_change(&mut tx, StreamRef::postmortem(id), Some(&Person::from(actor)), change.name(), &change).await?;
+    tx.commit(&state.hub).await?;
+    Ok(item)
+}
+
+/// Marks an action item done (or open again).
+pub async fn set_item_status(state: &AppState, actor: Option<&CurrentUser>, item: ActionItemId, status: ItemStatus) -> AppResult<()> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let found = {
+        let mut conn = state.db.pool().acquire().await?;
+        repo::item_by_id(&mut conn, item).await?.ok_or_else(|| AppError::not_found(format!("There is no action item {item}.")))?
+    };
+    let mut tx = state.db.begin(&[StreamRef::postmortem(found.postmortem)]).await?;
+    let current = repo::item_by_id(tx.conn(), item).await?.ok_or_else(AppError::internal)?;
+    if current.status == status {
+        return Err(AppError::conflict(format!("This action item is {} already.", status.label().to_lowercase())));
+    }
+    repo::set_item_status(tx.conn(), item, status, now()).await?;
+    let change = PostmortemChange::ItemChanged { item, title: current.title, status };
+    log::append_change(&mut tx, StreamRef::postmortem(found.postmortem), Some(&Person::from(actor)), change.name(), &change).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// Every action item of every postmortem.
+pub async fn action_items(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<Vec<ActionItem>> {
+    require(actor, Permission::ReadInternal)?;
+    let mut conn = state.db.pool().acquire().await?;
+    Ok(repo::all_items(&mut conn).await?)
+}

@@ -1,0 +1,231 @@
+//! Postmortems in the store, on SQLite and on PostgreSQL: one started on resolution for
+//! SEV1-3 (pre-filled from the log, due 48 hours later), by hand for others; status with
+//! reopening kept for admins and the IC; action items tracked to done; the export.
+#![cfg(feature = "testing")]
+
+use app::domain::ids::{IncidentId, PostmortemId};
+use app::domain::incident::{DeclareInput, Severity, Status};
+use app::domain::postmortem::record::{ItemStatus, PostmortemStatus};
+use app::domain::postmortem::template::Depth;
+use app::domain::roles::IncidentRole;
+use app::domain::triage::Answer;
+use app::domain::user::{AccountRole, CurrentUser};
+use app::error::ErrorKind;
+use app::on_both_backends;
+use app::server::db::Backend;
+use app::server::repo::{catalog, postmortems as repo};
+use app::server::services::postmortems::{self, ItemInput};
+use app::server::services::{incidents, war_room};
+use app::server::state::AppState;
+use app::server::testing::{fresh_state, user};
+use chrono::{Duration, Utc};
+
+struct Team {
+    state: AppState,
+    ada: CurrentUser,
+    ben: CurrentUser,
+    cleo: CurrentUser,
+    vic: CurrentUser,
+}
+
+async fn team(b: Backend) -> Team {
+    let state = fresh_state(b).await;
+    let ada = user(&state.db, "Ada", AccountRole::Admin).await;
+    let ben = user(&state.db, "Ben", AccountRole::Responder).await;
+    let cleo = user(&state.db, "Cleo", AccountRole::Responder).await;
+    let vic = user(&state.db, "Vic", AccountRole::Viewer).await;
+    {
+        let mut conn = state.db.pool().acquire().await.unwrap();
+        catalog::upsert(&mut conn, "checkout", "Checkout", "").await.unwrap();
+    }
+    Team { state, ada, ben, cleo, vic }
+}
+
+/// Declares an incident of `severity` (Ben as IC) and takes it to `to`.
+async fn incident(t: &Team, title: &str, severity: Severity, to: &[Status]) -> IncidentId {
+    let input = DeclareInput {
+        title: title.into(),
+        impact: "Some checkouts fail".into(),
+        services: vec!["checkout".into()],
+        answers: vec![Answer::No, Answer::No, Answer::No, Answer::Yes],
+        severity: Some(severity),
+        override_reason: (severity != Severity::Sev2).then(|| "tests".into()),
+        ..Default::default()
+    };
+    let i = incidents::declare(&t.state, Some(&t.ben), input).await.unwrap();
+    incidents::assign_role(&t.state, Some(&t.ben), i.id, IncidentRole::Commander, t.ben.id).await.unwrap();
+    let mut at = i.status;
+    for s in to {
+        incidents::change_status(&t.state, Some(&t.ben), i.id, at, *s).await.unwrap();
+        at = *s;
+    }
+    i.id
+}
+
+async fn of_incident(t: &Team, id: IncidentId) -> Option<repo::PostmortemRow> {
+    let mut conn = t.state.db.pool().acquire().await.unwrap();
+    repo::of_incident(&mut conn, id).await.unwrap()
+}
+
+const TO_RESOLVED: [Status; 3] = [Status::Investigating, Status::Mitigating, Status::Resolved];
+
+async fn resolving_starts_the_postmortem_its_severity_asks_for(b: Backend) {
+    let t = team(b).await;
+    let before = Utc::now();
+    let sev2 = incident(&t, "Checkout payments down", Severity::Sev2, &TO_RESOLVED).await;
+    let pm = of_incident(&t, sev2).await.expect("SEV2 gets a postmortem when resolved");
+    assert_eq!((pm.depth, pm.status), (Depth::Full, PostmortemStatus::Draft));
+    let due = pm.due.unwrap();
+    assert!(due >= before + Duration::hours(48) && due <= Utc::now() + Duration::hours(48), "due 48 h after resolution: {due}");
+    let v = postmortems::load(&t.state, Some(&t.vic), pm.id).await.unwrap();
+    assert!(v.body.starts_with("# Postmortem: Checkout payments down\n"), "{}", v.body);
+    for line in ["- **Incident Commander:** Ben", "## Five whys", "| Services | Checkout |"] {
+        assert!(v.body.contains(line), "{line} missing:\n{}", v.body);
+    }
+    assert!(v.body.contains("| Status Mitigating → Resolved (Ben) |"), "the timeline has the resolution:\n{}", v.body);
+    assert!(!v.overdue);
+    // the war room links it
+    assert_eq!(war_room::load(&t.state, Some(&t.vic), sev2).await.unwrap().postmortem.map(|p| p.id), Some(pm.id));
+
+    let sev3 = incident(&t, "Search slow", Severity::Sev3, &TO_RESOLVED).await;
+    assert_eq!(of_incident(&t, sev3).await.unwrap().depth, Depth::Lightweight);
+    let sev4 = incident(&t, "Typo on a page", Severity::Sev4, &TO_RESOLVED).await;
+    assert!(of_incident(&t, sev4).await.is_none(), "SEV4: none unless asked");
+    // asked for: a lightweight review; asking again opens the same one
+    let asked = postmortems::start(&t.state, Some(&t.cleo), sev4).await.unwrap();
+    assert_eq!(postmortems::start(&t.state, Some(&t.ben), sev4).await.unwrap(), asked);
+    assert_eq!(of_incident(&t, sev4).await.unwrap().depth, Depth::Lightweight);
+    // reopened and resolved again: still the one postmortem
+    incidents::change_status(&t.state, Some(&t.ben), sev2, Status::Resolved, Status::Investigating).await.unwrap();
+    incidents::change_status(&t.state, Some(&t.ben), sev2, Status::Investigating, Status::Resolved).await.unwrap();
+    assert_eq!(of_incident(&t, sev2).await.unwrap().id, pm.id);
+
+    let open = incident(&t, "Still burning", Severity::Sev1, &[Status::Investigating]).await;
+    let e = postmortems::start(&t.state, Some(&t.ben), open).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict, "{e:?}");
+    let e = postmortems::start(&t.state, Some(&t.vic), sev3).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden, "viewers read, they do not start");
+    let e = postmortems::load(&t.state, Some(&t.vic), PostmortemId(9999)).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+}
+
+async fn action_items_are_tracked_to_done_and_a_complete_postmortem_is_kept(b: Backend) {
+    let t = team(b).await;
+    let id = incident(&t, "Checkout payments down", Severity::Sev1, &TO_RESOLVED).await;
+    let pm = of_incident(&t, id).await.unwrap().id;
+    let item = |title: &'static str, priority: &'static str, due: &'static str| ItemInput { title, owner: Some(t.cleo.id), priority, due_on: due };
+    for (input, field) in [
+        (item(" ", "p1", ""), "title:"),
+        (item("Canary", "p9", ""), "priority:"),
+        (item("Canary", "p1", "tomorrow"), "due:"),
+        (ItemInput { owner: Some(app::domain::ids::UserId(777)), ..item("Canary", "p1", "") }, "owner:"),
+    ] {
+        let e = postmortems::add_item(&t.state, Some(&t.ben), pm, input).await.unwrap_err();
+        assert!(e.kind == ErrorKind::BadRequest && e.message.starts_with(field), "{field}: {e:?}");
+    }
+    assert!(postmortems::load(&t.state, Some(&t.ben), pm).await.unwrap().items.is_empty(), "nothing half-written");
+    let canary = postmortems::add_item(&t.state, Some(&t.ben), pm, item("Add a canary stage", "p1", "2020-01-31")).await.unwrap();
+    postmortems::add_item(&t.state, Some(&t.ben), pm, ItemInput { title: "Alert on error budget", owner: None, priority: "p3", due_on: "" }).await.unwrap();
+
+    // Cleo sees hers on the incident list, flagged overdue
+    let list = incidents::list(&t.state, Some(&t.cleo)).await.unwrap();
+    assert_eq!(list.my_items.iter().map(|i| i.title.as_str()).collect::<Vec<_>>(), ["Add a canary stage"]);
+    assert!(list.my_items[0].overdue(list.now.date_naive()));
+    assert!(incidents::list(&t.state, Some(&t.ben)).await.unwrap().my_items.is_empty());
+
+    postmortems::set_item_status(&t.state, Some(&t.cleo), canary, ItemStatus::Done).await.unwrap();
+    let e = postmortems::set_item_status(&t.state, Some(&t.cleo), canary, ItemStatus::Done).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    let all = postmortems::action_items(&t.state, Some(&t.vic)).await.unwrap();
+    assert_eq!(
+        all.iter().map(|i| (i.title.as_str(), i.status)).collect::<Vec<_>>(),
+        [("Alert on error budget", ItemStatus::Open), ("Add a canary stage", ItemStatus::Done)]
+    );
+    assert!(incidents::list(&t.state, Some(&t.cleo)).await.unwrap().my_items.is_empty(), "done is off the list");
+
+    // the export: header, text and the items table
+    let md = postmortems::markdown(&t.state, Some(&t.vic), pm).await.unwrap();
+    assert!(md.contains("- **Status:** Draft\n- **Authors:** Ben, Cleo\n"), "{md}");
+    assert!(md.contains("| Add a canary stage | Cleo | P1 | 2020-01-31 | Done |\n| Alert on error budget | — | P3 | — | Open |"), "{md}");
+    assert!(md.find("## Action items").unwrap() < md.find("## Lessons learned").unwrap(), "{md}");
+
+    // status: forward for anyone who works incidents; a complete one is kept
+    postmortems::change_status(&t.state, Some(&t.cleo), pm, PostmortemStatus::Draft, PostmortemStatus::InReview).await.unwrap();
+    let e = postmortems::change_status(&t.state, Some(&t.cleo), pm, PostmortemStatus::Draft, PostmortemStatus::Complete).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict, "stale expected status: {e:?}");
+    postmortems::change_status(&t.state, Some(&t.cleo), pm, PostmortemStatus::InReview, PostmortemStatus::Complete).await.unwrap();
+    let e = postmortems::add_item(&t.state, Some(&t.ben), pm, item("Late idea", "p2", "")).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    let e = postmortems::change_status(&t.state, Some(&t.cleo), pm, PostmortemStatus::Complete, PostmortemStatus::Draft).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden, "Cleo is neither admin nor IC");
+    // Ben is the IC
+    postmortems::change_status(&t.state, Some(&t.ben), pm, PostmortemStatus::Complete, PostmortemStatus::InReview).await.unwrap();
+    postmortems::change_status(&t.state, Some(&t.ben), pm, PostmortemStatus::InReview, PostmortemStatus::Complete).await.unwrap();
+    postmortems::change_status(&t.state, Some(&t.ada), pm, PostmortemStatus::Complete, PostmortemStatus::Draft).await.unwrap();
+    let v = postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap();
+    assert_eq!(v.status, PostmortemStatus::Draft);
+    assert_eq!(v.authors, ["Ben", "Cleo", "Ada"], "everyone who changed it, in order");
+}
+
+async fn an_overdue_postmortem_is_flagged_on_the_list(b: Backend) {
+    let t = team(b).await;
+    let id = incident(&t, "Checkout payments down", Severity::Sev2, &TO_RESOLVED).await;
+    let pm = of_incident(&t, id).await.unwrap().id;
+    assert!(!incidents::list(&t.state, Some(&t.vic)).await.unwrap().postmortems.iter().any(|p| p.overdue));
+    {
+        let mut conn = t.state.db.pool().acquire().await.unwrap();
+        sqlx::query("UPDATE postmortems SET due_at_ms = $1 WHERE id = $2")
+            .bind((Utc::now() - Duration::hours(1)).timestamp_millis())
+            .bind(pm.0)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+    let list = incidents::list(&t.state, Some(&t.vic)).await.unwrap();
+    assert_eq!(list.postmortems.iter().filter(|p| p.overdue).map(|p| p.incident).collect::<Vec<_>>(), [id]);
+    assert!(war_room::load(&t.state, Some(&t.vic), id).await.unwrap().postmortem.unwrap().overdue);
+    postmortems::change_status(&t.state, Some(&t.ben), pm, PostmortemStatus::Draft, PostmortemStatus::Complete).await.unwrap();
+    assert!(!incidents::list(&t.state, Some(&t.vic)).await.unwrap().postmortems.iter().any(|p| p.overdue), "complete is never late");
+}
+
+async fn saving_the_text_keeps_what_others_wrote_meanwhile(b: Backend) {
+    let t = team(b).await;
+    let id = incident(&t, "Checkout payments down", Severity::Sev2, &TO_RESOLVED).await;
+    let pm = of_incident(&t, id).await.unwrap().id;
+    // Ben and Cleo both open the page, then each saves a different section
+    let seen = postmortems::load(&t.state, Some(&t.ben), pm).await.unwrap();
+    let ben_text = seen.body.replacen("## Summary\n\n", "## Summary\n\nA bad config push broke card payments.\n", 1);
+    let cleo_text = seen.body.replacen("## Root cause\n\n", "## Root cause\n\nThe deploy pipeline had no canary.\r\n", 1);
+    postmortems::save_text(&t.state, Some(&t.ben), pm, seen.seq, &ben_text).await.unwrap();
+    postmortems::save_text(&t.state, Some(&t.cleo), pm, seen.seq, &cleo_text).await.unwrap();
+    let now = postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap();
+    assert!(now.body.contains("## Summary\n\nA bad config push broke card payments.\n"), "{}", now.body);
+    assert!(now.body.contains("## Root cause\n\nThe deploy pipeline had no canary.\n"), "CRLF from a form is stored as LF:\n{}", now.body);
+    assert_eq!(now.authors, ["Ben", "Cleo"]);
+    // the export has the text as it stands
+    assert!(postmortems::markdown(&t.state, Some(&t.vic), pm).await.unwrap().contains("A bad config push broke card payments."));
+    // saving what is there already changes nothing
+    postmortems::save_text(&t.state, Some(&t.ben), pm, now.seq, &now.body).await.unwrap();
+    assert_eq!(postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().seq, now.seq);
+    // refused: a version that never was, too long a text, a viewer, a complete postmortem
+    for (who, base, text, kind) in [
+        (&t.ben, now.seq + 5, "x".to_string(), ErrorKind::BadRequest),
+        (&t.ben, -1, "x".to_string(), ErrorKind::BadRequest),
+        (&t.ben, now.seq, "x".repeat(postmortems::TEXT_MAX + 1), ErrorKind::BadRequest),
+        (&t.vic, now.seq, "x".to_string(), ErrorKind::Forbidden),
+    ] {
+        let e = postmortems::save_text(&t.state, Some(who), pm, base, &text).await.unwrap_err();
+        assert_eq!(e.kind, kind, "{e:?}");
+    }
+    postmortems::change_status(&t.state, Some(&t.ben), pm, PostmortemStatus::Draft, PostmortemStatus::Complete).await.unwrap();
+    let e = postmortems::save_text(&t.state, Some(&t.ben), pm, now.seq, "gone").await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    assert_eq!(postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().body, now.body, "nothing changed");
+}
+
+on_both_backends!(
+    resolving_starts_the_postmortem_its_severity_asks_for,
+    action_items_are_tracked_to_done_and_a_complete_postmortem_is_kept,
+    an_overdue_postmortem_is_flagged_on_the_list,
+    saving_the_text_keeps_what_others_wrote_meanwhile
+);
