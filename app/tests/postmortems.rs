@@ -15,7 +15,7 @@ use app::on_both_backends;
 use app::server::db::Backend;
 use app::server::repo::{catalog, postmortems as repo};
 use app::server::services::postmortems::{self, ItemInput};
-use app::server::services::{incidents, war_room};
+use app::server::services::{incidents, postmortem_edits, war_room};
 use app::server::state::AppState;
 use app::server::testing::{fresh_state, user};
 use chrono::{Duration, Utc};
@@ -196,8 +196,8 @@ async fn saving_the_text_keeps_what_others_wrote_meanwhile(b: Backend) {
     let seen = postmortems::load(&t.state, Some(&t.ben), pm).await.unwrap();
     let ben_text = seen.body.replacen("## Summary\n\n", "## Summary\n\nA bad config push broke card payments.\n", 1);
     let cleo_text = seen.body.replacen("## Root cause\n\n", "## Root cause\n\nThe deploy pipeline had no canary.\r\n", 1);
-    postmortems::save_text(&t.state, Some(&t.ben), pm, seen.seq, &ben_text).await.unwrap();
-    postmortems::save_text(&t.state, Some(&t.cleo), pm, seen.seq, &cleo_text).await.unwrap();
+    postmortem_edits::save_text(&t.state, Some(&t.ben), pm, seen.seq, &ben_text).await.unwrap();
+    postmortem_edits::save_text(&t.state, Some(&t.cleo), pm, seen.seq, &cleo_text).await.unwrap();
     let now = postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap();
     assert!(now.body.contains("## Summary\n\nA bad config push broke card payments.\n"), "{}", now.body);
     assert!(now.body.contains("## Root cause\n\nThe deploy pipeline had no canary.\n"), "CRLF from a form is stored as LF:\n{}", now.body);
@@ -205,27 +205,131 @@ async fn saving_the_text_keeps_what_others_wrote_meanwhile(b: Backend) {
     // the export has the text as it stands
     assert!(postmortems::markdown(&t.state, Some(&t.vic), pm).await.unwrap().contains("A bad config push broke card payments."));
     // saving what is there already changes nothing
-    postmortems::save_text(&t.state, Some(&t.ben), pm, now.seq, &now.body).await.unwrap();
+    postmortem_edits::save_text(&t.state, Some(&t.ben), pm, now.seq, &now.body).await.unwrap();
     assert_eq!(postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().seq, now.seq);
     // refused: a version that never was, too long a text, a viewer, a complete postmortem
     for (who, base, text, kind) in [
         (&t.ben, now.seq + 5, "x".to_string(), ErrorKind::BadRequest),
         (&t.ben, -1, "x".to_string(), ErrorKind::BadRequest),
-        (&t.ben, now.seq, "x".repeat(postmortems::TEXT_MAX + 1), ErrorKind::BadRequest),
+        (&t.ben, now.seq, "x".repeat(postmortem_edits::TEXT_MAX + 1), ErrorKind::BadRequest),
         (&t.vic, now.seq, "x".to_string(), ErrorKind::Forbidden),
     ] {
-        let e = postmortems::save_text(&t.state, Some(who), pm, base, &text).await.unwrap_err();
+        let e = postmortem_edits::save_text(&t.state, Some(who), pm, base, &text).await.unwrap_err();
         assert_eq!(e.kind, kind, "{e:?}");
     }
     postmortems::change_status(&t.state, Some(&t.ben), pm, PostmortemStatus::Draft, PostmortemStatus::Complete).await.unwrap();
-    let e = postmortems::save_text(&t.state, Some(&t.ben), pm, now.seq, "gone").await.unwrap_err();
+    let e = postmortem_edits::save_text(&t.state, Some(&t.ben), pm, now.seq, "gone").await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Conflict);
     assert_eq!(postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().body, now.body, "nothing changed");
+}
+
+/// A browser's replica of a postmortem's text, writing as `client`.
+struct Browser {
+    doc: yrs::Doc,
+}
+
+impl Browser {
+    fn new(client: u64) -> Browser {
+        let doc = yrs::Doc::with_options(yrs::Options { client_id: yrs::ClientID::new(client), offset_kind: yrs::OffsetKind::Utf16, ..Default::default() });
+        doc.get_or_insert_text("body");
+        Browser { doc }
+    }
+
+    fn state_vector(&self) -> Vec<u8> {
+        use yrs::updates::encoder::Encode;
+        use yrs::ReadTxn;
+        yrs::Transact::transact(&self.doc).state_vector().encode_v1()
+    }
+
+    fn receive(&self, update: &[u8]) {
+        use yrs::updates::decoder::Decode;
+        yrs::Transact::transact_mut(&self.doc).apply_update(yrs::Update::decode_v1(update).unwrap()).unwrap();
+    }
+
+    /// Types `s` at the end; the update it makes.
+    fn type_at_end(&self, s: &str) -> Vec<u8> {
+        use yrs::{ReadTxn, Text, Transact};
+        let before = self.doc.transact().state_vector();
+        let body = self.doc.get_or_insert_text("body");
+        let len = body.len(&self.doc.transact());
+        body.insert(&mut self.doc.transact_mut(), len, s);
+        self.doc.transact().encode_diff_v1(&before)
+    }
+
+    fn text(&self) -> String {
+        use yrs::{GetString, Transact};
+        self.doc.get_or_insert_text("body").get_string(&self.doc.transact())
+    }
+}
+
+async fn browsers_updates_are_checked_merged_and_caught_up(b: Backend) {
+    let t = team(b).await;
+    let id = incident(&t, "Checkout payments down", Severity::Sev2, &TO_RESOLVED).await;
+    let pm = of_incident(&t, id).await.unwrap().id;
+    let empty = Browser::new(99).state_vector();
+    // Ben's browser catches up from nothing and types
+    let ben = Browser::new(40);
+    let (all, start, _) = postmortem_edits::catch_up(&t.state, Some(&t.ben), pm, &empty).await.unwrap();
+    ben.receive(&all);
+    assert!(ben.text().starts_with("# Postmortem: Checkout payments down"));
+    let first = ben.type_at_end("\nBen: first ");
+    let second = ben.type_at_end("and second 🔥");
+    // out of order: refused, nothing stored, until the first arrives
+    let e = postmortem_edits::apply_update(&t.state, Some(&t.ben), pm, 40, second.clone()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict, "{e:?}");
+    let after_first = postmortem_edits::apply_update(&t.state, Some(&t.ben), pm, 40, first.clone()).await.unwrap();
+    assert!(after_first > start);
+    let after_second = postmortem_edits::apply_update(&t.state, Some(&t.ben), pm, 40, second.clone()).await.unwrap();
+    assert_eq!(postmortem_edits::apply_update(&t.state, Some(&t.ben), pm, 40, second).await.unwrap(), after_second, "a resend stores nothing");
+    assert!(postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().body.ends_with("\nBen: first and second 🔥"));
+
+    // Cleo's browser, offline since the start, types, comes back: catches up, then sends
+    let cleo = Browser::new(41);
+    cleo.receive(&all);
+    let offline = cleo.type_at_end("\nCleo: offline notes");
+    let (missed, _, _) = postmortem_edits::catch_up(&t.state, Some(&t.cleo), pm, &cleo.state_vector()).await.unwrap();
+    cleo.receive(&missed);
+    postmortem_edits::apply_update(&t.state, Some(&t.cleo), pm, 41, offline).await.unwrap();
+    let body = postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().body;
+    assert_eq!(cleo.text(), body, "her replica and the server converge");
+    assert!(body.contains("Ben: first and second 🔥") && body.contains("Cleo: offline notes"), "{body}");
+
+    // refused: another's client id, an update writing as another client, garbage, too big,
+    // a reserved id, a viewer
+    let imposter = Browser::new(40);
+    imposter.receive(&all);
+    let as_ben = imposter.type_at_end("x");
+    let cases: [(&CurrentUser, u64, Vec<u8>, ErrorKind); 6] = [
+        (&t.cleo, 40, as_ben.clone(), ErrorKind::Forbidden),
+        (&t.cleo, 41, as_ben, ErrorKind::Forbidden),
+        (&t.cleo, 41, b"\x00\xff\xff\xff\xff\x01".to_vec(), ErrorKind::BadRequest),
+        (&t.cleo, 41, vec![0; postmortem_edits::UPDATE_MAX + 1], ErrorKind::BadRequest),
+        (&t.cleo, 1, vec![0, 0], ErrorKind::BadRequest),
+        (&t.vic, 42, vec![0, 0], ErrorKind::Forbidden),
+    ];
+    for (who, client, update, kind) in cases {
+        let e = postmortem_edits::apply_update(&t.state, Some(who), pm, client, update).await.unwrap_err();
+        assert_eq!(e.kind, kind, "{e:?}");
+    }
+    assert_eq!(postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().body, body, "nothing stored");
+    // random bytes are refused as the sender's fault (never a 5xx), and change nothing
+    let mut stored = 0;
+    for n in 0..200u32 {
+        let junk: Vec<u8> = (0..(n % 40 + 1)).map(|i| (i.wrapping_mul(2654435761u32.wrapping_add(n)) >> 7) as u8).collect();
+        match postmortem_edits::apply_update(&t.state, Some(&t.cleo), pm, 41, junk).await {
+            Ok(_) => stored += 1,
+            Err(e) => assert!(matches!(e.kind, ErrorKind::BadRequest | ErrorKind::Conflict | ErrorKind::Forbidden), "{e:?}"),
+        }
+    }
+    if stored == 0 {
+        assert_eq!(postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().body, body);
+    }
 }
 
 on_both_backends!(
     resolving_starts_the_postmortem_its_severity_asks_for,
     action_items_are_tracked_to_done_and_a_complete_postmortem_is_kept,
     an_overdue_postmortem_is_flagged_on_the_list,
-    saving_the_text_keeps_what_others_wrote_meanwhile
+    saving_the_text_keeps_what_others_wrote_meanwhile,
+    browsers_updates_are_checked_merged_and_caught_up
 );

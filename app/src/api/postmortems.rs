@@ -41,7 +41,29 @@ pub async fn set_postmortem_status(id: i64, expected: String, to: String) -> Res
 #[server(endpoint = "postmortems/text")]
 pub async fn save_postmortem_text(id: i64, base: i64, text: String) -> Result<(), AppError> {
     let (state, user) = crate::api::ssr::caller().await?;
-    crate::server::services::postmortems::save_text(&state, user.as_ref(), crate::domain::ids::PostmortemId(id), base, &text).await
+    crate::server::services::postmortem_edits::save_text(&state, user.as_ref(), crate::domain::ids::PostmortemId(id), base, &text).await
+}
+
+/// A browser's document update (yrs v1, base64), written as `client`; the stream position
+/// the document is at afterwards.
+#[server(endpoint = "postmortems/update")]
+pub async fn postmortem_update(id: i64, client: u64, update: String) -> Result<i64, AppError> {
+    use base64::Engine as _;
+    let (state, user) = crate::api::ssr::caller().await?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(update.trim()).map_err(|_| AppError::bad_request("update: not base64."))?;
+    crate::server::services::postmortem_edits::apply_update(&state, user.as_ref(), crate::domain::ids::PostmortemId(id), client, bytes).await
+}
+
+/// What a browser's replica at `state_vector` (yrs v1, base64) lacks (base64), with the
+/// stream position and live cursor that brings it to.
+#[server(endpoint = "postmortems/catch-up")]
+pub async fn postmortem_catch_up(id: i64, state_vector: String) -> Result<(String, i64, crate::domain::log::Cursor), AppError> {
+    use base64::Engine as _;
+    let (state, user) = crate::api::ssr::caller().await?;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let sv = engine.decode(state_vector.trim()).map_err(|_| AppError::bad_request("state_vector: not base64."))?;
+    let (diff, seq, cursor) = crate::server::services::postmortem_edits::catch_up(&state, user.as_ref(), crate::domain::ids::PostmortemId(id), &sv).await?;
+    Ok((engine.encode(diff), seq, cursor))
 }
 
 /// `owner`: a user id, or empty for nobody yet; `priority`: p1, p2 or p3; `due`: YYYY-MM-DD or empty.

@@ -99,6 +99,46 @@ pub fn update_to(base: &Doc, text: &str, client: u64) -> Vec<u8> {
     txn.encode_diff_v1(&before)
 }
 
+/// Why an update sent by a browser was not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not a document update at all.
+    Malformed(String),
+    /// It writes as another client than the one that sent it.
+    ForeignClient(u64),
+    /// It builds on edits this document does not have yet: the sender should resync.
+    NotReady,
+}
+
+/// Checks an update that `client` sent and applies it to `d`: it must decode, insert only as
+/// `client`, and build only on what `d` has. True when it changed the document (false: a
+/// resend, nothing new). On a refusal `d` may hold part of it: load it again.
+pub fn integrate(d: &Doc, client: u64, bytes: &[u8]) -> Result<bool, Refusal> {
+    let update = Update::decode_v1(bytes).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    if let Some(other) = update.insertions(true).client_ids().map(|c| c.get()).find(|c| *c != client) {
+        return Err(Refusal::ForeignClient(other));
+    }
+    let before = d.transact().state_vector();
+    if update.state_vector_lower().iter().any(|(c, clock)| before.get(c) < *clock) {
+        return Err(Refusal::NotReady);
+    }
+    let text_before = text(d);
+    {
+        let mut txn = d.transact_mut_with("remote");
+        txn.apply_update(update).map_err(|e| Refusal::Malformed(e.to_string()))?;
+        if txn.has_missing_updates() {
+            return Err(Refusal::NotReady);
+        }
+    }
+    Ok(d.transact().state_vector() != before || text(d) != text_before)
+}
+
+/// What `d` has that a replica at `state_vector` (v1-encoded) lacks, as one update.
+pub fn missing(d: &Doc, state_vector: &[u8]) -> Result<Vec<u8>, Refusal> {
+    let sv = StateVector::decode_v1(state_vector).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    Ok(d.transact().encode_diff_v1(&sv))
+}
+
 /// The text of `state` and then `updates`.
 pub fn text_of<'a>(state: &'a [u8], updates: impl IntoIterator<Item = &'a [u8]>) -> Result<String, BadUpdate> {
     load(state, updates).map(|d| text(&d))
@@ -174,6 +214,47 @@ mod tests {
             let two = text_of(&state, [uy.as_slice(), ux.as_slice(), uz.as_slice()]).unwrap();
             proptest::prop_assert_eq!(one, two);
         }
+    }
+
+    /// A browser's replica: the server's document, then its own edits as `client`.
+    fn replica(state: &[u8], client: u64) -> Doc {
+        let d = doc(client);
+        d.get_or_insert_text(BODY);
+        d.transact_mut().apply_update(Update::decode_v1(state).unwrap()).unwrap();
+        d
+    }
+
+    fn type_at(d: &Doc, at: u32, s: &str) -> Vec<u8> {
+        let before = d.transact().state_vector();
+        let body = d.get_or_insert_text(BODY);
+        body.insert(&mut d.transact_mut(), at, s);
+        d.transact().encode_diff_v1(&before)
+    }
+
+    #[test]
+    fn a_browsers_updates_are_checked_then_merged() {
+        let state = new_state("Summary: ");
+        let server = load(&state, []).unwrap();
+        let ben = replica(&state, 20);
+        let first = type_at(&ben, 9, "the gateway");
+        let second = type_at(&ben, 20, " timed out");
+        // out of order: refused until the first arrives
+        assert_eq!(integrate(&server, 20, &second), Err(Refusal::NotReady));
+        let server = load(&state, []).unwrap();
+        assert_eq!(integrate(&server, 20, &first), Ok(true));
+        assert_eq!(integrate(&server, 20, &second), Ok(true));
+        assert_eq!(integrate(&server, 20, &second), Ok(false), "a resend changes nothing");
+        assert_eq!(text(&server), "Summary: the gateway timed out");
+        // sent as someone else
+        let cleo = replica(&state, 30);
+        let hers = type_at(&cleo, 0, "# ");
+        assert_eq!(integrate(&server, 20, &hers), Err(Refusal::ForeignClient(30)));
+        assert!(matches!(integrate(&server, 30, b"\x00\xff\xff\xff\xff"), Err(Refusal::Malformed(_))));
+        // her replica catches up from its state vector, and converges
+        let sv = yrs::updates::encoder::Encode::encode_v1(&cleo.transact().state_vector());
+        let catch_up = missing(&server, &sv).unwrap();
+        cleo.transact_mut().apply_update(Update::decode_v1(&catch_up).unwrap()).unwrap();
+        assert_eq!(text(&cleo), "# Summary: the gateway timed out");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod oncall;
 pub mod paging;
 pub mod policies;
+pub mod postmortem_edits;
 pub mod postmortems;
 pub mod runbooks;
 pub mod schedule_calendar;

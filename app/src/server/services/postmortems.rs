@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::alert::AlertChange;
 use crate::domain::ids::{ActionItemId, IncidentId, PostmortemId, UserId};
 use crate::domain::incident::{Incident, Status};
-use crate::domain::log::{Cursor, StreamRef};
+use crate::domain::log::StreamRef;
 use crate::domain::postmortem::change::PostmortemChange;
 use crate::domain::postmortem::export::{self, Tracked};
 use crate::domain::postmortem::prefill::{prefill, AlertFacts};
@@ -22,6 +22,7 @@ use crate::server::authz::require;
 use crate::server::db::Tx;
 use crate::server::repo::postmortems::{self as repo, NewItem, PostmortemRow};
 use crate::server::repo::{alerts, events, incidents, log, users};
+use crate::server::services::postmortem_edits::{document, history, through};
 use crate::server::state::AppState;
 use crate::server::time::now;
 
@@ -104,52 +105,8 @@ pub async fn start(state: &AppState, actor: Option<&CurrentUser>, incident: Inci
     }
 }
 
-async fn row(conn: &mut sqlx::AnyConnection, id: PostmortemId) -> AppResult<PostmortemRow> {
+pub(crate) async fn row(conn: &mut sqlx::AnyConnection, id: PostmortemId) -> AppResult<PostmortemRow> {
     repo::get(conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no postmortem {id}.")))
-}
-
-/// What the postmortem's log holds beyond its stored state: the people who changed it (in
-/// the order they first did), its document updates since the stored state (by position in
-/// the stream), where the log ends and its last position.
-struct History {
-    authors: Vec<String>,
-    edits: Vec<(i64, Vec<u8>)>,
-    cursor: Cursor,
-    seq: i64,
-}
-
-async fn history(conn: &mut sqlx::AnyConnection, id: PostmortemId, through: i64) -> AppResult<History> {
-    use base64::Engine as _;
-    let mut h = History { authors: vec![], edits: vec![], cursor: Cursor::START, seq: 0 };
-    for r in log::of_stream(conn, StreamRef::postmortem(id)).await? {
-        h.cursor = r.cursor;
-        h.seq = r.seq;
-        if let Some(p) = &r.actor {
-            if !h.authors.contains(&p.name) {
-                h.authors.push(p.name.clone());
-            }
-        }
-        if r.kind == "postmortem_edited" && r.id.0 > through {
-            let Ok(PostmortemChange::Edited { update, .. }) = serde_json::from_str::<PostmortemChange>(&r.payload) else { continue };
-            let bytes = base64::engine::general_purpose::STANDARD.decode(update).map_err(|_| AppError::internal())?;
-            h.edits.push((r.seq, bytes));
-        }
-    }
-    Ok(h)
-}
-
-/// The stored state, and the document it makes with the edits in `h` up to `upto` (a stream
-/// position).
-async fn document(conn: &mut sqlx::AnyConnection, id: PostmortemId, h: &History, upto: i64) -> AppResult<yrs::Doc> {
-    let (state, _) = repo::snapshot(conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no postmortem {id}.")))?;
-    doc::load(&state, h.edits.iter().filter(|(seq, _)| *seq <= upto).map(|(_, u)| u.as_slice())).map_err(|e| {
-        tracing::error!(postmortem = %id, error = %e.0, "a stored postmortem does not load");
-        AppError::internal()
-    })
-}
-
-async fn through(conn: &mut sqlx::AnyConnection, id: PostmortemId) -> AppResult<i64> {
-    Ok(repo::snapshot(conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no postmortem {id}.")))?.1)
 }
 
 /// Everything the postmortem's page shows.
@@ -192,42 +149,6 @@ pub async fn markdown(state: &AppState, actor: Option<&CurrentUser>, id: Postmor
     Ok(export::document(&v.body, &tracked, &v.items))
 }
 
-/// Longest text a postmortem may have, in characters.
-pub const TEXT_MAX: usize = 200_000;
-
-/// Saves the text as someone wrote it, starting from the version at stream position `base`:
-/// only what they changed is applied, so what others wrote meanwhile stays (the document is a
-/// CRDT; the change is merged like any other edit).
-pub async fn save_text(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemId, base: i64, text: &str) -> AppResult<()> {
-    let actor = require(actor, Permission::WorkIncidents)?;
-    if text.chars().count() > TEXT_MAX {
-        return Err(AppError::bad_request(format!("text: at most {TEXT_MAX} characters.")));
-    }
-    // what a browser's form sends has CRLF line ends
-    let text = text.replace("\r\n", "\n");
-    let mut tx = state.db.begin(&[StreamRef::postmortem(id)]).await?;
-    let pm = row(tx.conn(), id).await?;
-    refuse_if_complete(&pm)?;
-    let from = through(tx.conn(), id).await?;
-    let h = history(tx.conn(), id, from).await?;
-    if base < 0 || base > h.seq {
-        return Err(AppError::bad_request("base: not a version of this postmortem; reload it."));
-    }
-    let before = document(tx.conn(), id, &h, base).await?;
-    let (_, removed, inserted) = doc::diff(&doc::text(&before), &text);
-    if removed == 0 && inserted.is_empty() {
-        return Ok(());
-    }
-    // an id nobody else writes as: browsers and saves each take a random one
-    let client = rand::random_range(2..(1u64 << 53));
-    let update = doc::update_to(&before, &text, client);
-    use base64::Engine as _;
-    let change = PostmortemChange::Edited { client, update: base64::engine::general_purpose::STANDARD.encode(&update) };
-    log::append_change(&mut tx, StreamRef::postmortem(id), Some(&Person::from(actor)), change.name(), &change).await?;
-    tx.commit(&state.hub).await?;
-    Ok(())
-}
-
 /// Whether `actor` is an admin or `incident`'s Incident Commander.
 async fn admin_or_commander(conn: &mut sqlx::AnyConnection, actor: &CurrentUser, incident: IncidentId) -> AppResult<bool> {
     if actor.role == AccountRole::Admin {
@@ -253,7 +174,7 @@ pub async fn change_status(state: &AppState, actor: Option<&CurrentUser>, id: Po
     Ok(())
 }
 
-fn refuse_if_complete(pm: &PostmortemRow) -> AppResult<()> {
+pub(crate) fn refuse_if_complete(pm: &PostmortemRow) -> AppResult<()> {
     if pm.status == PostmortemStatus::Complete {
         return Err(AppError::conflict("This postmortem is complete: an admin or the Incident Commander can reopen it."));
     }
