@@ -326,10 +326,45 @@ async fn browsers_updates_are_checked_merged_and_caught_up(b: Backend) {
     }
 }
 
+async fn many_edits_are_folded_into_the_stored_state(b: Backend) {
+    let t = team(b).await;
+    let id = incident(&t, "Checkout payments down", Severity::Sev2, &TO_RESOLVED).await;
+    let pm = of_incident(&t, id).await.unwrap().id;
+    let opened = postmortems::load(&t.state, Some(&t.ben), pm).await.unwrap();
+    let ben = Browser::new(60);
+    let (all, _, _) = postmortem_edits::catch_up(&t.state, Some(&t.ben), pm, &Browser::new(99).state_vector()).await.unwrap();
+    ben.receive(&all);
+    let mut last = 0;
+    for n in 0..postmortem_edits::FOLD_AT {
+        last = postmortem_edits::apply_update(&t.state, Some(&t.ben), pm, 60, ben.type_at_end(&format!("{}", n % 10))).await.unwrap();
+    }
+    let (_, through) = {
+        let mut conn = t.state.db.pool().acquire().await.unwrap();
+        repo::snapshot(&mut conn, pm).await.unwrap().unwrap()
+    };
+    assert!(through > 0, "the oldest edits were folded into the stored state");
+    let v = postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap();
+    assert_eq!(v.body, ben.text(), "nothing lost in folding");
+    assert_eq!(v.seq, last);
+    let (fresh, _, _) = postmortem_edits::catch_up(&t.state, Some(&t.cleo), pm, &Browser::new(98).state_vector()).await.unwrap();
+    let cleo = Browser::new(61);
+    cleo.receive(&fresh);
+    assert_eq!(cleo.text(), v.body, "a new replica gets everything");
+    // a save from a version since folded is refused (the writer keeps their text); a recent one merges
+    let e = postmortem_edits::save_text(&t.state, Some(&t.cleo), pm, opened.seq, "lost?").await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    let recent = v.seq - 10;
+    postmortem_edits::save_text(&t.state, Some(&t.cleo), pm, v.seq, &format!("{}\nCleo was here.", v.body)).await.unwrap();
+    postmortem_edits::save_text(&t.state, Some(&t.cleo), pm, recent, "# Replaced from an older version").await.unwrap();
+    let body = postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().body;
+    assert!(body.contains("Cleo was here."), "{body}");
+}
+
 on_both_backends!(
     resolving_starts_the_postmortem_its_severity_asks_for,
     action_items_are_tracked_to_done_and_a_complete_postmortem_is_kept,
     an_overdue_postmortem_is_flagged_on_the_list,
     saving_the_text_keeps_what_others_wrote_meanwhile,
-    browsers_updates_are_checked_merged_and_caught_up
+    browsers_updates_are_checked_merged_and_caught_up,
+    many_edits_are_folded_into_the_stored_state
 );

@@ -47,6 +47,11 @@ pub fn load<'a>(state: &'a [u8], updates: impl IntoIterator<Item = &'a [u8]>) ->
     Ok(d)
 }
 
+/// The document's whole state, as one update.
+pub fn state(d: &Doc) -> Vec<u8> {
+    d.transact().encode_state_as_update_v1(&StateVector::default())
+}
+
 /// The document's text.
 pub fn text(d: &Doc) -> String {
     let body = d.get_or_insert_text(BODY);

@@ -89,6 +89,17 @@ pub async fn snapshot(conn: &mut AnyConnection, id: PostmortemId) -> Result<Opti
     row.map(|r| Ok((r.try_get("snapshot")?, r.try_get("snapshot_through")?))).transpose()
 }
 
+/// Replaces the stored document state with one that includes every edit up to event `through`.
+pub async fn set_snapshot(conn: &mut AnyConnection, id: PostmortemId, state: &[u8], through: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE postmortems SET snapshot = $1, snapshot_through = $2 WHERE id = $3")
+        .bind(state.to_vec())
+        .bind(through)
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_status(conn: &mut AnyConnection, id: PostmortemId, status: PostmortemStatus) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE postmortems SET status = $1 WHERE id = $2").bind(status.as_str()).bind(id.0).execute(conn).await?;
     Ok(())

@@ -28,23 +28,53 @@ use super::postmortems::{refuse_if_complete, row};
 /// Largest update a browser may send, in bytes.
 pub const UPDATE_MAX: usize = 256 * 1024;
 
+/// Edits kept after the stored state before the older ones are folded into it.
+pub const FOLD_AT: usize = 150;
+
+/// Edits left after the stored state when folding: a text saved from a version that recent
+/// still merges (an older one is refused, with the writer's text given back).
+pub const KEEP_UNFOLDED: usize = 50;
+
+/// Folds the oldest edits into the stored state once there are [`FOLD_AT`] (counting the
+/// one just appended, which `h` does not hold), in the transaction that appended it.
+async fn fold_if_due(tx: &mut crate::server::db::Tx, id: PostmortemId, h: &History) -> AppResult<()> {
+    if h.edits.len() + 1 < FOLD_AT {
+        return Ok(());
+    }
+    let fold = h.edits.len() + 1 - KEEP_UNFOLDED;
+    let (stored, _) = repo::snapshot(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
+    let (_, through, _) = &h.edits[fold - 1];
+    let d = doc::load(&stored, h.edits[..fold].iter().map(|(.., u)| u.as_slice())).map_err(|e| {
+        tracing::error!(postmortem = %id, error = %e.0, "a stored postmortem does not load");
+        AppError::internal()
+    })?;
+    repo::set_snapshot(tx.conn(), id, &doc::state(&d), *through).await?;
+    Ok(())
+}
+
 /// What the postmortem's log holds beyond its stored state: the people who changed it (in
 /// the order they first did), its document updates since the stored state (by position in
 /// the stream), where the log ends and its last position.
 pub(crate) struct History {
     pub authors: Vec<String>,
-    pub edits: Vec<(i64, Vec<u8>)>,
+    /// The edits after the stored state: stream position, event id, update.
+    pub edits: Vec<(i64, i64, Vec<u8>)>,
     pub cursor: Cursor,
     pub seq: i64,
+    /// The stream position the stored state includes everything up to.
+    folded: i64,
     /// Who writes as each client id (the first person who did).
     owners: HashMap<u64, UserId>,
 }
 
 pub(crate) async fn history(conn: &mut sqlx::AnyConnection, id: PostmortemId, through: i64) -> AppResult<History> {
-    let mut h = History { authors: vec![], edits: vec![], cursor: Cursor::START, seq: 0, owners: HashMap::new() };
+    let mut h = History { authors: vec![], edits: vec![], cursor: Cursor::START, seq: 0, folded: 0, owners: HashMap::new() };
     for r in log::of_stream(conn, StreamRef::postmortem(id)).await? {
         h.cursor = r.cursor;
         h.seq = r.seq;
+        if r.id.0 <= through {
+            h.folded = r.seq;
+        }
         if let Some(p) = &r.actor {
             if !h.authors.contains(&p.name) {
                 h.authors.push(p.name.clone());
@@ -57,7 +87,7 @@ pub(crate) async fn history(conn: &mut sqlx::AnyConnection, id: PostmortemId, th
             }
             if r.id.0 > through {
                 let bytes = BASE64.decode(update).map_err(|_| AppError::internal())?;
-                h.edits.push((r.seq, bytes));
+                h.edits.push((r.seq, r.id.0, bytes));
             }
         }
     }
@@ -68,7 +98,7 @@ pub(crate) async fn history(conn: &mut sqlx::AnyConnection, id: PostmortemId, th
 /// position).
 pub(crate) async fn document(conn: &mut sqlx::AnyConnection, id: PostmortemId, h: &History, upto: i64) -> AppResult<yrs::Doc> {
     let (state, _) = repo::snapshot(conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no postmortem {id}.")))?;
-    doc::load(&state, h.edits.iter().filter(|(seq, _)| *seq <= upto).map(|(_, u)| u.as_slice())).map_err(|e| {
+    doc::load(&state, h.edits.iter().filter(|(seq, ..)| *seq <= upto).map(|(.., u)| u.as_slice())).map_err(|e| {
         tracing::error!(postmortem = %id, error = %e.0, "a stored postmortem does not load");
         AppError::internal()
     })
@@ -99,6 +129,9 @@ pub async fn save_text(state: &AppState, actor: Option<&CurrentUser>, id: Postmo
     if base < 0 || base > h.seq {
         return Err(AppError::bad_request("base: not a version of this postmortem; reload it."));
     }
+    if base < h.folded {
+        return Err(AppError::conflict("Many edits were made since you opened this postmortem: copy your text, reload, and make your change again."));
+    }
     let before = document(tx.conn(), id, &h, base).await?;
     let (_, removed, inserted) = doc::diff(&doc::text(&before), &text);
     if removed == 0 && inserted.is_empty() {
@@ -109,6 +142,7 @@ pub async fn save_text(state: &AppState, actor: Option<&CurrentUser>, id: Postmo
     let update = doc::update_to(&before, &text, client);
     let change = PostmortemChange::Edited { client, update: BASE64.encode(&update) };
     log::append_change(&mut tx, StreamRef::postmortem(id), Some(&Person::from(actor)), change.name(), &change).await?;
+    fold_if_due(&mut tx, id, &h).await?;
     tx.commit(&state.hub).await?;
     Ok(())
 }
@@ -132,7 +166,7 @@ pub async fn apply_update(state: &AppState, actor: Option<&CurrentUser>, id: Pos
         return Err(AppError::forbidden("client: that client id is someone else's; take a new one."));
     }
     let (stored, _) = repo::snapshot(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
-    let edits: Vec<Vec<u8>> = h.edits.iter().map(|(_, u)| u.clone()).collect();
+    let edits: Vec<Vec<u8>> = h.edits.iter().map(|(.., u)| u.clone()).collect();
     let bytes = update.clone();
     // decoding is CPU work on untrusted bytes: off the async runtime, a panic caught
     let checked = tokio::task::spawn_blocking(move || {
@@ -160,6 +194,7 @@ pub async fn apply_update(state: &AppState, actor: Option<&CurrentUser>, id: Pos
     }
     let change = PostmortemChange::Edited { client, update: BASE64.encode(&update) };
     let row = log::append_change(&mut tx, StreamRef::postmortem(id), Some(&Person::from(actor)), change.name(), &change).await?;
+    fold_if_due(&mut tx, id, &h).await?;
     tx.commit(&state.hub).await?;
     Ok(row.seq)
 }
