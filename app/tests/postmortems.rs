@@ -184,8 +184,30 @@ async fn an_overdue_postmortem_is_flagged_on_the_list(b: Backend) {
     let list = incidents::list(&t.state, Some(&t.vic)).await.unwrap();
     assert_eq!(list.postmortems.iter().filter(|p| p.overdue).map(|p| p.incident).collect::<Vec<_>>(), [id]);
     assert!(war_room::load(&t.state, Some(&t.vic), id).await.unwrap().postmortem.unwrap().overdue);
+    // the IC (Ben) is reminded in his inbox, once, however many passes run
+    let inbox = |who: CurrentUser| {
+        let state = t.state.clone();
+        async move {
+            app::server::services::notifications::inbox(&state, Some(&who))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|i| i.text)
+                .filter(|t| t.starts_with("Postmortem overdue"))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(postmortems::remind_overdue(&t.state, Utc::now()).await.unwrap(), 1);
+    assert_eq!(postmortems::remind_overdue(&t.state, Utc::now()).await.unwrap(), 0);
+    assert_eq!(inbox(t.ben.clone()).await, ["Postmortem overdue: Checkout payments down"]);
+    assert!(inbox(t.cleo.clone()).await.is_empty(), "only the IC");
     postmortems::change_status(&t.state, Some(&t.ben), pm, PostmortemStatus::Draft, PostmortemStatus::Complete).await.unwrap();
     assert!(!incidents::list(&t.state, Some(&t.vic)).await.unwrap().postmortems.iter().any(|p| p.overdue), "complete is never late");
+    // a complete one past its deadline is never reminded
+    let other = incident(&t, "Search down", Severity::Sev1, &TO_RESOLVED).await;
+    let done = of_incident(&t, other).await.unwrap().id;
+    postmortems::change_status(&t.state, Some(&t.ben), done, PostmortemStatus::Draft, PostmortemStatus::Complete).await.unwrap();
+    assert_eq!(postmortems::remind_overdue(&t.state, Utc::now() + Duration::days(3)).await.unwrap(), 0);
 }
 
 async fn saving_the_text_keeps_what_others_wrote_meanwhile(b: Backend) {

@@ -37,6 +37,11 @@ pub fn start(state: &AppState, interval: Duration, shutdown: &CancellationToken)
         async move { page_due(&s, chrono::Utc::now()).await }
     }));
     let s = state.clone();
+    tokio::spawn(every("postmortem deadlines", interval, shutdown.clone(), move || {
+        let s = s.clone();
+        async move { app::server::services::postmortems::remind_overdue(&s, chrono::Utc::now()).await }
+    }));
+    let s = state.clone();
     tokio::spawn(every("maintenance windows", interval, shutdown.clone(), move || {
         let s = s.clone();
         async move { apply_maintenance_windows(&s, chrono::Utc::now()).await }

@@ -31,6 +31,10 @@ pub enum PostmortemChange {
         title: String,
         status: ItemStatus,
     },
+    /// Its deadline passed before it was complete (the IC is reminded, once).
+    Overdue {
+        due: DateTime<Utc>,
+    },
     /// The text changed: a document update (yrs v1, base64) written as `client`.
     Edited {
         client: u64,
@@ -46,6 +50,7 @@ impl PostmortemChange {
             PostmortemChange::ItemAdded { .. } => "action_item_added",
             PostmortemChange::ItemChanged { .. } => "action_item_changed",
             PostmortemChange::Edited { .. } => "postmortem_edited",
+            PostmortemChange::Overdue { .. } => "postmortem_overdue",
         }
     }
 
@@ -58,6 +63,7 @@ impl PostmortemChange {
             PostmortemChange::ItemAdded { title, .. } => format!("Action item added: {title}"),
             PostmortemChange::ItemChanged { title, status, .. } => format!("Action item marked {}: {title}", status.label().to_lowercase()),
             PostmortemChange::Edited { .. } => "Text edited".into(),
+            PostmortemChange::Overdue { .. } => "Overdue: the deadline passed".into(),
         }
     }
 }

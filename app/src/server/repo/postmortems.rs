@@ -100,6 +100,22 @@ pub async fn set_snapshot(conn: &mut AnyConnection, id: PostmortemId, state: &[u
     Ok(())
 }
 
+/// Postmortems past their deadline, not complete, whose IC has not been reminded.
+pub async fn overdue_unreminded(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Vec<PostmortemRow>, sqlx::Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE status <> 'complete' AND overdue_reminded = 0 AND due_at_ms IS NOT NULL AND due_at_ms < $1 ORDER BY id LIMIT 100"
+    )))
+    .bind(to_ms(now))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(postmortem).collect()
+}
+
+pub async fn mark_reminded(conn: &mut AnyConnection, id: PostmortemId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE postmortems SET overdue_reminded = 1 WHERE id = $1").bind(id.0).execute(conn).await?;
+    Ok(())
+}
+
 pub async fn set_status(conn: &mut AnyConnection, id: PostmortemId, status: PostmortemStatus) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE postmortems SET status = $1 WHERE id = $2").bind(status.as_str()).bind(id.0).execute(conn).await?;
     Ok(())

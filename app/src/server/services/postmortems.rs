@@ -149,6 +149,39 @@ pub async fn markdown(state: &AppState, actor: Option<&CurrentUser>, id: Postmor
     Ok(export::document(&v.body, &tracked, &v.items))
 }
 
+/// One pass: reminds the Incident Commander of each postmortem that went past its deadline
+/// unfinished, once (an inbox item linking to it, and an event on its log); how many.
+pub async fn remind_overdue(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
+    let due = {
+        let mut conn = state.db.pool().acquire().await?;
+        repo::overdue_unreminded(&mut conn, at).await?
+    };
+    let mut reminded = 0;
+    for pm in due {
+        let mut tx = state.db.begin(&[StreamRef::postmortem(pm.id)]).await?;
+        // re-read under the lock: another replica may have reminded, or it was completed
+        let Some(now) = repo::get(tx.conn(), pm.id).await? else { continue };
+        if now.status == PostmortemStatus::Complete
+            || !record::overdue(now.status, now.due, at)
+            || repo::overdue_unreminded(tx.conn(), at).await?.iter().all(|p| p.id != pm.id)
+        {
+            continue;
+        }
+        let Some(incident) = incidents::get(tx.conn(), pm.incident).await? else { continue };
+        let change = PostmortemChange::Overdue { due: now.due.unwrap_or(at) };
+        let event = log::append_change(&mut tx, StreamRef::postmortem(pm.id), None, change.name(), &change).await?;
+        for a in incidents::roles(tx.conn(), pm.incident).await?.into_iter().filter(|a| a.role == IncidentRole::Commander) {
+            let text = format!("Postmortem overdue: {}", incident.title);
+            crate::server::repo::audiences::deliver_in_app(tx.conn(), a.person.id, event.id, Some(pm.incident), &format!("/postmortems/{}", pm.id), &text, at)
+                .await?;
+        }
+        repo::mark_reminded(tx.conn(), pm.id).await?;
+        tx.commit(&state.hub).await?;
+        reminded += 1;
+    }
+    Ok(reminded)
+}
+
 /// Whether `actor` is an admin or `incident`'s Incident Commander.
 async fn admin_or_commander(conn: &mut sqlx::AnyConnection, actor: &CurrentUser, incident: IncidentId) -> AppResult<bool> {
     if actor.role == AccountRole::Admin {
