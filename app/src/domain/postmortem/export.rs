@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 
 use super::record::{ActionItem, PostmortemStatus};
+use super::template::cell;
 
 /// What the document's header gets from Klaxon.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,11 +14,6 @@ pub struct Tracked {
     /// Everyone who wrote in it, in the order they first did.
     pub authors: Vec<String>,
     pub due_on: Option<NaiveDate>,
-}
-
-/// Text for a Markdown table cell: one line, pipes escaped.
-fn cell(s: &str) -> String {
-    s.replace(['\n', '\r'], " ").replace('|', "\\|")
 }
 
 /// The action items as a Markdown table (a line saying there are none, when there are none).

@@ -40,8 +40,8 @@ pub fn span(d: Option<Duration>) -> String {
 }
 
 /// Text for a Markdown table cell: one line, pipes escaped.
-fn cell(s: &str) -> String {
-    s.replace('\n', " ").replace('|', "\\|")
+pub(super) fn cell(s: &str) -> String {
+    s.replace(['\n', '\r'], " ").replace('|', "\\|")
 }
 
 /// The document a new postmortem starts as.

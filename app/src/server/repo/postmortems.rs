@@ -111,9 +111,10 @@ pub async fn overdue_unreminded(conn: &mut AnyConnection, now: DateTime<Utc>) ->
     rows.iter().map(postmortem).collect()
 }
 
-pub async fn mark_reminded(conn: &mut AnyConnection, id: PostmortemId) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE postmortems SET overdue_reminded = 1 WHERE id = $1").bind(id.0).execute(conn).await?;
-    Ok(())
+/// Notes that the IC was reminded; false when someone had noted it already.
+pub async fn mark_reminded(conn: &mut AnyConnection, id: PostmortemId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE postmortems SET overdue_reminded = 1 WHERE id = $1 AND overdue_reminded = 0").bind(id.0).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn set_status(conn: &mut AnyConnection, id: PostmortemId, status: PostmortemStatus) -> Result<(), sqlx::Error> {

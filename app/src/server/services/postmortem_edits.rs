@@ -42,20 +42,18 @@ async fn fold_if_due(tx: &mut crate::server::db::Tx, id: PostmortemId, h: &Histo
         return Ok(());
     }
     let fold = h.edits.len() + 1 - KEEP_UNFOLDED;
-    let (stored, _) = repo::snapshot(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
     let (_, through, _) = &h.edits[fold - 1];
-    let d = doc::load(&stored, h.edits[..fold].iter().map(|(.., u)| u.as_slice())).map_err(|e| {
-        tracing::error!(postmortem = %id, error = %e.0, "a stored postmortem does not load");
-        AppError::internal()
-    })?;
+    let d = h.document_through(id, h.edits[fold - 1].0)?;
     repo::set_snapshot(tx.conn(), id, &doc::state(&d), *through).await?;
     Ok(())
 }
 
-/// What the postmortem's log holds beyond its stored state: the people who changed it (in
-/// the order they first did), its document updates since the stored state (by position in
-/// the stream), where the log ends and its last position.
+/// A postmortem's stored document state and what its log holds beyond it: the people who
+/// changed it (in the order they first did), its document updates since the stored state (by
+/// position in the stream), where the log ends and its last position.
 pub(crate) struct History {
+    /// The stored document state.
+    stored: Vec<u8>,
     pub authors: Vec<String>,
     /// The edits after the stored state: stream position, event id, update.
     pub edits: Vec<(i64, i64, Vec<u8>)>,
@@ -67,8 +65,10 @@ pub(crate) struct History {
     owners: HashMap<u64, UserId>,
 }
 
-pub(crate) async fn history(conn: &mut sqlx::AnyConnection, id: PostmortemId, through: i64) -> AppResult<History> {
-    let mut h = History { authors: vec![], edits: vec![], cursor: Cursor::START, seq: 0, folded: 0, owners: HashMap::new() };
+/// The postmortem's stored state and its log (one read of each).
+pub(crate) async fn history(conn: &mut sqlx::AnyConnection, id: PostmortemId) -> AppResult<History> {
+    let (stored, through) = repo::snapshot(conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no postmortem {id}.")))?;
+    let mut h = History { stored, authors: vec![], edits: vec![], cursor: Cursor::START, seq: 0, folded: 0, owners: HashMap::new() };
     for r in log::of_stream(conn, StreamRef::postmortem(id)).await? {
         h.cursor = r.cursor;
         h.seq = r.seq;
@@ -94,18 +94,19 @@ pub(crate) async fn history(conn: &mut sqlx::AnyConnection, id: PostmortemId, th
     Ok(h)
 }
 
-/// The stored state, and the document it makes with the edits in `h` up to `upto` (a stream
-/// position).
-pub(crate) async fn document(conn: &mut sqlx::AnyConnection, id: PostmortemId, h: &History, upto: i64) -> AppResult<yrs::Doc> {
-    let (state, _) = repo::snapshot(conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no postmortem {id}.")))?;
-    doc::load(&state, h.edits.iter().filter(|(seq, ..)| *seq <= upto).map(|(.., u)| u.as_slice())).map_err(|e| {
-        tracing::error!(postmortem = %id, error = %e.0, "a stored postmortem does not load");
-        AppError::internal()
-    })
-}
+impl History {
+    /// The document: the stored state with the edits up to stream position `upto`.
+    pub(crate) fn document_through(&self, id: PostmortemId, upto: i64) -> AppResult<yrs::Doc> {
+        doc::load(&self.stored, self.edits.iter().filter(|(seq, ..)| *seq <= upto).map(|(.., u)| u.as_slice())).map_err(|e| {
+            tracing::error!(postmortem = %id, error = %e.0, "a stored postmortem does not load");
+            AppError::internal()
+        })
+    }
 
-pub(crate) async fn through(conn: &mut sqlx::AnyConnection, id: PostmortemId) -> AppResult<i64> {
-    Ok(repo::snapshot(conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no postmortem {id}.")))?.1)
+    /// The document as it stands.
+    pub(crate) fn document(&self, id: PostmortemId) -> AppResult<yrs::Doc> {
+        self.document_through(id, i64::MAX)
+    }
 }
 
 /// Longest text a postmortem may have, in characters.
@@ -124,15 +125,14 @@ pub async fn save_text(state: &AppState, actor: Option<&CurrentUser>, id: Postmo
     let mut tx = state.db.begin(&[StreamRef::postmortem(id)]).await?;
     let pm = row(tx.conn(), id).await?;
     refuse_if_complete(&pm)?;
-    let from = through(tx.conn(), id).await?;
-    let h = history(tx.conn(), id, from).await?;
+    let h = history(tx.conn(), id).await?;
     if base < 0 || base > h.seq {
         return Err(AppError::bad_request("base: not a version of this postmortem; reload it."));
     }
     if base < h.folded {
         return Err(AppError::conflict("Many edits were made since you opened this postmortem: copy your text, reload, and make your change again."));
     }
-    let before = document(tx.conn(), id, &h, base).await?;
+    let before = h.document_through(id, base)?;
     let (_, removed, inserted) = doc::diff(&doc::text(&before), &text);
     if removed == 0 && inserted.is_empty() {
         return Ok(());
@@ -160,19 +160,18 @@ pub async fn apply_update(state: &AppState, actor: Option<&CurrentUser>, id: Pos
     let mut tx = state.db.begin(&[StreamRef::postmortem(id)]).await?;
     let pm = row(tx.conn(), id).await?;
     refuse_if_complete(&pm)?;
-    let from = through(tx.conn(), id).await?;
-    let h = history(tx.conn(), id, from).await?;
+    let h = history(tx.conn(), id).await?;
     if h.owners.get(&client).is_some_and(|owner| *owner != actor.id) {
         return Err(AppError::forbidden("client: that client id is someone else's; take a new one."));
     }
-    let (stored, _) = repo::snapshot(tx.conn(), id).await?.ok_or_else(AppError::internal)?;
+    let stored = h.stored.clone();
     let edits: Vec<Vec<u8>> = h.edits.iter().map(|(.., u)| u.clone()).collect();
-    let bytes = update.clone();
+    let encoded = BASE64.encode(&update);
     // decoding is CPU work on untrusted bytes: off the async runtime, a panic caught
     let checked = tokio::task::spawn_blocking(move || {
         std::panic::catch_unwind(move || {
             let d = doc::load(&stored, edits.iter().map(Vec::as_slice)).map_err(|e| Refusal::Malformed(e.0))?;
-            doc::integrate(&d, client, &bytes)
+            doc::integrate(&d, client, &update)
         })
     })
     .await
@@ -192,7 +191,7 @@ pub async fn apply_update(state: &AppState, actor: Option<&CurrentUser>, id: Pos
     if !changed {
         return Ok(h.seq);
     }
-    let change = PostmortemChange::Edited { client, update: BASE64.encode(&update) };
+    let change = PostmortemChange::Edited { client, update: encoded };
     let row = log::append_change(&mut tx, StreamRef::postmortem(id), Some(&Person::from(actor)), change.name(), &change).await?;
     fold_if_due(&mut tx, id, &h).await?;
     tx.commit(&state.hub).await?;
@@ -207,11 +206,9 @@ pub async fn catch_up(state: &AppState, actor: Option<&CurrentUser>, id: Postmor
         return Err(AppError::bad_request("state_vector: too long."));
     }
     let mut tx = state.db.begin_read().await?;
-    row(&mut tx, id).await?;
-    let from = through(&mut tx, id).await?;
-    let h = history(&mut tx, id, from).await?;
-    let d = document(&mut tx, id, &h, i64::MAX).await?;
+    let h = history(&mut tx, id).await?;
     tx.commit().await?;
+    let d = h.document(id)?;
     let diff = doc::missing(&d, state_vector).map_err(|_| AppError::bad_request("state_vector: not a state vector."))?;
     Ok((diff, h.seq, h.cursor))
 }

@@ -22,7 +22,7 @@ use crate::server::authz::require;
 use crate::server::db::Tx;
 use crate::server::repo::postmortems::{self as repo, NewItem, PostmortemRow};
 use crate::server::repo::{alerts, events, incidents, log, users};
-use crate::server::services::postmortem_edits::{document, history, through};
+use crate::server::services::postmortem_edits::history;
 use crate::server::state::AppState;
 use crate::server::time::now;
 
@@ -115,12 +115,11 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemI
     let mut tx = state.db.begin_read().await?;
     let pm = row(&mut tx, id).await?;
     let incident = incidents::get(&mut tx, pm.incident).await?.ok_or_else(AppError::internal)?;
-    let from = through(&mut tx, id).await?;
-    let h = history(&mut tx, id, from).await?;
-    let body = doc::text(&document(&mut tx, id, &h, i64::MAX).await?);
+    let h = history(&mut tx, id).await?;
     let items = repo::items_of(&mut tx, id).await?;
     let people = users::list(&mut tx).await?.into_iter().map(|u| Person { id: u.id, name: u.name }).collect();
     tx.commit().await?;
+    let body = doc::text(&h.document(id)?);
     let at = now();
     Ok(PostmortemView {
         id,
@@ -159,12 +158,10 @@ pub async fn remind_overdue(state: &AppState, at: DateTime<Utc>) -> AppResult<us
     let mut reminded = 0;
     for pm in due {
         let mut tx = state.db.begin(&[StreamRef::postmortem(pm.id)]).await?;
-        // re-read under the lock: another replica may have reminded, or it was completed
+        // under the lock: claimed once (another replica may have reminded), and still late
+        // (it may have been completed meanwhile)
         let Some(now) = repo::get(tx.conn(), pm.id).await? else { continue };
-        if now.status == PostmortemStatus::Complete
-            || !record::overdue(now.status, now.due, at)
-            || repo::overdue_unreminded(tx.conn(), at).await?.iter().all(|p| p.id != pm.id)
-        {
+        if !record::overdue(now.status, now.due, at) || !repo::mark_reminded(tx.conn(), pm.id).await? {
             continue;
         }
         let Some(incident) = incidents::get(tx.conn(), pm.incident).await? else { continue };
@@ -175,7 +172,6 @@ pub async fn remind_overdue(state: &AppState, at: DateTime<Utc>) -> AppResult<us
             crate::server::repo::audiences::deliver_in_app(tx.conn(), a.person.id, event.id, Some(pm.incident), &format!("/postmortems/{}", pm.id), &text, at)
                 .await?;
         }
-        repo::mark_reminded(tx.conn(), pm.id).await?;
         tx.commit(&state.hub).await?;
         reminded += 1;
     }
