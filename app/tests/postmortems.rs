@@ -382,7 +382,44 @@ async fn many_edits_are_folded_into_the_stored_state(b: Backend) {
     assert!(body.contains("Cleo was here."), "{body}");
 }
 
+async fn editors_see_each_other_until_they_leave(b: Backend) {
+    use app::server::repo::presence;
+    use app::server::services::postmortem_presence::here;
+    let t = team(b).await;
+    let id = incident(&t, "Checkout payments down", Severity::Sev2, &TO_RESOLVED).await;
+    let pm = of_incident(&t, id).await.unwrap().id;
+    assert!(here(&t.state, Some(&t.ben), pm, 40, "").await.unwrap().is_empty(), "alone at first");
+    let seen = here(&t.state, Some(&t.cleo), pm, 41, "AAE=").await.unwrap();
+    assert_eq!(seen.iter().map(|p| (p.client, p.name.as_str(), p.caret.as_str())).collect::<Vec<_>>(), [(40, "Ben", "")]);
+    // Ben moves his caret; he sees Cleo's, not his own
+    let seen = here(&t.state, Some(&t.ben), pm, 40, "AgE=").await.unwrap();
+    assert_eq!(seen.iter().map(|p| (p.client, p.caret.as_str())).collect::<Vec<_>>(), [(41, "AAE=")]);
+    assert_eq!(here(&t.state, Some(&t.cleo), pm, 41, "AAE=").await.unwrap()[0].caret, "AgE=");
+    // an editor not heard from for a while is gone; one gone a minute is forgotten
+    let now = Utc::now().timestamp_millis();
+    {
+        let mut conn = t.state.db.pool().acquire().await.unwrap();
+        presence::put(&mut conn, pm, 50, t.ada.id, "", now - 20_000).await.unwrap();
+        presence::put(&mut conn, pm, 51, t.ada.id, "", now - 120_000).await.unwrap();
+    }
+    let seen = here(&t.state, Some(&t.cleo), pm, 41, "").await.unwrap();
+    assert_eq!(seen.iter().map(|p| p.client).collect::<Vec<_>>(), [40]);
+    {
+        let mut conn = t.state.db.pool().acquire().await.unwrap();
+        let all = presence::others(&mut conn, pm, 0, 0).await.unwrap();
+        assert_eq!(all.iter().map(|p| p.client).collect::<Vec<_>>(), [50, 40, 41], "51 forgotten (Ada, Ben, Cleo by name)");
+    }
+    // refused: a viewer, bad input, no such postmortem
+    assert_eq!(here(&t.state, Some(&t.vic), pm, 60, "").await.unwrap_err().kind, ErrorKind::Forbidden);
+    assert_eq!(here(&t.state, None, pm, 60, "").await.unwrap_err().kind, ErrorKind::Unauthorized);
+    assert_eq!(here(&t.state, Some(&t.ben), pm, 1, "").await.unwrap_err().kind, ErrorKind::BadRequest);
+    assert_eq!(here(&t.state, Some(&t.ben), pm, 40, "<script>").await.unwrap_err().kind, ErrorKind::BadRequest);
+    assert_eq!(here(&t.state, Some(&t.ben), pm, 40, &"A".repeat(600)).await.unwrap_err().kind, ErrorKind::BadRequest);
+    assert_eq!(here(&t.state, Some(&t.ben), PostmortemId(9_999), 40, "").await.unwrap_err().kind, ErrorKind::NotFound);
+}
+
 on_both_backends!(
+    editors_see_each_other_until_they_leave,
     resolving_starts_the_postmortem_its_severity_asks_for,
     action_items_are_tracked_to_done_and_a_complete_postmortem_is_kept,
     an_overdue_postmortem_is_flagged_on_the_list,

@@ -53,3 +53,20 @@ test('an unknown incident is a 404 page', async ({ page }) => {
   expect(res?.status()).toBe(404);
   await expect(page.getByRole('alert')).toContainText('There is no incident 987654');
 });
+
+test('a postmortem reads and its text saves without JavaScript', async ({ page }) => {
+  await page.goto('/login?next=/postmortems/1');
+  await page.getByLabel('Email').fill(BEN);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/postmortems\/1$/);
+  await expect(page.getByTestId('postmortem-body').getByRole('heading', { name: 'Timeline (UTC)' })).toBeVisible();
+  await page.getByTestId('edit-text').locator('summary').click();
+  const area = page.locator('#postmortem-text');
+  const text = await area.inputValue();
+  await area.fill(text.replace('## Root cause\n\n', '## Root cause\n\nSaved from a plain form.\n'));
+  await page.getByRole('button', { name: 'Save the text' }).click();
+  // back on the page (the form's redirect), the text saved
+  await expect(page).toHaveURL(/\/postmortems\/1\??$/);
+  await expect(page.getByTestId('postmortem-body')).toContainText('Saved from a plain form.');
+});

@@ -21,12 +21,14 @@ test('a resolved incident gets its postmortem, pre-filled; action items are trac
   await expect(body.locator('table').nth(1)).toContainText('Status Detected → Resolved');
   await expect(ben.getByTestId('hints')).toContainText('No hints');
 
-  // the text, edited: saved as a change on the document; the hints read it
+  // the text, edited: live, each change sent as it is made; the hints read it
   await ben.getByTestId('edit-text').locator('summary').click();
+  await expect(ben.getByTestId('sync')).toHaveText('All changes saved');
+  await expect(ben.getByRole('button', { name: 'Save the text' })).toBeHidden();
   const area = ben.locator('#postmortem-text');
   const current = await area.inputValue();
   await area.fill(current.replace('## Summary\n\n', '## Summary\n\nThe gateway timed out under load: human error in its config.\n'));
-  await ben.getByRole('button', { name: 'Save the text' }).click();
+  await expect(ben.getByTestId('sync')).toHaveText('All changes saved');
   await expect(body).toContainText('The gateway timed out under load');
   await expect(ben.getByTestId('hints')).toContainText('human error');
 

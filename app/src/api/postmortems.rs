@@ -15,6 +15,22 @@ pub async fn postmortem(id: i64) -> Result<(PostmortemView, String), AppError> {
     Ok((view, html))
 }
 
+/// The text as it stands, rendered (Markdown to safe HTML): the live preview.
+#[server(endpoint = "postmortems/html")]
+pub async fn postmortem_html(id: i64) -> Result<String, AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    let text = crate::server::services::postmortem_edits::text(&state, user.as_ref(), crate::domain::ids::PostmortemId(id)).await?;
+    Ok(crate::server::markdown::to_html(&text))
+}
+
+/// The caller's editor `client` is open, its caret at `caret` (a sticky position, base64, or
+/// empty); the other editors open now.
+#[server(endpoint = "postmortems/presence")]
+pub async fn postmortem_presence(id: i64, client: u64, caret: String) -> Result<Vec<crate::domain::postmortem::presence::Peer>, AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    crate::server::services::postmortem_presence::here(&state, user.as_ref(), crate::domain::ids::PostmortemId(id), client, caret.trim()).await
+}
+
 /// "Start postmortem" on a resolved incident: opens it (the one it has, if it has one).
 #[server(endpoint = "postmortems/start")]
 pub async fn start_postmortem(incident: i64) -> Result<i64, AppError> {

@@ -3,6 +3,7 @@
 pub mod action_items;
 pub mod badges;
 pub mod clock;
+pub mod live_text;
 pub mod nav;
 pub mod pager;
 pub mod public_updates;

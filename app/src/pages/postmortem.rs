@@ -1,25 +1,22 @@
 //! `/postmortems/:id`: an incident's postmortem — its header (severity, status, deadline,
-//! authors), the document, hints where its language points at people rather than systems,
-//! and its action items. Live: a change anyone makes shows here at once. Reads without
-//! JavaScript, and every form works without it too.
+//! authors), the document edited together live (with hints where its language points at
+//! people rather than systems; see `components::live_text`), and its action items. A change
+//! anyone makes shows here at once. Reads without JavaScript, and every form works without it.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::postmortems::{postmortem, AddActionItem, SavePostmortemText, SetActionItem, SetPostmortemStatus};
+use crate::api::postmortems::{postmortem, AddActionItem, SetActionItem, SetPostmortemStatus};
 use crate::components::action_items::Items;
 use crate::components::badges::SeverityBadge;
+use crate::components::live_text::{LiveDocument, Start};
 use crate::components::time::Time;
-use crate::domain::event::Topic;
 use crate::domain::ids::PostmortemId;
-use crate::domain::postmortem::blameless::hints;
-use crate::domain::postmortem::change::PostmortemChange;
 use crate::domain::postmortem::record::{PostmortemStatus, Priority};
 use crate::domain::postmortem::view::PostmortemView;
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::AppError;
-use crate::live::use_live;
 use crate::pages::gate::{action_error, authenticated, ErrorPanel};
 
 #[component]
@@ -30,27 +27,53 @@ pub fn PostmortemPage() -> impl IntoView {
         let status = ServerAction::<SetPostmortemStatus>::new();
         let add = ServerAction::<AddActionItem>::new();
         let mark = ServerAction::<SetActionItem>::new();
-        let save = ServerAction::<SavePostmortemText>::new();
-        // bumped by every event of this postmortem, live
+        // bumped by every change of this postmortem but its text, live
         let changed = RwSignal::new(0u64);
-        let data = Resource::new_blocking(
-            move || (id(), status.version().get(), add.version().get(), mark.version().get(), save.version().get(), changed.get()),
-            |(id, ..)| async move {
-                match id {
-                    Some(id) => postmortem(id.0).await,
-                    None => Err(AppError::not_found("There is no such postmortem.")),
-                }
-            },
-        );
+        let load = |id: Option<PostmortemId>| async move {
+            match id {
+                Some(id) => postmortem(id.0).await,
+                None => Err(AppError::not_found("There is no such postmortem.")),
+            }
+        };
+        // the header and the action items: read again on every change
+        let data =
+            Resource::new_blocking(move || (id(), status.version().get(), add.version().get(), mark.version().get(), changed.get()), move |(id, ..)| load(id));
+        // the document: read once (it then follows the live edits itself)
+        let document = Resource::new_blocking(id, load);
+        let actions = Actions { status, add, mark };
+        let (u1, u2) = (user.clone(), user.clone());
         view! {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || {
-                    let user = user.clone();
+                    let user = u1.clone();
                     Suspend::new(async move {
                         match data.await {
-                            Ok((v, html)) => view! { <Postmortem v html user actions=Actions { status, add, mark, save } changed/> }.into_any(),
+                            Ok((v, _)) => view! { <Header v user actions/> }.into_any(),
                             Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                         }
+                    })
+                }}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || {
+                    let can_work = u2.can(Permission::WorkIncidents);
+                    Suspend::new(async move {
+                        document.await.ok().map(|(v, html)| {
+                            let names: Vec<String> = v.people.iter().map(|p| p.name.clone()).collect();
+                            // complete: read-only (as the header, read again on each change, says)
+                            let at_first = v.status != PostmortemStatus::Complete;
+                            let editable = Signal::derive(move || data.get().and_then(Result::ok).map_or(at_first, |(v, _)| v.status != PostmortemStatus::Complete));
+                            let start = Start { id: v.id, body: v.body, seq: v.seq, cursor: v.cursor, html, names };
+                            view! { <LiveDocument start can_work editable others=Callback::new(move |()| changed.update(|n| *n += 1))/> }
+                        })
+                    })
+                }}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || {
+                    let user = user.clone();
+                    Suspend::new(async move {
+                        data.await.ok().map(|(v, _)| view! { <ActionItems v user actions/> })
                     })
                 }}
             </Transition>
@@ -65,21 +88,16 @@ struct Actions {
     status: ServerAction<SetPostmortemStatus>,
     add: ServerAction<AddActionItem>,
     mark: ServerAction<SetActionItem>,
-    save: ServerAction<SavePostmortemText>,
 }
 
 #[component]
-fn Postmortem(v: PostmortemView, html: String, user: CurrentUser, actions: Actions, changed: RwSignal<u64>) -> impl IntoView {
-    let Actions { status, add, mark, save } = actions;
-    let live = use_live(Topic::Postmortem(v.id).path(), v.cursor, move |_: PostmortemChange| changed.update(|n| *n += 1));
+fn Header(v: PostmortemView, user: CurrentUser, actions: Actions) -> impl IntoView {
+    let Actions { status, .. } = actions;
     let can_work = user.can(Permission::WorkIncidents);
-    let names: Vec<String> = v.people.iter().flat_map(|p| p.name.split_whitespace().map(str::to_string).collect::<Vec<_>>()).collect();
-    let found = hints(&v.body, &names.iter().map(String::as_str).collect::<Vec<_>>());
     let complete = v.status == PostmortemStatus::Complete;
     view! {
         <div class="page-head">
             <h1>{format!("{}: {}", v.depth.label(), v.incident_title)}</h1>
-            <span class=move || live.get().class()>{move || live.get().label()}</span>
             <a href=format!("/incidents/{}", v.incident)>"War room"</a>
             <a href=format!("/postmortems/{}.md", v.id) data-testid="export-md" rel="external">"Export as Markdown"</a>
         </div>
@@ -104,44 +122,15 @@ fn Postmortem(v: PostmortemView, html: String, user: CurrentUser, actions: Actio
         })}
         {action_error(status.value())}
         {complete.then(|| view! { <p class="muted small">"Complete: read-only until an admin or the Incident Commander reopens it."</p> })}
-        <div class="postmortem-grid">
-            <div class="main-col">
-                <article class="postmortem-body card" data-testid="postmortem-body" inner_html=html></article>
-                {(can_work && !complete).then(|| view! {
-                    <details class="card edit-text" data-testid="edit-text">
-                        <summary>"Edit the text"</summary>
-                        <ActionForm action=save>
-                            <input type="hidden" name="id" value=v.id.0/>
-                            <input type="hidden" name="base" value=v.seq/>
-                            <label for="postmortem-text" class="muted small">"Markdown. What others change meanwhile is kept: only your changes are applied."</label>
-                            <textarea id="postmortem-text" name="text" rows="24" spellcheck="true">{v.body.clone()}</textarea>
-                            <button type="submit" class="primary">"Save the text"</button>
-                        </ActionForm>
-                        {action_error(save.value())}
-                    </details>
-                })}
-            </div>
-            <aside class="side-col">
-                <section class="panel" data-testid="hints">
-                    <h2>"Blameless language"</h2>
-                    {if found.is_empty() {
-                        view! { <p class="muted small">"No hints: the text describes systems, not people."</p> }.into_any()
-                    } else {
-                        view! {
-                            <ul class="hints">
-                                {found.into_iter().map(|h| view! {
-                                    <li>
-                                        <strong>{format!("\u{201c}{}\u{201d}", h.text)}</strong>
-                                        " — " {h.rule.why()} " "
-                                        <span class="muted">{h.rule.suggestion()}</span>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        }.into_any()
-                    }}
-                </section>
-            </aside>
-        </div>
+    }
+}
+
+#[component]
+fn ActionItems(v: PostmortemView, user: CurrentUser, actions: Actions) -> impl IntoView {
+    let Actions { add, mark, .. } = actions;
+    let can_work = user.can(Permission::WorkIncidents);
+    let complete = v.status == PostmortemStatus::Complete;
+    view! {
         <section class="card">
             <h2>"Action items"</h2>
             <Items items=v.items.clone() today=v.today mark can_work show_incident=false/>

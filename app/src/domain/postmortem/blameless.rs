@@ -69,6 +69,13 @@ pub struct Hint {
     pub text: String,
 }
 
+impl Hint {
+    /// What a reader dismisses: this rule on these words, wherever they are.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.rule.as_str(), self.text.to_lowercase())
+    }
+}
+
 const HUMAN_ERROR: [&str; 4] = ["human error", "operator error", "user error", "engineer error"];
 const HINDSIGHT: [&str; 6] = ["should have", "should've", "could have", "could've", "if only", "ought to have"];
 const JUDGEMENT: [&str; 9] = ["careless", "carelessly", "negligent", "negligence", "sloppy", "lazy", "incompetent", "reckless", "stupid"];

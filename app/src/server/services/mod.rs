@@ -17,6 +17,7 @@ pub mod oncall;
 pub mod paging;
 pub mod policies;
 pub mod postmortem_edits;
+pub mod postmortem_presence;
 pub mod postmortems;
 pub mod runbooks;
 pub mod schedule_calendar;

@@ -171,7 +171,7 @@ pub async fn apply_update(state: &AppState, actor: Option<&CurrentUser>, id: Pos
     let checked = tokio::task::spawn_blocking(move || {
         std::panic::catch_unwind(move || {
             let d = doc::load(&stored, edits.iter().map(Vec::as_slice)).map_err(|e| Refusal::Malformed(e.0))?;
-            doc::integrate(&d, client, &update)
+            doc::integrate_checked(&d, client, &update)
         })
     })
     .await
@@ -196,6 +196,15 @@ pub async fn apply_update(state: &AppState, actor: Option<&CurrentUser>, id: Pos
     fold_if_due(&mut tx, id, &h).await?;
     tx.commit(&state.hub).await?;
     Ok(row.seq)
+}
+
+/// The text as it stands.
+pub async fn text(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemId) -> AppResult<String> {
+    require(actor, Permission::ReadInternal)?;
+    let mut tx = state.db.begin_read().await?;
+    let h = history(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(doc::text(&h.document(id)?))
 }
 
 /// What a browser whose replica is at `state_vector` (v1) lacks, as one update, with the
