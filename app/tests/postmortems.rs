@@ -113,7 +113,7 @@ async fn action_items_are_tracked_to_done_and_a_complete_postmortem_is_kept(b: B
     let t = team(b).await;
     let id = incident(&t, "Checkout payments down", Severity::Sev1, &TO_RESOLVED).await;
     let pm = of_incident(&t, id).await.unwrap().id;
-    let item = |title: &'static str, priority: &'static str, due: &'static str| ItemInput { title, owner: Some(t.cleo.id), priority, due_on: due };
+    let item = |title: &'static str, priority: &'static str, due: &'static str| ItemInput { title, owner: Some(t.cleo.id), priority, due_on: due, link: "" };
     for (input, field) in [
         (item(" ", "p1", ""), "title:"),
         (item("Canary", "p9", ""), "priority:"),
@@ -125,7 +125,9 @@ async fn action_items_are_tracked_to_done_and_a_complete_postmortem_is_kept(b: B
     }
     assert!(postmortems::load(&t.state, Some(&t.ben), pm).await.unwrap().items.is_empty(), "nothing half-written");
     let canary = postmortems::add_item(&t.state, Some(&t.ben), pm, item("Add a canary stage", "p1", "2020-01-31")).await.unwrap();
-    postmortems::add_item(&t.state, Some(&t.ben), pm, ItemInput { title: "Alert on error budget", owner: None, priority: "p3", due_on: "" }).await.unwrap();
+    postmortems::add_item(&t.state, Some(&t.ben), pm, ItemInput { title: "Alert on error budget", owner: None, priority: "p3", due_on: "", link: "" })
+        .await
+        .unwrap();
 
     // Cleo sees hers on the incident list, flagged overdue
     let list = incidents::list(&t.state, Some(&t.cleo)).await.unwrap();
@@ -165,6 +167,70 @@ async fn action_items_are_tracked_to_done_and_a_complete_postmortem_is_kept(b: B
     let v = postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap();
     assert_eq!(v.status, PostmortemStatus::Draft);
     assert_eq!(v.authors, ["Ben", "Cleo", "Ada"], "everyone who changed it, in order");
+}
+
+async fn action_items_are_edited_started_and_linked(b: Backend) {
+    let t = team(b).await;
+    let id = incident(&t, "Checkout payments down", Severity::Sev2, &TO_RESOLVED).await;
+    let pm = of_incident(&t, id).await.unwrap().id;
+    let input = |link: &'static str| ItemInput { title: "Page on error budget burn", owner: Some(t.cleo.id), priority: "p0", due_on: "2020-02-01", link };
+    let e = postmortems::add_item(&t.state, Some(&t.ben), pm, input("javascript:alert(1)")).await.unwrap_err();
+    assert!(e.kind == ErrorKind::BadRequest && e.message.starts_with("link:"), "{e:?}");
+    let item = postmortems::add_item(&t.state, Some(&t.ben), pm, input("https://tracker.example.com/OPS-12")).await.unwrap();
+    let items = postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().items;
+    assert_eq!(items.len(), 1, "the refused one was not written");
+    assert_eq!((items[0].priority.as_str(), items[0].link.as_deref()), ("p0", Some("https://tracker.example.com/OPS-12")));
+
+    // started: still Cleo's to do, and overdue; then handed to Ben, later, without the link
+    postmortems::set_item_status(&t.state, Some(&t.cleo), item, ItemStatus::InProgress).await.unwrap();
+    let mine = incidents::list(&t.state, Some(&t.cleo)).await.unwrap();
+    assert_eq!(mine.my_items.iter().map(|i| i.status).collect::<Vec<_>>(), [ItemStatus::InProgress]);
+    assert!(mine.my_items[0].overdue(mine.now.date_naive()));
+    let md = postmortems::markdown(&t.state, Some(&t.vic), pm).await.unwrap();
+    assert!(md.contains("| [Page on error budget burn](https://tracker.example.com/OPS-12) | Cleo | P0 | 2020-02-01 | In progress |"), "{md}");
+    let edit = ItemInput { title: "Page on fast error budget burn", owner: Some(t.ben.id), priority: "p1", due_on: "2099-03-01", link: "" };
+    postmortems::edit_item(&t.state, Some(&t.cleo), item, edit).await.unwrap();
+    let items = postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().items;
+    let i = &items[0];
+    assert_eq!(
+        (i.title.as_str(), i.owner.as_ref().map(|(_, n)| n.as_str()), i.priority.as_str(), i.due_on.map(|d| d.to_string()), i.link.as_deref(), i.status),
+        ("Page on fast error budget burn", Some("Ben"), "p1", Some("2099-03-01".into()), None, ItemStatus::InProgress)
+    );
+    assert!(incidents::list(&t.state, Some(&t.cleo)).await.unwrap().my_items.is_empty(), "Ben's now");
+    // refused: a viewer, a bad field (nothing changed), no such item
+    let again = || ItemInput { title: "x", owner: None, priority: "p2", due_on: "", link: "" };
+    assert_eq!(postmortems::edit_item(&t.state, Some(&t.vic), item, again()).await.unwrap_err().kind, ErrorKind::Forbidden);
+    let e = postmortems::edit_item(&t.state, Some(&t.ben), item, ItemInput { priority: "urgent", ..again() }).await.unwrap_err();
+    assert!(e.message.starts_with("priority:"), "{e:?}");
+    assert_eq!(postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().items[0].title, "Page on fast error budget burn");
+    let unknown = app::domain::ids::ActionItemId(9_999);
+    assert_eq!(postmortems::edit_item(&t.state, Some(&t.ben), unknown, again()).await.unwrap_err().kind, ErrorKind::NotFound);
+    // a complete postmortem's items are kept as they are
+    postmortems::change_status(&t.state, Some(&t.ben), pm, PostmortemStatus::Draft, PostmortemStatus::Complete).await.unwrap();
+    assert_eq!(postmortems::edit_item(&t.state, Some(&t.ben), item, again()).await.unwrap_err().kind, ErrorKind::Conflict);
+}
+
+async fn a_note_marked_key_is_on_the_postmortems_timeline(b: Backend) {
+    use app::domain::ids::EventId;
+    use app::domain::incident::NoteKind;
+    let t = team(b).await;
+    let id = incident(&t, "Checkout payments down", Severity::Sev2, &[Status::Investigating]).await;
+    let note = incidents::add_note(&t.state, Some(&t.ben), id, NoteKind::Note, "The pool was at 100% since the deploy").await.unwrap();
+    incidents::add_note(&t.state, Some(&t.cleo), id, NoteKind::Note, "Coffee is ready").await.unwrap();
+    let update = incidents::add_note(&t.state, Some(&t.cleo), id, NoteKind::Update, "Still looking").await.unwrap();
+    let mark = |who, note| incidents::mark_key_note(&t.state, Some(who), id, note);
+    assert_eq!(mark(&t.vic, note.id).await.unwrap_err().kind, ErrorKind::Forbidden);
+    assert_eq!(mark(&t.cleo, update.id).await.unwrap_err().kind, ErrorKind::BadRequest, "only notes");
+    assert_eq!(mark(&t.cleo, EventId(999_999)).await.unwrap_err().kind, ErrorKind::NotFound);
+    mark(&t.cleo, note.id).await.unwrap();
+    assert_eq!(mark(&t.ben, note.id).await.unwrap_err().kind, ErrorKind::Conflict, "once");
+    for (from, to) in [(Status::Investigating, Status::Mitigating), (Status::Mitigating, Status::Resolved)] {
+        incidents::change_status(&t.state, Some(&t.ben), id, from, to).await.unwrap();
+    }
+    let pm = of_incident(&t, id).await.unwrap().id;
+    let body = postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().body;
+    assert!(body.contains("| Key note: The pool was at 100% since the deploy (Ben) |"), "{body}");
+    assert!(!body.contains("Coffee"), "{body}");
 }
 
 async fn an_overdue_postmortem_is_flagged_on_the_list(b: Backend) {
@@ -420,6 +486,8 @@ async fn editors_see_each_other_until_they_leave(b: Backend) {
 
 on_both_backends!(
     editors_see_each_other_until_they_leave,
+    action_items_are_edited_started_and_linked,
+    a_note_marked_key_is_on_the_postmortems_timeline,
     resolving_starts_the_postmortem_its_severity_asks_for,
     action_items_are_tracked_to_done_and_a_complete_postmortem_is_kept,
     an_overdue_postmortem_is_flagged_on_the_list,

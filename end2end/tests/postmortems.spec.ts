@@ -5,6 +5,12 @@ test('a resolved incident gets its postmortem, pre-filled; action items are trac
   const [ctxB, ben] = await newSignedIn(browser, BEN);
   const warRoom = await declare(ben, 'Payments failing at the gateway', ['No', 'No', 'No', 'No', 'Yes']);
   await expect(ben.getByTestId('postmortem-panel')).toContainText('Once the incident is resolved');
+  // a note that matters is marked as key: it will be on the postmortem's timeline
+  await ben.getByTestId('composer').locator('textarea').fill('The gateway pool hit its limit after the deploy');
+  await ben.getByTestId('composer').getByRole('button', { name: 'Post' }).click();
+  const note = ben.getByTestId('timeline').locator('li[data-kind="note_added"]', { hasText: 'The gateway pool hit its limit' });
+  await note.getByRole('button', { name: 'Mark as key' }).click();
+  await expect(note.getByTestId('key-note')).toHaveText('Key');
   const actions = ben.getByTestId('status-actions');
   await actions.getByRole('button', { name: '→ Resolved' }).click();
   await expect(ben.getByTestId('status')).toHaveText('Resolved');
@@ -19,6 +25,7 @@ test('a resolved incident gets its postmortem, pre-filled; action items are trac
   const body = ben.getByTestId('postmortem-body');
   await expect(body.getByRole('heading', { name: 'Timeline (UTC)' })).toBeVisible();
   await expect(body.locator('table').nth(1)).toContainText('Status Detected → Resolved');
+  await expect(body.locator('table').nth(1)).toContainText('Key note: The gateway pool hit its limit after the deploy');
   await expect(ben.getByTestId('hints')).toContainText('No hints');
 
   // the text, edited: live, each change sent as it is made; the hints read it
@@ -40,6 +47,19 @@ test('a resolved incident gets its postmortem, pre-filled; action items are trac
   await add.getByRole('button', { name: 'Add action item' }).click();
   const row = ben.getByTestId('items').locator('tr', { hasText: 'Retry gateway timeouts once' });
   await expect(row.getByTestId('item-status')).toHaveText('Open');
+  // changed afterwards: P0, tracked in another tool; a bad link is refused and says why
+  await row.locator('summary', { hasText: 'Edit' }).click();
+  const form = row.locator('details.item-edit form');
+  await form.getByLabel('Priority').selectOption('p0');
+  await form.getByLabel('Link').fill('ftp://tracker.example.com/OPS-7');
+  await form.getByRole('button', { name: 'Save the action item' }).click();
+  await expect(ben.getByRole('alert').filter({ hasText: 'link:' })).toBeVisible();
+  await expect(row.getByTestId('item-priority')).toHaveText('P1');
+  await expect(form.getByLabel('Priority')).toHaveValue('p0');
+  await form.getByLabel('Link').fill('https://tracker.example.com/OPS-7');
+  await form.getByRole('button', { name: 'Save the action item' }).click();
+  await expect(row.getByTestId('item-priority')).toHaveText('P0');
+  await expect(row.getByTestId('item-link')).toHaveAttribute('href', 'https://tracker.example.com/OPS-7');
 
   // Cleo sees it on her incident list and marks it done from /action-items
   const [ctxC, cleo] = await newSignedIn(browser, CLEO, '/incidents');
@@ -70,7 +90,7 @@ test('a resolved incident gets its postmortem, pre-filled; action items are trac
   expect(text).toMatch(/^# Postmortem: Payments failing at the gateway\n/);
   expect(text).toContain('- **Status:** In review');
   expect(text).toContain('## Summary\n\nThe gateway timed out under load: human error in its config.\n');
-  expect(text).toMatch(/\| Retry gateway timeouts once \| Cleo[^|]* \| P1 \| — \| Done \|/);
+  expect(text).toMatch(/\| \[Retry gateway timeouts once\]\(https:\/\/tracker\.example\.com\/OPS-7\) \| Cleo[^|]* \| P0 \| — \| Done \|/);
   // not signed in: sent to sign in first
   const anonymous = await browser.newContext();
   const r = await anonymous.request.get(`${path}.md`, { maxRedirects: 0 });

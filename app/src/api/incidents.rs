@@ -69,6 +69,13 @@ pub async fn add_note(id: IncidentId, kind: NoteKind, body: String) -> Result<In
     svc::add_note(&state, user.as_ref(), id, kind, &body).await
 }
 
+/// Marks note `note` (an event id of the incident's log) as key.
+#[server(endpoint = "incidents/note-key")]
+pub async fn mark_key_note(incident: i64, note: i64) -> Result<IncidentEvent, AppError> {
+    let (state, user) = caller().await?;
+    svc::mark_key_note(&state, user.as_ref(), IncidentId(incident), crate::domain::ids::EventId(note)).await
+}
+
 #[server(endpoint = "incidents/change")]
 pub async fn record_change(id: IncidentId, change: ChangeKind, description: String, link: String) -> Result<IncidentEvent, AppError> {
     let (state, user) = caller().await?;

@@ -82,25 +82,40 @@ pub async fn postmortem_catch_up(id: i64, state_vector: String) -> Result<(Strin
     Ok((engine.encode(diff), seq, cursor))
 }
 
-/// `owner`: a user id, or empty for nobody yet; `priority`: p1, p2 or p3; `due`: YYYY-MM-DD or empty.
+#[cfg(feature = "ssr")]
+fn owner(o: &str) -> Result<Option<crate::domain::ids::UserId>, AppError> {
+    match o.trim() {
+        "" => Ok(None),
+        o => Ok(Some(o.parse::<crate::domain::ids::UserId>().map_err(|_| AppError::bad_request(format!("owner: {o:?} is not a user.")))?)),
+    }
+}
+
+/// `owner`: a user id, or empty for nobody yet; `priority`: p0 to p3; `due`: YYYY-MM-DD or
+/// empty; `link`: an http(s) address or empty.
 #[server(endpoint = "postmortems/items/add")]
-pub async fn add_action_item(postmortem: i64, title: String, owner: String, priority: String, due: String) -> Result<(), AppError> {
+pub async fn add_action_item(postmortem: i64, title: String, owner: String, priority: String, due: String, link: String) -> Result<(), AppError> {
     use crate::server::services::postmortems::{add_item, ItemInput};
     let (state, user) = crate::api::ssr::caller().await?;
-    let owner = match owner.trim() {
-        "" => None,
-        o => Some(o.parse::<crate::domain::ids::UserId>().map_err(|_| AppError::bad_request(format!("owner: {o:?} is not a user.")))?),
-    };
-    let input = ItemInput { title: &title, owner, priority: &priority, due_on: &due };
+    let input = ItemInput { title: &title, owner: self::owner(&owner)?, priority: &priority, due_on: &due, link: &link };
     add_item(&state, user.as_ref(), crate::domain::ids::PostmortemId(postmortem), input).await.map(|_| ())
 }
 
-/// `status`: open or done.
+/// Changes an action item's title, owner, priority, due day and link (as for adding one).
+#[server(endpoint = "postmortems/items/edit")]
+pub async fn edit_action_item(item: i64, title: String, owner: String, priority: String, due: String, link: String) -> Result<(), AppError> {
+    use crate::server::services::postmortems::{edit_item, ItemInput};
+    let (state, user) = crate::api::ssr::caller().await?;
+    let input = ItemInput { title: &title, owner: self::owner(&owner)?, priority: &priority, due_on: &due, link: &link };
+    edit_item(&state, user.as_ref(), crate::domain::ids::ActionItemId(item), input).await
+}
+
+/// `status`: open, in_progress or done.
 #[server(endpoint = "postmortems/items/status")]
 pub async fn set_action_item(item: i64, status: String) -> Result<(), AppError> {
     use crate::domain::postmortem::record::ItemStatus;
     let (state, user) = crate::api::ssr::caller().await?;
-    let status = ItemStatus::parse(status.trim()).ok_or_else(|| AppError::bad_request(format!("status: {:?} is not open or done.", status.trim())))?;
+    let status =
+        ItemStatus::parse(status.trim()).ok_or_else(|| AppError::bad_request(format!("status: {:?} is not open, in_progress or done.", status.trim())))?;
     crate::server::services::postmortems::set_item_status(&state, user.as_ref(), crate::domain::ids::ActionItemId(item), status).await
 }
 

@@ -54,6 +54,11 @@ pub enum EventKind {
     NoteAdded {
         body: String,
     },
+    /// A note marked as key: it goes on the postmortem's timeline.
+    NoteMarkedKey {
+        note: EventId,
+        body: String,
+    },
     /// A stakeholder update: resets the update cadence clock.
     UpdatePosted {
         body: String,
@@ -114,6 +119,7 @@ impl EventKind {
             EventKind::RoleAssigned { .. } => "role_assigned",
             EventKind::RoleReleased { .. } => "role_released",
             EventKind::NoteAdded { .. } => "note_added",
+            EventKind::NoteMarkedKey { .. } => "note_marked_key",
             EventKind::UpdatePosted { .. } => "update_posted",
             EventKind::PublicUpdatePosted { .. } => "public_update_posted",
             EventKind::ChangeRecorded { .. } => "change_recorded",
@@ -151,6 +157,7 @@ impl EventKind {
             }
             EventKind::RoleReleased { role, person } => format!("{} is no longer {}", person.name, role.label()),
             EventKind::NoteAdded { body } => body.clone(),
+            EventKind::NoteMarkedKey { body, .. } => format!("Marked as key: {body}"),
             EventKind::UpdatePosted { body } => format!("Update: {body}"),
             EventKind::PublicUpdatePosted { update } => format!("Public update ({}): {}", update.status.label(), update.body),
             EventKind::ChangeRecorded { change, description, .. } => {

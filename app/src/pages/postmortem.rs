@@ -7,8 +7,8 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::postmortems::{postmortem, AddActionItem, SetActionItem, SetPostmortemStatus};
-use crate::components::action_items::Items;
+use crate::api::postmortems::{postmortem, AddActionItem, EditActionItem, SetActionItem, SetPostmortemStatus};
+use crate::components::action_items::{Editing, Items};
 use crate::components::badges::SeverityBadge;
 use crate::components::live_text::{LiveDocument, Start};
 use crate::components::time::Time;
@@ -27,6 +27,7 @@ pub fn PostmortemPage() -> impl IntoView {
         let status = ServerAction::<SetPostmortemStatus>::new();
         let add = ServerAction::<AddActionItem>::new();
         let mark = ServerAction::<SetActionItem>::new();
+        let edit = ServerAction::<EditActionItem>::new();
         // bumped by every change of this postmortem but its text, live
         let changed = RwSignal::new(0u64);
         let load = |id: Option<PostmortemId>| async move {
@@ -35,12 +36,13 @@ pub fn PostmortemPage() -> impl IntoView {
                 None => Err(AppError::not_found("There is no such postmortem.")),
             }
         };
-        // the header and the action items: read again on every change
+        // the header and the action items: read again on every change (an item's edit form is
+        // read again only from its change arriving live, so a refused edit keeps what was typed)
         let data =
             Resource::new_blocking(move || (id(), status.version().get(), add.version().get(), mark.version().get(), changed.get()), move |(id, ..)| load(id));
         // the document: read once (it then follows the live edits itself)
         let document = Resource::new_blocking(id, load);
-        let actions = Actions { status, add, mark };
+        let actions = Actions { status, add, mark, edit };
         let (u1, u2) = (user.clone(), user.clone());
         view! {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -88,6 +90,7 @@ struct Actions {
     status: ServerAction<SetPostmortemStatus>,
     add: ServerAction<AddActionItem>,
     mark: ServerAction<SetActionItem>,
+    edit: ServerAction<EditActionItem>,
 }
 
 #[component]
@@ -127,14 +130,20 @@ fn Header(v: PostmortemView, user: CurrentUser, actions: Actions) -> impl IntoVi
 
 #[component]
 fn ActionItems(v: PostmortemView, user: CurrentUser, actions: Actions) -> impl IntoView {
-    let Actions { add, mark, .. } = actions;
+    let Actions { add, mark, edit, .. } = actions;
     let can_work = user.can(Permission::WorkIncidents);
     let complete = v.status == PostmortemStatus::Complete;
     view! {
         <section class="card">
             <h2>"Action items"</h2>
-            <Items items=v.items.clone() today=v.today mark can_work show_incident=false/>
+            {if complete {
+                view! { <Items items=v.items.clone() today=v.today mark can_work show_incident=false/> }.into_any()
+            } else {
+                let editing = Editing { edit, people: v.people.clone() };
+                view! { <Items items=v.items.clone() today=v.today mark can_work show_incident=false editing/> }.into_any()
+            }}
             {action_error(mark.value())}
+            {action_error(edit.value())}
             {(can_work && !complete).then(|| view! {
                 <ActionForm action=add attr:class="row" attr:data-testid="add-item">
                     <input type="hidden" name="postmortem" value=v.id.0/>
@@ -151,6 +160,7 @@ fn ActionItems(v: PostmortemView, user: CurrentUser, actions: Actions) -> impl I
                         </select>
                     </label>
                     <label>"Due " <input type="date" name="due"/></label>
+                    <label>"Link " <input type="url" name="link" maxlength="500" placeholder="https://tracker.example.com/OPS-12"/></label>
                     <button type="submit">"Add action item"</button>
                 </ActionForm>
             })}

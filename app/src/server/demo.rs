@@ -230,6 +230,7 @@ pub async fn load(state: &AppState) -> AppResult<()> {
         title: "Cache search suggestions at the edge",
         owner: Some(cleo.id),
         priority: "p2",
+        link: "",
         due_on: &(now() + Duration::days(14)).date_naive().to_string(),
     };
     crate::server::services::postmortems::add_item(state, Some(&ben), review, item).await?;

@@ -31,6 +31,16 @@ pub enum PostmortemChange {
         title: String,
         status: ItemStatus,
     },
+    /// Its owner, priority, due day, title or link changed.
+    ItemEdited {
+        item: ActionItemId,
+        title: String,
+        owner: Option<String>,
+        priority: Priority,
+        due_on: Option<NaiveDate>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link: Option<String>,
+    },
     /// Its deadline passed before it was complete (the IC is reminded, once).
     Overdue {
         due: DateTime<Utc>,
@@ -49,6 +59,7 @@ impl PostmortemChange {
             PostmortemChange::StatusChanged { .. } => "postmortem_status_changed",
             PostmortemChange::ItemAdded { .. } => "action_item_added",
             PostmortemChange::ItemChanged { .. } => "action_item_changed",
+            PostmortemChange::ItemEdited { .. } => "action_item_edited",
             PostmortemChange::Edited { .. } => "postmortem_edited",
             PostmortemChange::Overdue { .. } => "postmortem_overdue",
         }
@@ -62,6 +73,12 @@ impl PostmortemChange {
             PostmortemChange::ItemAdded { title, owner: Some(o), .. } => format!("Action item added: {title} (owner {o})"),
             PostmortemChange::ItemAdded { title, .. } => format!("Action item added: {title}"),
             PostmortemChange::ItemChanged { title, status, .. } => format!("Action item marked {}: {title}", status.label().to_lowercase()),
+            PostmortemChange::ItemEdited { title, owner, priority, due_on, .. } => format!(
+                "Action item changed: {title} ({}, {}{})",
+                owner.as_deref().map_or_else(|| "no owner".to_string(), |o| format!("owner {o}")),
+                priority.label(),
+                due_on.map_or_else(String::new, |d| format!(", due {d}"))
+            ),
             PostmortemChange::Edited { .. } => "Text edited".into(),
             PostmortemChange::Overdue { .. } => "Overdue: the deadline passed".into(),
         }

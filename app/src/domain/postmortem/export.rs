@@ -25,7 +25,11 @@ pub fn items_table(items: &[ActionItem]) -> String {
     for i in items {
         md.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",
-            cell(&i.title),
+            match &i.link {
+                // a link checked when it was saved: http(s), no spaces or brackets
+                Some(l) => format!("[{}]({l})", cell(&i.title).replace('[', "\\[").replace(']', "\\]")),
+                None => cell(&i.title),
+            },
             cell(i.owner.as_ref().map_or("—", |(_, n)| n.as_str())),
             i.priority.label(),
             i.due_on.map_or_else(|| "—".to_string(), |d| d.to_string()),
@@ -91,6 +95,7 @@ mod tests {
             priority: Priority::P1,
             due_on: NaiveDate::from_ymd_opt(2026, 12, 4),
             status,
+            link: None,
         }
     }
 

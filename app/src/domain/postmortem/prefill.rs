@@ -123,6 +123,15 @@ pub fn prefill(incident: &Incident, events: &[IncidentEvent], alerts: &[AlertFac
             }
         }
     }
+    // key notes, when they were written and by whom
+    for e in events {
+        if let EventKind::NoteMarkedKey { note, body } = &e.kind {
+            if let Some(n) = events.iter().find(|n| n.id == *note) {
+                let by = n.actor.as_ref().map(|p| format!(" ({})", p.name)).unwrap_or_default();
+                timeline.push(Moment { at: n.at, what: format!("Key note: {body}{by}") });
+            }
+        }
+    }
     for a in alerts {
         timeline.push(Moment { at: a.raised_at, what: format!("Alert fired: {}", a.summary) });
         if let Some(at) = a.acknowledged_at {
@@ -226,6 +235,20 @@ mod tests {
         assert!(whats.iter().any(|w| w.starts_with("Public update \"Checkout errors\" (investigating)")), "{whats:?}");
         assert_eq!(p.timeline.len(), 11);
         assert!(p.timeline.windows(2).all(|w| w[0].at <= w[1].at));
+    }
+
+    #[test]
+    fn a_note_marked_key_is_on_the_timeline_when_it_was_written() {
+        let (i, mut events, alerts) = story();
+        events.push(ev(11, 71, EventKind::NoteMarkedKey { note: EventId(4), body: "looking at the logs".into() }));
+        let p = prefill(&i, &events, &alerts, &|_| None);
+        let key: Vec<_> = p.timeline.iter().filter(|m| m.what.starts_with("Key note")).collect();
+        assert_eq!(key.len(), 1);
+        assert_eq!((key[0].at, key[0].what.as_str()), (at(4), "Key note: looking at the logs (Ben)"));
+        assert!(p.timeline.windows(2).all(|w| w[0].at <= w[1].at));
+        // a marking of a note that is not in the log adds nothing
+        events.push(ev(12, 72, EventKind::NoteMarkedKey { note: EventId(99), body: "elsewhere".into() }));
+        assert_eq!(prefill(&i, &events, &alerts, &|_| None).timeline.len(), p.timeline.len());
     }
 
     #[test]

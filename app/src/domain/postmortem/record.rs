@@ -94,16 +94,18 @@ pub fn may_change(from: PostmortemStatus, to: PostmortemStatus, admin_or_command
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
+    P0,
     P1,
     P2,
     P3,
 }
 
 impl Priority {
-    pub const ALL: [Priority; 3] = [Priority::P1, Priority::P2, Priority::P3];
+    pub const ALL: [Priority; 4] = [Priority::P0, Priority::P1, Priority::P2, Priority::P3];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Priority::P0 => "p0",
             Priority::P1 => "p1",
             Priority::P2 => "p2",
             Priority::P3 => "p3",
@@ -116,6 +118,7 @@ impl Priority {
 
     pub fn label(self) -> &'static str {
         match self {
+            Priority::P0 => "P0",
             Priority::P1 => "P1",
             Priority::P2 => "P2",
             Priority::P3 => "P3",
@@ -127,15 +130,17 @@ impl Priority {
 #[serde(rename_all = "snake_case")]
 pub enum ItemStatus {
     Open,
+    InProgress,
     Done,
 }
 
 impl ItemStatus {
-    pub const ALL: [ItemStatus; 2] = [ItemStatus::Open, ItemStatus::Done];
+    pub const ALL: [ItemStatus; 3] = [ItemStatus::Open, ItemStatus::InProgress, ItemStatus::Done];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ItemStatus::Open => "open",
+            ItemStatus::InProgress => "in_progress",
             ItemStatus::Done => "done",
         }
     }
@@ -147,8 +152,48 @@ impl ItemStatus {
     pub fn label(self) -> &'static str {
         match self {
             ItemStatus::Open => "Open",
+            ItemStatus::InProgress => "In progress",
             ItemStatus::Done => "Done",
         }
+    }
+
+    /// What a button moves an item in this status to, and says: start it, finish it, or open
+    /// it again.
+    pub fn next(self) -> &'static [(ItemStatus, &'static str)] {
+        match self {
+            ItemStatus::Open => &[(ItemStatus::InProgress, "Start"), (ItemStatus::Done, "Mark done")],
+            ItemStatus::InProgress => &[(ItemStatus::Done, "Mark done"), (ItemStatus::Open, "Stop")],
+            ItemStatus::Done => &[(ItemStatus::Open, "Reopen")],
+        }
+    }
+}
+
+/// Where an action item is tracked elsewhere (an issue in another tracker): an http(s) address
+/// of at most [`LINK_MAX`] characters, with no spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemLink(String);
+
+pub const LINK_MAX: usize = 500;
+
+impl ItemLink {
+    /// Empty is no link.
+    pub fn parse(s: &str) -> Result<Option<ItemLink>, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")).ok_or("link: an address starting with https:// or http://.")?;
+        if rest.is_empty() || rest.starts_with('/') || s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == '"') {
+            return Err("link: an address starting with https:// or http://, without spaces.".into());
+        }
+        if s.chars().count() > LINK_MAX {
+            return Err(format!("link: at most {LINK_MAX} characters."));
+        }
+        Ok(Some(ItemLink(s.to_string())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -195,12 +240,14 @@ pub struct ActionItem {
     pub priority: Priority,
     pub due_on: Option<NaiveDate>,
     pub status: ItemStatus,
+    /// Where it is tracked elsewhere (http or https).
+    pub link: Option<String>,
 }
 
 impl ActionItem {
-    /// Open past its due day (a day is over at its end, in UTC).
+    /// Not done past its due day (a day is over at its end, in UTC).
     pub fn overdue(&self, today: NaiveDate) -> bool {
-        self.status == ItemStatus::Open && self.due_on.is_some_and(|d| today > d)
+        self.status != ItemStatus::Done && self.due_on.is_some_and(|d| today > d)
     }
 }
 
@@ -295,6 +342,7 @@ mod tests {
             priority,
             due_on: NaiveDate::from_ymd_opt(2026, 12, due),
             status,
+            link: None,
         };
         let late_mine = item(Some(2), Priority::P1, 1, ItemStatus::Open);
         let later_nobodys = item(None, Priority::P3, 20, ItemStatus::Open);
@@ -310,6 +358,27 @@ mod tests {
     }
 
     #[test]
+    fn a_link_is_an_http_address() {
+        assert_eq!(ItemLink::parse("  "), Ok(None));
+        let l = ItemLink::parse(" https://tracker.example.com/browse/OPS-12 ").unwrap().unwrap();
+        assert_eq!(l.as_str(), "https://tracker.example.com/browse/OPS-12");
+        assert!(ItemLink::parse("http://t.example/1").unwrap().is_some());
+        for bad in ["javascript:alert(1)", "ftp://x.example", "https://", "https:///x", "https://x.example/a b", "https://x.example/\"<b>", "tracker.example/1"]
+        {
+            assert!(ItemLink::parse(bad).is_err(), "{bad}");
+        }
+        assert!(ItemLink::parse(&format!("https://x.example/{}", "a".repeat(LINK_MAX))).is_err());
+    }
+
+    #[test]
+    fn an_item_moves_on_by_its_buttons() {
+        assert_eq!(ItemStatus::Open.next().iter().map(|(s, _)| *s).collect::<Vec<_>>(), [ItemStatus::InProgress, ItemStatus::Done]);
+        assert_eq!(ItemStatus::Done.next(), &[(ItemStatus::Open, "Reopen")]);
+        assert_eq!(ItemStatus::parse("in_progress"), Some(ItemStatus::InProgress));
+        assert_eq!(serde_json::to_string(&ItemStatus::InProgress).unwrap(), "\"in_progress\"");
+    }
+
+    #[test]
     fn an_item_is_overdue_the_day_after_it_was_due() {
         let d = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         let mut item = ActionItem {
@@ -322,9 +391,12 @@ mod tests {
             priority: Priority::P2,
             due_on: Some(d),
             status: ItemStatus::Open,
+            link: None,
         };
         assert!(!item.overdue(d));
         assert!(item.overdue(d.succ_opt().unwrap()));
+        item.status = ItemStatus::InProgress;
+        assert!(item.overdue(d.succ_opt().unwrap()), "started is not done");
         item.status = ItemStatus::Done;
         assert!(!item.overdue(d.succ_opt().unwrap()));
     }

@@ -69,22 +69,26 @@ impl Replica {
     /// Makes the text `new` (what the textarea holds after the person typed); the update to
     /// send, or none if nothing changed.
     pub fn edit_to(&self, new: &str) -> Option<Vec<u8>> {
-        let old = self.text();
-        let (at, removed, inserted) = diff(&old, new);
+        let (at, removed, inserted) = diff(&self.text(), new);
+        self.splice(at, removed, &inserted)
+    }
+
+    /// Removes `removed` UTF-16 units at `at` and inserts `inserted` there; the update to send
+    /// (only what this edit did), or none if nothing changed.
+    pub fn splice(&self, at: u32, removed: u32, inserted: &str) -> Option<Vec<u8>> {
         if removed == 0 && inserted.is_empty() {
             return None;
         }
-        let before = self.doc.transact().state_vector();
-        {
-            let mut txn = self.doc.transact_mut();
-            if removed > 0 {
-                self.body.remove_range(&mut txn, at, removed);
-            }
-            if !inserted.is_empty() {
-                self.body.insert(&mut txn, at, &inserted);
-            }
+        let mut txn = self.doc.transact_mut();
+        if removed > 0 {
+            self.body.remove_range(&mut txn, at, removed);
         }
-        Some(self.doc.transact().encode_diff_v1(&before))
+        if !inserted.is_empty() {
+            self.body.insert(&mut txn, at, inserted);
+        }
+        // this transaction's own insertions and deletions (a diff from the state vector would
+        // carry every deletion the document ever had)
+        Some(txn.encode_update_v1())
     }
 
     /// Merges an update from elsewhere (the server, another person): applied in any order, a

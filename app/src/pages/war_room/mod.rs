@@ -94,7 +94,7 @@ fn Room(w: WarRoom, user: CurrentUser) -> impl IntoView {
                     </div>
                     {can_work.then(|| view! { <composer::Composer id/> })}
                     <h2>"Timeline"</h2>
-                    <Timeline events/>
+                    {if can_work { view! { <Timeline events mark=id/> }.into_any() } else { view! { <Timeline events/> }.into_any() }}
                     <shortcuts::Shortcuts/>
                 </section>
                 <aside class="side-col">

@@ -123,7 +123,7 @@ pub async fn set_status(conn: &mut AnyConnection, id: PostmortemId, status: Post
 }
 
 const ITEMS: &str = "SELECT a.id, a.postmortem_id, p.incident_id, i.title AS incident_title, a.title, a.owner_id, u.name AS owner_name, \
-     a.priority, a.due_on, a.status FROM action_items a JOIN postmortems p ON p.id = a.postmortem_id JOIN incidents i ON i.id = p.incident_id \
+     a.priority, a.due_on, a.status, a.link FROM action_items a JOIN postmortems p ON p.id = a.postmortem_id JOIN incidents i ON i.id = p.incident_id \
      LEFT JOIN users u ON u.id = a.owner_id";
 
 fn item(r: &AnyRow) -> Result<ActionItem, sqlx::Error> {
@@ -142,6 +142,7 @@ fn item(r: &AnyRow) -> Result<ActionItem, sqlx::Error> {
         priority: decode("priority", &r.try_get::<String, _>("priority")?, Priority::parse)?,
         due_on: due.map(|d| decode("due day", &d, |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())).transpose()?,
         status: decode("action item status", &r.try_get::<String, _>("status")?, ItemStatus::parse)?,
+        link: r.try_get("link")?,
     })
 }
 
@@ -151,25 +152,42 @@ pub struct NewItem<'a> {
     pub owner: Option<UserId>,
     pub priority: Priority,
     pub due_on: Option<NaiveDate>,
+    pub link: Option<&'a str>,
 }
 
 pub async fn add_item(conn: &mut AnyConnection, postmortem: PostmortemId, new: &NewItem<'_>, at: DateTime<Utc>) -> Result<ActionItemId, sqlx::Error> {
-    let row =
-        sqlx::query("INSERT INTO action_items (postmortem_id, title, owner_id, priority, due_on, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-            .bind(postmortem.0)
-            .bind(new.title.to_string())
-            .bind(new.owner.map(|u| u.0))
-            .bind(new.priority.as_str())
-            .bind(new.due_on.map(|d| d.to_string()))
-            .bind(to_ms(at))
-            .fetch_one(conn)
-            .await?;
+    let row = sqlx::query(
+        "INSERT INTO action_items (postmortem_id, title, owner_id, priority, due_on, created_at_ms, link) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(postmortem.0)
+    .bind(new.title.to_string())
+    .bind(new.owner.map(|u| u.0))
+    .bind(new.priority.as_str())
+    .bind(new.due_on.map(|d| d.to_string()))
+    .bind(to_ms(at))
+    .bind(new.link.map(str::to_string))
+    .fetch_one(conn)
+    .await?;
     Ok(ActionItemId(row.try_get("id")?))
 }
 
 pub async fn item_by_id(conn: &mut AnyConnection, id: ActionItemId) -> Result<Option<ActionItem>, sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ITEMS} WHERE a.id = $1"))).bind(id.0).fetch_optional(conn).await?;
     row.as_ref().map(item).transpose()
+}
+
+/// Changes what an action item says (not its status).
+pub async fn edit_item(conn: &mut AnyConnection, id: ActionItemId, new: &NewItem<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE action_items SET title = $1, owner_id = $2, priority = $3, due_on = $4, link = $5 WHERE id = $6")
+        .bind(new.title.to_string())
+        .bind(new.owner.map(|u| u.0))
+        .bind(new.priority.as_str())
+        .bind(new.due_on.map(|d| d.to_string()))
+        .bind(new.link.map(str::to_string))
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn set_item_status(conn: &mut AnyConnection, id: ActionItemId, status: ItemStatus, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
@@ -184,10 +202,10 @@ pub async fn items_of(conn: &mut AnyConnection, postmortem: PostmortemId) -> Res
     rows.iter().map(item).collect()
 }
 
-/// `owner`'s open action items, by priority and due day.
+/// `owner`'s action items not done yet, by priority and due day.
 pub async fn open_items_of(conn: &mut AnyConnection, owner: UserId) -> Result<Vec<ActionItem>, sqlx::Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{ITEMS} WHERE a.owner_id = $1 AND a.status = 'open' ORDER BY a.priority, CASE WHEN a.due_on IS NULL THEN 1 ELSE 0 END, a.due_on, a.id"
+        "{ITEMS} WHERE a.owner_id = $1 AND a.status <> 'done' ORDER BY a.priority, CASE WHEN a.due_on IS NULL THEN 1 ELSE 0 END, a.due_on, a.id"
     )))
     .bind(owner.0)
     .fetch_all(conn)
@@ -195,10 +213,10 @@ pub async fn open_items_of(conn: &mut AnyConnection, owner: UserId) -> Result<Ve
     rows.iter().map(item).collect()
 }
 
-/// Every action item: open ones first, then by priority and due day.
+/// Every action item: those not done first, then by priority and due day.
 pub async fn all_items(conn: &mut AnyConnection) -> Result<Vec<ActionItem>, sqlx::Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{ITEMS} ORDER BY CASE a.status WHEN 'open' THEN 0 ELSE 1 END, a.priority, CASE WHEN a.due_on IS NULL THEN 1 ELSE 0 END, a.due_on, a.id"
+        "{ITEMS} ORDER BY CASE a.status WHEN 'done' THEN 1 ELSE 0 END, a.priority, CASE WHEN a.due_on IS NULL THEN 1 ELSE 0 END, a.due_on, a.id"
     )))
     .fetch_all(conn)
     .await?;

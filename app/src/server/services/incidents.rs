@@ -5,7 +5,7 @@ use crate::domain::text::{checked, Lines};
 use chrono::Duration;
 
 use crate::domain::event::{EventKind, IncidentEvent, TriageRecord};
-use crate::domain::ids::{IncidentId, RunbookId, ServiceId, UserId};
+use crate::domain::ids::{EventId, IncidentId, RunbookId, ServiceId, UserId};
 use crate::domain::incident::{check_transition, parse_link, slug, ChangeKind, DeclareInput, Incident, IncidentList, NoteKind, Severity, Status, Title};
 use crate::domain::log::StreamRef;
 use crate::domain::roles::{plan_assignment, AssignOutcome, IncidentRole, Person};
@@ -313,6 +313,24 @@ pub async fn record_change(
     let link = if link.trim().is_empty() { None } else { Some(parse_link(link).map_err(AppError::bad_request)?) };
     let (mut tx, incident) = open(state, id).await?;
     let (_, ev) = record(&mut tx, &incident, actor, EventKind::ChangeRecorded { change, description, link }).await?;
+    tx.commit(&state.hub).await?;
+    Ok(ev)
+}
+
+/// Marks a note of the incident as key (it goes on the postmortem's timeline).
+pub async fn mark_key_note(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId, note: EventId) -> AppResult<IncidentEvent> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let (mut tx, incident) = open(state, id).await?;
+    let (log, _) = events::for_incident(tx.conn(), id).await?;
+    let body = match log.iter().find(|e| e.id == note).map(|e| &e.kind) {
+        Some(EventKind::NoteAdded { body }) => body.clone(),
+        Some(_) => return Err(AppError::bad_request("note: only a note can be marked as key.")),
+        None => return Err(AppError::not_found(format!("This incident has no note {note}."))),
+    };
+    if log.iter().any(|e| matches!(&e.kind, EventKind::NoteMarkedKey { note: n, .. } if *n == note)) {
+        return Err(AppError::conflict("That note is marked as key already."));
+    }
+    let (_, ev) = record(&mut tx, &incident, actor, EventKind::NoteMarkedKey { note, body }).await?;
     tx.commit(&state.hub).await?;
     Ok(ev)
 }

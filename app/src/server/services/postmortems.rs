@@ -12,7 +12,7 @@ use crate::domain::log::StreamRef;
 use crate::domain::postmortem::change::PostmortemChange;
 use crate::domain::postmortem::export::{self, Tracked};
 use crate::domain::postmortem::prefill::{prefill, AlertFacts};
-use crate::domain::postmortem::record::{self, ActionItem, ItemStatus, ItemTitle, PostmortemStatus, Priority};
+use crate::domain::postmortem::record::{self, ActionItem, ItemLink, ItemStatus, ItemTitle, PostmortemStatus, Priority};
 use crate::domain::postmortem::template::{self, Depth};
 use crate::domain::postmortem::{doc, view::PostmortemView};
 use crate::domain::roles::{IncidentRole, Person};
@@ -217,24 +217,45 @@ pub struct ItemInput<'a> {
     pub priority: &'a str,
     /// `YYYY-MM-DD`, or empty.
     pub due_on: &'a str,
+    /// An http(s) address where it is tracked elsewhere, or empty.
+    pub link: &'a str,
 }
 
-pub async fn add_item(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemId, input: ItemInput<'_>) -> AppResult<ActionItemId> {
-    let actor = require(actor, Permission::WorkIncidents)?;
+/// An action item as typed, checked.
+struct Checked {
+    title: ItemTitle,
+    priority: Priority,
+    due_on: Option<chrono::NaiveDate>,
+    link: Option<ItemLink>,
+}
+
+fn check_item(input: &ItemInput<'_>) -> AppResult<Checked> {
     let title = ItemTitle::parse(input.title).map_err(AppError::bad_request)?;
-    let priority = Priority::parse(input.priority.trim()).ok_or_else(|| AppError::bad_request("priority: one of p1, p2, p3."))?;
+    let priority = Priority::parse(input.priority.trim()).ok_or_else(|| AppError::bad_request("priority: one of p0, p1, p2, p3."))?;
     let due_on = match input.due_on.trim() {
         "" => None,
         d => Some(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| AppError::bad_request("due: a day as YYYY-MM-DD."))?),
     };
+    let link = ItemLink::parse(input.link).map_err(AppError::bad_request)?;
+    Ok(Checked { title, priority, due_on, link })
+}
+
+/// The owner's name (a user that exists), or none.
+async fn owner_name(conn: &mut sqlx::AnyConnection, owner: Option<UserId>) -> AppResult<Option<String>> {
+    match owner {
+        Some(u) => Ok(Some(users::by_id(conn, u).await?.ok_or_else(|| AppError::bad_request(format!("owner: there is no user {u}.")))?.user.name)),
+        None => Ok(None),
+    }
+}
+
+pub async fn add_item(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemId, input: ItemInput<'_>) -> AppResult<ActionItemId> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let Checked { title, priority, due_on, link } = check_item(&input)?;
     let mut tx = state.db.begin(&[StreamRef::postmortem(id)]).await?;
     let pm = row(tx.conn(), id).await?;
     refuse_if_complete(&pm)?;
-    let owner = match input.owner {
-        Some(u) => Some(users::by_id(tx.conn(), u).await?.ok_or_else(|| AppError::bad_request(format!("owner: there is no user {u}.")))?.user.name),
-        None => None,
-    };
-    let new = NewItem { title: title.as_str(), owner: input.owner, priority, due_on };
+    let owner = owner_name(tx.conn(), input.owner).await?;
+    let new = NewItem { title: title.as_str(), owner: input.owner, priority, due_on, link: link.as_ref().map(ItemLink::as_str) };
     let item = repo::add_item(tx.conn(), id, &new, now()).await?;
     let change = PostmortemChange::ItemAdded { item, title: title.as_str().to_string(), owner, priority, due_on };
     log::append_change(&mut tx, StreamRef::postmortem(id), Some(&Person::from(actor)), change.name(), &change).await?;
@@ -242,7 +263,27 @@ pub async fn add_item(state: &AppState, actor: Option<&CurrentUser>, id: Postmor
     Ok(item)
 }
 
-/// Marks an action item done (or open again).
+/// Changes what an action item says: its title, owner, priority, due day and link.
+pub async fn edit_item(state: &AppState, actor: Option<&CurrentUser>, item: ActionItemId, input: ItemInput<'_>) -> AppResult<()> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let Checked { title, priority, due_on, link } = check_item(&input)?;
+    let found = {
+        let mut conn = state.db.pool().acquire().await?;
+        repo::item_by_id(&mut conn, item).await?.ok_or_else(|| AppError::not_found(format!("There is no action item {item}.")))?
+    };
+    let mut tx = state.db.begin(&[StreamRef::postmortem(found.postmortem)]).await?;
+    let pm = row(tx.conn(), found.postmortem).await?;
+    refuse_if_complete(&pm)?;
+    let owner = owner_name(tx.conn(), input.owner).await?;
+    let link = link.as_ref().map(ItemLink::as_str);
+    repo::edit_item(tx.conn(), item, &NewItem { title: title.as_str(), owner: input.owner, priority, due_on, link }).await?;
+    let change = PostmortemChange::ItemEdited { item, title: title.as_str().to_string(), owner, priority, due_on, link: link.map(str::to_string) };
+    log::append_change(&mut tx, StreamRef::postmortem(found.postmortem), Some(&Person::from(actor)), change.name(), &change).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// Moves an action item on: started, done, or open again.
 pub async fn set_item_status(state: &AppState, actor: Option<&CurrentUser>, item: ActionItemId, status: ItemStatus) -> AppResult<()> {
     let actor = require(actor, Permission::WorkIncidents)?;
     let found = {
