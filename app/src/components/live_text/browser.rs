@@ -89,6 +89,11 @@ fn key_prefix(id: PostmortemId) -> String {
     format!("klaxon.postmortem.{}.", id.0)
 }
 
+/// Where the unsent edits of `client` on postmortem `id` are kept on the device.
+fn outbox_key(id: PostmortemId, client: u64) -> String {
+    format!("{}{client}", key_prefix(id))
+}
+
 impl Editor {
     pub fn new(id: PostmortemId, s: Signals) -> Self {
         // an id for this page alone (a page reloaded writes as a new client)
@@ -286,7 +291,7 @@ impl Editor {
     /// An update from the live topic (base64), written by `client`.
     pub fn remote(&self, client: u64, update: &str) {
         let Ok(bytes) = BASE64.decode(update) else { return };
-        let mut i = self.0.borrow_mut();
+        let i = self.0.borrow();
         if client == i.replica.client() {
             return;
         }
@@ -296,11 +301,19 @@ impl Editor {
             self.refresh_preview();
             return;
         }
-        if !i.ready || i.composing {
-            i.held.push(bytes);
-            return;
-        }
         drop(i);
+        self.receive(bytes);
+    }
+
+    /// Others' update: merged now, or held until the replica is loaded and nobody composes.
+    fn receive(&self, bytes: Vec<u8>) {
+        {
+            let mut i = self.0.borrow_mut();
+            if !i.ready || i.composing {
+                i.held.push(bytes);
+                return;
+            }
+        }
         self.merge(&bytes);
     }
 
@@ -363,17 +376,7 @@ impl Editor {
             me.0.borrow_mut().catching_up = false;
             match r {
                 Ok((missing, ..)) => {
-                    let bytes = BASE64.decode(missing).unwrap_or_default();
-                    let hold = {
-                        let mut i = me.0.borrow_mut();
-                        if i.composing {
-                            i.held.push(bytes.clone());
-                        }
-                        i.composing
-                    };
-                    if !hold {
-                        me.merge(&bytes);
-                    }
+                    me.receive(BASE64.decode(missing).unwrap_or_default());
                     me.flush();
                 }
                 Err(e) => leptos::logging::warn!("catching up failed: {e}"),
@@ -417,10 +420,7 @@ impl Editor {
                 i.failures = 0;
                 i.conflicts = 0;
                 if orphan {
-                    i.orphans.retain(|(c, _)| *c != client);
-                    if let Some(st) = storage() {
-                        let _ = st.remove_item(&format!("{}{client}", key_prefix(i.id)));
-                    }
+                    i.forget_orphan(client);
                 } else {
                     i.outbox.sent(n);
                     i.persist();
@@ -441,10 +441,7 @@ impl Editor {
             // another page's edits the server will never take (another person's): let go
             Err(e) if orphan && matches!(e.kind, ErrorKind::BadRequest | ErrorKind::Forbidden | ErrorKind::NotFound) => {
                 leptos::logging::warn!("unsent edits of client {client} dropped: {}", e.message);
-                i.orphans.retain(|(c, _)| *c != client);
-                if let Some(st) = storage() {
-                    let _ = st.remove_item(&format!("{}{client}", key_prefix(i.id)));
-                }
+                i.forget_orphan(client);
                 drop(i);
                 self.flush();
             }
@@ -560,10 +557,18 @@ impl Inner {
         self.place_carets();
     }
 
+    /// Another page's unsent edits are sent (or refused for good): off the device.
+    fn forget_orphan(&mut self, client: u64) {
+        self.orphans.retain(|(c, _)| *c != client);
+        if let Some(st) = storage() {
+            let _ = st.remove_item(&outbox_key(self.id, client));
+        }
+    }
+
     /// The outbox, on the device.
     fn persist(&self) {
         let Some(st) = storage() else { return };
-        let key = format!("{}{}", key_prefix(self.id), self.replica.client());
+        let key = outbox_key(self.id, self.replica.client());
         let r = match self.outbox.stored() {
             Some(v) => st.set_item(&key, &v),
             None => st.remove_item(&key),

@@ -201,10 +201,16 @@ pub async fn apply_update(state: &AppState, actor: Option<&CurrentUser>, id: Pos
 /// The text as it stands.
 pub async fn text(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemId) -> AppResult<String> {
     require(actor, Permission::ReadInternal)?;
+    let h = read_history(state, id).await?;
+    Ok(doc::text(&h.document(id)?))
+}
+
+/// The history as it stands, read in one transaction of its own.
+async fn read_history(state: &AppState, id: PostmortemId) -> AppResult<History> {
     let mut tx = state.db.begin_read().await?;
     let h = history(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(doc::text(&h.document(id)?))
+    Ok(h)
 }
 
 /// What a browser whose replica is at `state_vector` (v1) lacks, as one update, with the
@@ -214,9 +220,7 @@ pub async fn catch_up(state: &AppState, actor: Option<&CurrentUser>, id: Postmor
     if state_vector.len() > UPDATE_MAX {
         return Err(AppError::bad_request("state_vector: too long."));
     }
-    let mut tx = state.db.begin_read().await?;
-    let h = history(&mut tx, id).await?;
-    tx.commit().await?;
+    let h = read_history(state, id).await?;
     let d = h.document(id)?;
     let diff = doc::missing(&d, state_vector).map_err(|_| AppError::bad_request("state_vector: not a state vector."))?;
     Ok((diff, h.seq, h.cursor))
