@@ -9,9 +9,12 @@ cd "$ROOT"
 # Builds are reused across clones (CI clones afresh every run).
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/klaxon-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
-# The site (pkg/klaxon.js, .wasm, .css) always lives in the checkout, whatever the target dir.
+# The site (pkg/: the style sheet, the public pages' script, app/<build>/) always lives in the
+# checkout, whatever the target dir.
 SITE_ROOT="$ROOT/target/site"
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)"
+# wasm_split_cli_support's `wasm-split-cli`, which cuts the app's WASM into chunks
+WASM_SPLIT_VERSION="0.2.4"
 
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 
@@ -41,37 +44,71 @@ ensure_wasm_toolchain() {
     # no --locked: its lock file names a crate version the registry lacks
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
   fi
+  # the splitter that cuts the app's WASM into a main module and one chunk per page
+  if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+    log "installing wasm_split_cli_support $WASM_SPLIT_VERSION (a few minutes, once)"
+    cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
+  fi
+  # wasm-strip, for the chunks' custom sections (names the splitter leaves in)
+  apt_install wabt brotli
 }
 
-# Builds the browser bundle into target/site/pkg.
+# Builds the browser's files into target/site/pkg: the site's own (style sheet, the public
+# pages' script) beside it, the internal app as a set in pkg/app/<build>/ (see
+# app/src/server/assets.rs): its script and main WASM, the chunks' loader and one chunk per
+# page, named by the routes in app/src/routes.rs.
 build_site() {
   ensure_wasm_toolchain
   log "building the browser bundle (wasm)"
   cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
-  local out="$SITE_ROOT/pkg" tmp
-  mkdir -p "$out"
+  local pkg="$SITE_ROOT/pkg" tmp f
+  mkdir -p "$pkg/app"
   tmp="$(mktemp -d)"
-  wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
-    --out-dir "$tmp" --out-name klaxon \
-    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
-  mv -f "$tmp/klaxon_bg.wasm" "$tmp/klaxon.wasm"
+  mkdir "$tmp/split" "$tmp/app"
+  wasm-split-cli --target web --out-name klaxon \
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm" "$tmp/split"
+  wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+    --remove-name-section --remove-producers-section \
+    --out-dir "$tmp/app" --out-name klaxon "$tmp/split/klaxon.wasm"
+  mv -f "$tmp/app/klaxon_bg.wasm" "$tmp/app/klaxon.wasm"
+  rm -f "$tmp/split/klaxon.wasm"
+  for f in "$tmp/split"/*; do
+    case "$f" in *.wasm) wasm-strip "$f" ;; esac
+    mv "$f" "$tmp/app/"
+  done
+  # the build is named by everything in it
+  local build previous
+  build="$(cd "$tmp/app" && sha256sum -- * | sha256sum | cut -c1-16)"
+  previous="$(cat "$pkg/app/current" 2>/dev/null || true)"
+  if [ ! -d "$pkg/app/$build" ]; then
+    mv "$tmp/app" "$pkg/app/$build"
+    precompress "$pkg/app/$build"
+  fi
+  printf '%s\n' "$build" > "$pkg/app/current.tmp" && mv -f "$pkg/app/current.tmp" "$pkg/app/current"
+  # keep this build and the one before it (pages opened before the deploy load its chunks)
+  for f in "$pkg/app"/*/; do
+    f="${f%/}"
+    case "${f##*/}" in "$build"|"$previous") ;; *) rm -rf "$f" ;; esac
+  done
+  # the site's own files; replace only what changed, so they keep their compressed copies
+  rm -f "$pkg"/klaxon.js* "$pkg"/klaxon.wasm*
   cat style/*.css > "$tmp/klaxon.css"
   cp frontend/status.js "$tmp/status.js"
-  # replace only what changed, so unchanged files keep their compressed copies
-  local f
   for f in "$tmp"/*; do
-    cmp -s "$f" "$out/${f##*/}" || cp -f "$f" "$out/"
+    [ -f "$f" ] || continue
+    cmp -s "$f" "$pkg/${f##*/}" || cp -f "$f" "$pkg/"
   done
   rm -rf "$tmp"
-  precompress "$out"
+  precompress "$pkg"
 }
 
-# gzip and brotli copies of every site file, made once here instead of per request; the
-# server serves them under content-hashed names (a copy older than its file is ignored).
+# gzip and brotli copies of every file of a folder, made once here instead of per request;
+# the server serves them beside their files (a copy older than its file is ignored).
 precompress() {
   apt_install brotli
   local f
   for f in "$1"/*; do
+    [ -f "$f" ] || continue
     case "$f" in *.gz|*.br) continue ;; esac
     [ "$f.gz" -nt "$f" ] || gzip -9 -n -c "$f" > "$f.gz"
     [ "$f.br" -nt "$f" ] || brotli -q 11 -n -f -o "$f.br" "$f"

@@ -3,30 +3,17 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 use crate::components::theme::THEME_SCRIPT;
 use crate::error::AppError;
-use crate::pages::action_items::ActionItemsPage;
 use crate::pages::alerts::{AlertPage, AlertsPage};
-use crate::pages::audiences::AudiencesPage;
 use crate::pages::declare::DeclarePage;
 use crate::pages::gate::{see_other, ErrorPanel};
-use crate::pages::inbox::InboxPage;
 use crate::pages::incidents::IncidentsPage;
 use crate::pages::login::LoginPage;
-use crate::pages::oncall::OncallPage;
-use crate::pages::paging_rules::PagingRulesPage;
-use crate::pages::postmortem::PostmortemPage;
-use crate::pages::runbooks::RunbooksPage;
-use crate::pages::schedule::SchedulePage;
-use crate::pages::services::ServicesPage;
-use crate::pages::status::StatusPage;
-use crate::pages::status_admin::StatusAdminPage;
-use crate::pages::status_history::StatusHistoryPage;
-use crate::pages::status_incident::StatusIncidentPage;
-use crate::pages::status_webhooks::StatusWebhooksPage;
 use crate::pages::war_room::WarRoomPage;
+use crate::routes;
 
 pub fn shell(_options: LeptosOptions) -> impl IntoView {
     view! {
@@ -83,39 +70,37 @@ fn PageAssets() -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Lets tests (and people) tell a hydrated page from a server-rendered one.
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    // a page's code arrives the first time it is shown: say so while it does
+    let (routing, set_routing) = signal(false);
     view! {
         <Title text="Klaxon"/>
-        <Router>
+        <Show when=move || routing.get()>
+            <div class="routing" role="status" data-testid="routing">"Loading…"</div>
+        </Show>
+        <Router set_is_routing=set_routing>
             <Routes fallback=|| view! { <main class="page"><ErrorPanel error=AppError::not_found("There is no page at this address.")/></main> }>
                 <Route path=path!("") view=|| see_other("/incidents".into(), "the incidents")/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async/>
                 <Route path=path!("/incidents/:id") view=WarRoomPage ssr=SsrMode::Async/>
-                <Route path=path!("/runbooks") view=RunbooksPage ssr=SsrMode::Async/>
+                <Route path=path!("/runbooks") view={Lazy::<routes::Runbooks>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/alerts") view=AlertsPage ssr=SsrMode::Async/>
                 <Route path=path!("/alerts/:id") view=AlertPage ssr=SsrMode::Async/>
-                <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async/>
-                <Route path=path!("/oncall") view=OncallPage ssr=SsrMode::Async/>
-                <Route path=path!("/oncall/schedules/:id") view=SchedulePage ssr=SsrMode::Async/>
-                <Route path=path!("/postmortems/:id") view=PostmortemPage ssr=SsrMode::Async/>
-                <Route path=path!("/action-items") view=ActionItemsPage ssr=SsrMode::Async/>
-                <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>
-                <Route path=path!("/inbox/rules") view=PagingRulesPage ssr=SsrMode::Async/>
-                <Route path=path!("/audiences") view=AudiencesPage ssr=SsrMode::Async/>
-                <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
-                <Route path=path!("/status/history") view=StatusHistoryPage ssr=SsrMode::Async/>
-                <Route path=path!("/status/history/:month") view=StatusHistoryPage ssr=SsrMode::Async/>
-                <Route path=path!("/status/incidents/:id") view=StatusIncidentPage ssr=SsrMode::Async/>
-                <Route path=path!("/status-page") view=StatusAdminPage ssr=SsrMode::Async/>
-                <Route path=path!("/status-page/webhooks") view=StatusWebhooksPage ssr=SsrMode::Async/>
+                <Route path=path!("/services") view={Lazy::<routes::Services>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/oncall") view={Lazy::<routes::Oncall>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/oncall/schedules/:id") view={Lazy::<routes::Schedule>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/postmortems/:id") view={Lazy::<routes::Postmortem>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/action-items") view={Lazy::<routes::ActionItems>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/inbox") view={Lazy::<routes::Inbox>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/inbox/rules") view={Lazy::<routes::PagingRules>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/audiences") view={Lazy::<routes::Audiences>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/status") view={Lazy::<routes::Status>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/status/history") view={Lazy::<routes::StatusHistory>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/status/history/:month") view={Lazy::<routes::StatusHistory>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/status/incidents/:id") view={Lazy::<routes::StatusIncident>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/status-page") view={Lazy::<routes::StatusAdmin>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/status-page/webhooks") view={Lazy::<routes::StatusWebhooks>::new()} ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

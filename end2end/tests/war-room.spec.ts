@@ -108,6 +108,8 @@ test('a clock that runs out is shown overdue and recorded on the timeline as it 
 test('keyboard shortcuts: ? lists them, n writes a note, s goes to the status, t to the timeline', async ({ page }) => {
   await signIn(page, BEN);
   await page.getByTestId('incident-list').getByRole('link', { name: 'Checkout errors' }).click();
+  // the war room is shown a moment after the click (the list stays until then)
+  await expect(page.getByTestId('composer')).toBeVisible();
   await hydrated(page);
   await expect(page.getByTestId('shortcuts')).toHaveCount(0);
   await page.keyboard.press('?');

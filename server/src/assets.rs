@@ -1,4 +1,4 @@
-//! `/pkg/{file}`: the browser's files from memory. A content-hashed name is kept by
+//! `/pkg/{*file}`: the browser's files from memory (the app's under `app/<build>/`). A content-hashed name is kept by
 //! browsers and proxies for a year (`immutable`); a plain name is revalidated with its
 //! entity tag. Brotli or gzip as the client takes them, each made once at build time.
 

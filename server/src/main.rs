@@ -227,8 +227,8 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 async fn serve(config: Config, db: Db) -> anyhow::Result<()> {
     let mut state = AppState::new(leptos_options(&config), db.clone()).with_status_refresh(config.status_refresh);
     // the site's files were read with the state: warn from what was read, not a second look
-    if state.assets.find(app::server::assets::APP_WASM).is_none() {
-        tracing::warn!(site_root = %config.site_root.display(), "no pkg/klaxon.wasm under the site root: pages will not hydrate (build with scripts/build-site)");
+    if state.assets.app_build().is_none() {
+        tracing::warn!(site_root = %config.site_root.display(), "no app build under the site root (pkg/app/current): pages will not hydrate (build with scripts/build-site)");
     }
     state.live_ping = config.live_ping;
     state.webhooks.allow_private = config.webhook_allow_private;

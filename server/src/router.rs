@@ -47,7 +47,7 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
     let live = Router::new().route("/live/{topic}", get(sse::live)).layer(sessions.clone());
     // The public documents skip the session, CSRF and compression layers: they are the same
     // for everyone, served from memory, and compressed once per snapshot.
-    let mut public = Router::new().route("/live/status", get(status_live::live)).route("/pkg/{file}", get(assets::serve));
+    let mut public = Router::new().route("/live/status", get(status_live::live)).route("/pkg/{*file}", get(assets::serve));
     // monitoring's events: the integration key is the credential (no session, no CSRF token)
     let events = Router::new()
         .route("/v2/enqueue", post(rest::events_v2::enqueue))

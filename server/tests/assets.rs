@@ -11,7 +11,8 @@ use app::server::assets::Assets;
 use app::server::db::Backend;
 use common::TestApp;
 
-/// A site folder with the four files a build makes, and brotli copies of two of them.
+/// A site folder as a build makes it: the style sheet and the public pages' script, the app
+/// (script, WASM, a chunk) in its build's folder, and brotli copies of two files.
 fn site() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "klaxon-site-{}-{}",
@@ -19,16 +20,20 @@ fn site() -> std::path::PathBuf {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
     ));
     std::fs::create_dir_all(&dir).unwrap();
+    let build = dir.join("app").join("b1");
+    std::fs::create_dir_all(&build).unwrap();
     for (name, bytes) in [
-        ("klaxon.js", &b"export default async function init() {}"[..]),
-        ("klaxon.wasm", b"\0asm\x01\0\0\0-the-app"),
+        ("app/b1/klaxon.js", &b"export default async function init() {}"[..]),
+        ("app/b1/klaxon.wasm", b"\0asm\x01\0\0\0-the-app"),
+        ("app/b1/split_incidents.wasm", b"\0asm\x01\0\0\0-a-page"),
+        ("app/current", b"b1\n"),
         ("klaxon.css", b"body { margin: 0 }"),
         ("status.js", b"document.body.dataset.hydrated = 'true';"),
     ] {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
     std::thread::sleep(std::time::Duration::from_millis(10));
-    std::fs::write(dir.join("klaxon.wasm.br"), b"BROTLI-WASM").unwrap();
+    std::fs::write(build.join("klaxon.wasm.br"), b"BROTLI-WASM").unwrap();
     std::fs::write(dir.join("status.js.br"), b"BROTLI-STATUS").unwrap();
     dir
 }
@@ -51,10 +56,11 @@ async fn pages_name_hashed_files_and_public_pages_skip_the_app(b: Backend) {
     let public_js = app.state.assets.url("status.js");
     assert_ne!(css, "/pkg/klaxon.css", "the name carries the content hash");
     assert!(urls.contains(&css) && urls.contains(&public_js), "{urls:?}");
-    assert!(!urls.iter().any(|u| u.contains("klaxon.") && (u.ends_with(".js") || u.ends_with(".wasm"))), "the public page loads no app code: {urls:?}");
+    assert!(!urls.iter().any(|u| u.contains("/app/") || u.ends_with(".wasm")), "the public page loads no app code: {urls:?}");
 
-    // an internal page hydrates with the app, by hashed names
+    // an internal page hydrates with the current build of the app, from its folder
     let login = reqwest::get(app.url("/login")).await.unwrap().text().await.unwrap();
+    assert_eq!(app.state.assets.url("klaxon.js"), "/pkg/app/b1/klaxon.js");
     for f in ["klaxon.js", "klaxon.wasm", "klaxon.css"] {
         let url = app.state.assets.url(f);
         assert!(login.contains(&url), "/login names {url}");
@@ -91,13 +97,23 @@ async fn hashed_files_are_immutable_and_precompressed(b: Backend) {
     assert_eq!(r.status(), 304);
     assert_eq!(r.headers()["etag"], etag.as_str());
 
-    // the plain name still works, revalidated every time; unknown names are 404
-    let r = c.get(app.url("/pkg/klaxon.wasm")).send().await.unwrap();
+    // a page's chunk, from the same folder (the loader asks for it by a relative name)
+    let r = c.get(app.url("/pkg/app/b1/split_incidents.wasm")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(&r.bytes().await.unwrap()[..], b"\0asm\x01\0\0\0-a-page");
+
+    // the site's own files by their plain names still work, revalidated every time
+    let css = app.state.assets.url("klaxon.css");
+    let css_tag = c.get(app.url(&css)).send().await.unwrap().headers()["etag"].clone();
+    let r = c.get(app.url("/pkg/klaxon.css")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "public, no-cache");
-    assert_eq!(r.headers()["etag"], etag.as_str());
-    assert_eq!(c.get(app.url("/pkg/klaxon.0123456789abcdef0123.wasm")).send().await.unwrap().status(), 404);
-    assert_eq!(c.get(app.url("/pkg/klaxon.wasm.br")).send().await.unwrap().status(), 404);
+    assert_eq!(r.headers()["etag"], css_tag);
+    // unknown names, compressed copies, other builds and the build marker are 404
+    for bad in ["/pkg/klaxon.0123456789abcdef0123.css", "/pkg/app/b1/klaxon.wasm.br", "/pkg/app/b2/klaxon.wasm", "/pkg/app/current"] {
+        assert_eq!(c.get(app.url(bad)).send().await.unwrap().status(), 404, "{bad}");
+    }
     // HEAD answers the headers alone
     let r = c.head(app.url(&wasm)).send().await.unwrap();
     assert_eq!(r.status(), 200);

@@ -1,8 +1,18 @@
-//! The browser's files (`pkg/`: the app's script and WASM, the public pages' script, the
-//! style sheet), read once at start-up and served from memory under content-hashed names
-//! (`klaxon.3f9a…e1.wasm`), so browsers and proxies keep them for a year and a new build is
-//! a new address. The gzip and brotli copies are made at build time (`scripts/build-site`);
-//! one that is missing or older than its file is made here with gzip, never per request.
+//! The browser's files, read once at start-up and served from memory.
+//!
+//! - The site's own files (`pkg/klaxon.css`, `pkg/status.js`: the style sheet and the public
+//!   pages' script) under content-hashed names (`klaxon.3f9a…e1.css`).
+//! - The internal app (`pkg/app/<build>/`: `klaxon.js`, its WASM, the loader of the WASM's
+//!   lazily loaded chunks and the chunks) as a set: the loader finds the app's script and the
+//!   chunks by relative names, so the whole set is served under its build's folder, the build
+//!   id being a hash of all its files. `pkg/app/current` names the build pages load; earlier
+//!   builds still in the folder stay served, so a page opened before a deploy can still fetch
+//!   the chunks it was built with.
+//!
+//! Either way a name's bytes never change, so browsers and proxies keep them for a year and a
+//! new build is a new address. The gzip and brotli copies are made at build time
+//! (`scripts/lib.sh`); one that is missing or older than its file is made here with gzip,
+//! never per request.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -37,8 +47,15 @@ pub struct Found {
 #[derive(Debug, Default)]
 pub struct Assets {
     by_plain: HashMap<String, Arc<Asset>>,
+    /// Hashed names, and `app/<build>/<file>` for every build's files.
     by_hashed: HashMap<String, Arc<Asset>>,
+    /// The build of the app that pages load.
+    app: Option<String>,
 }
+
+/// The folder of the app's builds, and the file in it that names the current one.
+pub const APP_DIR: &str = "app";
+pub const CURRENT: &str = "current";
 
 /// The files a page links to.
 pub const APP_JS: &str = "klaxon.js";
@@ -52,19 +69,34 @@ impl Assets {
     /// the plain files, and the server warns at start-up).
     pub fn load(dir: &Path) -> Assets {
         let mut assets = Assets::default();
-        let Ok(entries) = std::fs::read_dir(dir) else { return assets };
-        let mut names: Vec<String> = entries.filter_map(|e| e.ok()).filter(|e| e.path().is_file()).filter_map(|e| e.file_name().into_string().ok()).collect();
-        names.sort();
-        for name in names {
-            if name.ends_with(".gz") || name.ends_with(".br") {
-                continue;
-            }
+        for name in files(dir) {
             match read(dir, &name) {
                 Ok(asset) => assets.insert(name, asset),
                 Err(e) => tracing::warn!(file = %name, error = %e, "cannot read a site file"),
             }
         }
+        let apps = dir.join(APP_DIR);
+        let builds = std::fs::read_dir(&apps).into_iter().flatten().filter_map(|e| e.ok()).filter(|e| e.path().is_dir());
+        for build in builds.filter_map(|e| e.file_name().into_string().ok()) {
+            let folder = apps.join(&build);
+            for name in files(&folder) {
+                match read(&folder, &name) {
+                    Ok(mut asset) => {
+                        asset.hashed = format!("{APP_DIR}/{build}/{name}");
+                        assets.by_hashed.insert(asset.hashed.clone(), Arc::new(asset));
+                    }
+                    Err(e) => tracing::warn!(file = %name, build = %build, error = %e, "cannot read a site file"),
+                }
+            }
+        }
+        let current = std::fs::read_to_string(apps.join(CURRENT)).map(|s| s.trim().to_string());
+        assets.app = current.ok().filter(|b| assets.by_hashed.contains_key(&format!("{APP_DIR}/{b}/{APP_WASM}")));
         assets
+    }
+
+    /// The build of the app pages load, if the site has one.
+    pub fn app_build(&self) -> Option<&str> {
+        self.app.as_deref()
     }
 
     fn insert(&mut self, plain: String, asset: Asset) {
@@ -73,11 +105,15 @@ impl Assets {
         self.by_plain.insert(plain, asset);
     }
 
-    /// The address a page uses for `plain` (`/pkg/klaxon.<hash>.wasm`).
+    /// The address a page uses for `plain`: `/pkg/klaxon.<hash>.css` for the site's own
+    /// files, `/pkg/app/<build>/klaxon.wasm` for the current app's.
     pub fn url(&self, plain: &str) -> String {
-        match self.by_plain.get(plain) {
-            Some(a) => format!("/pkg/{}", a.hashed),
-            None => format!("/pkg/{plain}"),
+        if let Some(a) = self.by_plain.get(plain) {
+            return format!("/pkg/{}", a.hashed);
+        }
+        match &self.app {
+            Some(build) if self.by_hashed.contains_key(&format!("{APP_DIR}/{build}/{plain}")) => format!("/pkg/{APP_DIR}/{build}/{plain}"),
+            _ => format!("/pkg/{plain}"),
         }
     }
 
@@ -89,10 +125,20 @@ impl Assets {
         self.by_plain.get(name).map(|a| Found { asset: a.clone(), immutable: false })
     }
 
-    /// Every file under its hashed name (for a static export).
+    /// The site's own files under their hashed names (for a static export of the public
+    /// pages, which never load the app).
     pub fn all(&self) -> impl Iterator<Item = &Arc<Asset>> {
-        self.by_hashed.values()
+        self.by_plain.values()
     }
+}
+
+/// The names of the files of `dir`, without the compressed copies, in order.
+fn files(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return vec![] };
+    let mut names: Vec<String> = entries.filter_map(|e| e.ok()).filter(|e| e.path().is_file()).filter_map(|e| e.file_name().into_string().ok()).collect();
+    names.retain(|n| !n.ends_with(".gz") && !n.ends_with(".br"));
+    names.sort();
+    names
 }
 
 fn read(dir: &Path, name: &str) -> std::io::Result<Asset> {
@@ -171,6 +217,38 @@ mod tests {
         // a file that is not there keeps its plain address
         assert_eq!(assets.url("nothing.js"), "/pkg/nothing.js");
         assert!(assets.find("klaxon.0000000000.js").is_none());
+    }
+
+    #[test]
+    fn the_app_is_served_as_a_set_from_its_build_folder_and_earlier_builds_stay() {
+        let dir = folder(&[("klaxon.css", b"body{}")]);
+        for (build, wasm) in [("b1", &b"\0asm-old"[..]), ("b2", b"\0asm-new")] {
+            let d = dir.join(APP_DIR).join(build);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(APP_JS), b"import './__wasm_split.js';").unwrap();
+            std::fs::write(d.join(APP_WASM), wasm).unwrap();
+            std::fs::write(d.join("split_a.wasm"), build).unwrap();
+        }
+        // no build named yet: pages name the plain files (and hydrate from nothing)
+        assert_eq!(Assets::load(&dir).url(APP_WASM), "/pkg/klaxon.wasm");
+        std::fs::write(dir.join(APP_DIR).join(CURRENT), "b2\n").unwrap();
+        let assets = Assets::load(&dir);
+        assert_eq!(assets.app_build(), Some("b2"));
+        assert_eq!(assets.url(APP_JS), "/pkg/app/b2/klaxon.js");
+        assert_eq!(assets.url(APP_WASM), "/pkg/app/b2/klaxon.wasm");
+        assert!(assets.url(STYLE).starts_with("/pkg/klaxon."), "the site's own files keep their hashed names");
+        // every file of every build, by its folder, for good
+        let chunk = assets.find("app/b1/split_a.wasm").unwrap();
+        assert!(chunk.immutable);
+        assert_eq!(&chunk.asset.identity[..], b"b1");
+        assert_eq!(&assets.find("app/b2/klaxon.wasm").unwrap().asset.identity[..], b"\0asm-new");
+        assert!(assets.find("app/b3/klaxon.wasm").is_none());
+        assert!(assets.find("app/b2/../b1/klaxon.wasm").is_none());
+        // a static export of the public pages carries only the site's own files
+        assert_eq!(assets.all().count(), 1);
+        // a current build that is not there is none
+        std::fs::write(dir.join(APP_DIR).join(CURRENT), "b9").unwrap();
+        assert_eq!(Assets::load(&dir).app_build(), None);
     }
 
     #[test]
