@@ -50,7 +50,7 @@ ensure_wasm_toolchain() {
     cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
   fi
   # wasm-strip, for the chunks' custom sections (names the splitter leaves in)
-  apt_install wabt brotli
+  apt_install wabt
 }
 
 # Builds the browser's files into target/site/pkg: the site's own (style sheet, the public

@@ -69,24 +69,15 @@ impl Assets {
     /// the plain files, and the server warns at start-up).
     pub fn load(dir: &Path) -> Assets {
         let mut assets = Assets::default();
-        for name in files(dir) {
-            match read(dir, &name) {
-                Ok(asset) => assets.insert(name, asset),
-                Err(e) => tracing::warn!(file = %name, error = %e, "cannot read a site file"),
-            }
+        for (name, asset) in read_folder(dir) {
+            assets.insert(name, asset);
         }
         let apps = dir.join(APP_DIR);
         let builds = std::fs::read_dir(&apps).into_iter().flatten().filter_map(|e| e.ok()).filter(|e| e.path().is_dir());
         for build in builds.filter_map(|e| e.file_name().into_string().ok()) {
-            let folder = apps.join(&build);
-            for name in files(&folder) {
-                match read(&folder, &name) {
-                    Ok(mut asset) => {
-                        asset.hashed = format!("{APP_DIR}/{build}/{name}");
-                        assets.by_hashed.insert(asset.hashed.clone(), Arc::new(asset));
-                    }
-                    Err(e) => tracing::warn!(file = %name, build = %build, error = %e, "cannot read a site file"),
-                }
+            for (name, mut asset) in read_folder(&apps.join(&build)) {
+                asset.hashed = format!("{APP_DIR}/{build}/{name}");
+                assets.by_hashed.insert(asset.hashed.clone(), Arc::new(asset));
             }
         }
         let current = std::fs::read_to_string(apps.join(CURRENT)).map(|s| s.trim().to_string());
@@ -132,13 +123,21 @@ impl Assets {
     }
 }
 
-/// The names of the files of `dir`, without the compressed copies, in order.
-fn files(dir: &Path) -> Vec<String> {
+/// The files of `dir` by name, in order, without the compressed copies (read with them); one
+/// that cannot be read is left out, with a warning.
+fn read_folder(dir: &Path) -> Vec<(String, Asset)> {
     let Ok(entries) = std::fs::read_dir(dir) else { return vec![] };
     let mut names: Vec<String> = entries.filter_map(|e| e.ok()).filter(|e| e.path().is_file()).filter_map(|e| e.file_name().into_string().ok()).collect();
     names.retain(|n| !n.ends_with(".gz") && !n.ends_with(".br"));
     names.sort();
-    names
+    let read_one = |name: String| match read(dir, &name) {
+        Ok(asset) => Some((name, asset)),
+        Err(e) => {
+            tracing::warn!(file = %dir.join(&name).display(), error = %e, "cannot read a site file");
+            None
+        }
+    };
+    names.into_iter().filter_map(read_one).collect()
 }
 
 fn read(dir: &Path, name: &str) -> std::io::Result<Asset> {
