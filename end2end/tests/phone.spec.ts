@@ -44,7 +44,8 @@ for (const scheme of ['light', 'dark'] as const) {
       for (const path of [calendar!, `${calendar}?view=month`]) {
         await page.goto(path);
         await hydrated(page);
-        await expect(page.getByTestId('calendar').locator('.bar').first()).toBeVisible();
+        // (a phone's month view hides the days of the months around it, and their shifts)
+        await expect(page.getByTestId('calendar').locator('.bar:visible').first()).toBeVisible();
         await fitsAndReads(page, path, scheme);
       }
       // the war room's timeline keeps a readable text column (it collapsed to a letter a line)
