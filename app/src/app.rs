@@ -7,12 +7,9 @@ use leptos_router::{path, Lazy, SsrMode};
 
 use crate::components::theme::THEME_SCRIPT;
 use crate::error::AppError;
-use crate::pages::alerts::{AlertPage, AlertsPage};
-use crate::pages::declare::DeclarePage;
 use crate::pages::gate::{see_other, ErrorPanel};
 use crate::pages::incidents::IncidentsPage;
 use crate::pages::login::LoginPage;
-use crate::pages::war_room::WarRoomPage;
 use crate::routes;
 
 pub fn shell(_options: LeptosOptions) -> impl IntoView {
@@ -82,11 +79,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("") view=|| see_other("/incidents".into(), "the incidents")/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async/>
-                <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async/>
-                <Route path=path!("/incidents/:id") view=WarRoomPage ssr=SsrMode::Async/>
+                <Route path=path!("/incidents/new") view={Lazy::<routes::Declare>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/incidents/:id") view={Lazy::<routes::WarRoom>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/runbooks") view={Lazy::<routes::Runbooks>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/alerts") view=AlertsPage ssr=SsrMode::Async/>
-                <Route path=path!("/alerts/:id") view=AlertPage ssr=SsrMode::Async/>
+                <Route path=path!("/alerts") view={Lazy::<routes::Alerts>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/alerts/:id") view={Lazy::<routes::Alert>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/services") view={Lazy::<routes::Services>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/oncall") view={Lazy::<routes::Oncall>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/oncall/schedules/:id") view={Lazy::<routes::Schedule>::new()} ssr=SsrMode::Async/>

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod live;
 pub mod pages;
+pub mod resource;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;

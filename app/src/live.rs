@@ -115,7 +115,7 @@ mod browser {
                 return;
             }
             last_m.set(at);
-            match serde_json::from_str::<T>(&data) {
+            match crate::resource::decode::<T>(&data) {
                 Ok(ev) => on_event_m(ev),
                 Err(err) => leptos::logging::warn!("unreadable live event: {err}"),
             }

@@ -1,17 +1,21 @@
-//! The pages outside the response path as lazily loaded routes: each one's code (and what
-//! only it uses, such as the postmortem editor's CRDT or the calendar) is a chunk of the
-//! browser bundle, fetched the first time the page is shown in a tab. The pages someone
-//! opens from a page at 3 a.m. (the incident list, the war room, declaring, alerts) stay in
-//! the main module, so they load in one piece: measured, making them lazy too cut the main
-//! module but made those pages fetch ~140-230 small shared chunks and more bytes in all
-//! (`bench/bundle-size`). The server renders every page as before; `build_site` in
+//! Every page but signing in and the incident list as lazily loaded routes, in four parts
+//! of the browser bundle: the response (war room, declaring, alerts), on-call, postmortems,
+//! and the admin and status pages. A part's code, and what only it uses (the postmortem
+//! editor's CRDT, the calendar), is a chunk fetched the first time one of its pages is shown
+//! in a tab; the code parts share goes into chunks of its own. A page of a part, loaded
+//! directly, names its part's files as preloads (`Link` headers, `Assets::part_files`), so the browser fetches
+//! them beside the main module. Measured (`bench/bundle-size`): one chunk per page split the
+//! shared code into over a hundred files; the response pages in the main module kept it
+//! above 400 KB gzip. The server renders every page as before; `build_site` in
 //! `scripts/lib.sh` splits the WASM at these points.
 
 use leptos::prelude::*;
-use leptos_router::{lazy_route, LazyRoute};
+use leptos_router::LazyRoute;
 
 use crate::pages::action_items::ActionItemsPage;
+use crate::pages::alerts::{AlertPage, AlertsPage};
 use crate::pages::audiences::AudiencesPage;
+use crate::pages::declare::DeclarePage;
 use crate::pages::inbox::InboxPage;
 use crate::pages::oncall::OncallPage;
 use crate::pages::paging_rules::PagingRulesPage;
@@ -24,41 +28,92 @@ use crate::pages::status_admin::StatusAdminPage;
 use crate::pages::status_history::StatusHistoryPage;
 use crate::pages::status_incident::StatusIncidentPage;
 use crate::pages::status_webhooks::StatusWebhooksPage;
+use crate::pages::war_room::WarRoomPage;
 
-/// One route type per page: `Lazy::<Incidents>::new()` in the route table shows
-/// `IncidentsPage`, loading its chunk first. The pages load their own data, so a route has
-/// nothing to start before its code arrives.
-macro_rules! lazy_pages {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
-        #[doc = concat!("The route that shows `", stringify!($page), "`.")]
-        pub struct $route;
+/// Routes grouped into chunks: `group { Route => Page, … }` makes one lazily loaded
+/// function per group (one chunk, with what only its pages use) and one route type per page
+/// (`Lazy::<Oncall>::new()` in the route table), whose view loads its group's chunk first.
+/// A chunk per page made the splitter cut the code pages share into a chunk per set of
+/// pages sharing it (over a hundred files); per group, a page loads a handful.
+macro_rules! lazy_groups {
+    ($($group:ident { $($route:ident => $page:ident),+ $(,)? })*) => {$(
+        mod $group {
+            use super::*;
 
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
+            /// The pages of this group.
+            #[derive(Clone, Copy)]
+            pub enum Page { $($route),+ }
 
-            fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
+            #[leptos::lazy($group)]
+            pub fn view(page: Page) -> AnyView {
+                #[cfg(feature = "ssr")]
+                super::preload(stringify!($group));
+                match page {
+                    $(Page::$route => view! { <$page/> }.into_any(),)+
+                }
             }
         }
+
+        $(
+            #[doc = concat!("The route that shows `", stringify!($page), "`.")]
+            pub struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                async fn view(_this: Self) -> AnyView {
+                    $group::view($group::Page::$route).await
+                }
+
+                async fn preload() {
+                    #[cfg(target_arch = "wasm32")]
+                    $group::__preload_view().await;
+                }
+            }
+        )+
     )*};
 }
 
-lazy_pages! {
-    Runbooks => RunbooksPage,
-    Services => ServicesPage,
-    Oncall => OncallPage,
-    Schedule => SchedulePage,
-    Postmortem => PostmortemPage,
-    ActionItems => ActionItemsPage,
-    Inbox => InboxPage,
-    PagingRules => PagingRulesPage,
-    Audiences => AudiencesPage,
-    Status => StatusPage,
-    StatusHistory => StatusHistoryPage,
-    StatusIncident => StatusIncidentPage,
-    StatusAdmin => StatusAdminPage,
-    StatusWebhooks => StatusWebhooksPage,
+/// On the server, rendering a page of `part`: names the part's files as preloads of the page
+/// (`Link` headers), so a browser fetches them beside the main module instead of after it.
+#[cfg(feature = "ssr")]
+fn preload(part: &str) {
+    use http::header::{HeaderValue, LINK};
+    let (Some(state), Some(response)) = (use_context::<crate::server::state::AppState>(), use_context::<leptos_axum::ResponseOptions>()) else { return };
+    for url in state.assets.part_files(part) {
+        if let Ok(link) = HeaderValue::from_str(&format!("<{url}>; rel=preload; as=fetch; crossorigin=anonymous")) {
+            response.append_header(LINK, link);
+        }
+    }
+}
+
+lazy_groups! {
+    response {
+        Declare => DeclarePage,
+        WarRoom => WarRoomPage,
+        Alerts => AlertsPage,
+        Alert => AlertPage,
+    }
+    oncall_pages {
+        Oncall => OncallPage,
+        Schedule => SchedulePage,
+        Services => ServicesPage,
+        PagingRules => PagingRulesPage,
+        Inbox => InboxPage,
+    }
+    postmortems {
+        Postmortem => PostmortemPage,
+        ActionItems => ActionItemsPage,
+    }
+    admin {
+        Runbooks => RunbooksPage,
+        Audiences => AudiencesPage,
+        StatusAdmin => StatusAdminPage,
+        StatusWebhooks => StatusWebhooksPage,
+        Status => StatusPage,
+        StatusHistory => StatusHistoryPage,
+        StatusIncident => StatusIncidentPage,
+    }
 }

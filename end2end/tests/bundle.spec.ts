@@ -10,10 +10,10 @@ async function wasmLoaded(page: Page): Promise<string[]> {
       .map((p) => p.split('/').pop()!));
 }
 
-test('the response path comes in one module; another page brings its own chunk when it is first shown', async ({ browser }) => {
+test('the incident list comes in the main module; another page brings its part of the app when it is first shown', async ({ browser }) => {
   const [ctx, page] = await newSignedIn(browser, BEN);
-  // a direct load of the incident list: the app's main module, which holds the pages of the
-  // response (incidents, war room, declaring, alerts); none of the other pages' chunks
+  // a direct load of the incident list: the app's main module (the shell, signing in, the
+  // list); none of the lazily loaded parts
   await page.goto('/incidents');
   await hydrated(page);
   let loaded = await wasmLoaded(page);
@@ -24,7 +24,7 @@ test('the response path comes in one module; another page brings its own chunk w
   // slow network the page says it is on its way
   let release: () => void = () => {};
   const held = new Promise<void>((r) => (release = r));
-  await page.route(/split___oncall_view_\w+\.wasm$/, async (route) => { await held; await route.continue(); });
+  await page.route(/split_oncall_pages_\w+\.wasm$/, async (route) => { await held; await route.continue(); });
   await page.evaluate(() => ((window as any).sameDocument = true));
   await expect(page.getByTestId('routing')).toHaveCount(0);
   await page.getByRole('navigation').getByRole('link', { name: 'On call' }).click();
@@ -44,5 +44,30 @@ test('the response path comes in one module; another page brings its own chunk w
   await page.waitForURL('**/incidents');
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Incidents');
   expect(await page.evaluate(() => (window as any).sameDocument)).toBe(true);
+  await ctx.close();
+});
+
+test('a page in a lazily loaded part names its files as preloads, and the browser fetches each once', async ({ browser }) => {
+  const [ctx, page] = await newSignedIn(browser, BEN);
+  const response = await page.goto('/incidents/1');
+  await hydrated(page);
+  // `Link: </pkg/app/<build>/split_response_….wasm>; rel=preload; as=fetch; …` and the chunks it shares
+  const preloads = [...(response!.headers()['link'] ?? '').matchAll(/<([^>]+)>;\s*rel=preload/g)].map((m) => m[1]);
+  const parts = preloads.filter((p) => /\/split_\w+\.wasm$/.test(p));
+  // the war room's part, and no other page's
+  expect(parts.map((p) => p.split('/').pop()!.replace(/_\d+\.wasm$/, '')), preloads.join(' ')).toEqual(['split_response']);
+  expect(preloads.every((p) => p.startsWith('/pkg/app/') && p.endsWith('.wasm')), preloads.join(' ')).toBe(true);
+  const fetched = await page.evaluate(() =>
+    performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.wasm')));
+  for (const p of preloads) {
+    // fetched, and once: the loader's own request took the preloaded response
+    expect(fetched.filter((f) => f === p), `${p} in ${fetched.join(' ')}`).toHaveLength(1);
+  }
+  // and the page works: the war room of the incident
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await expect(page.getByTestId('timeline')).toBeVisible();
+  // a page of the main module names no part
+  const list = await page.goto('/incidents');
+  expect(list!.headers()['link'] ?? '').not.toContain('split_');
   await ctx.close();
 });

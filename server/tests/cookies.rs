@@ -21,6 +21,7 @@ fn assert_flags(cookie: &str, what: &str) {
 }
 
 async fn cookies_keep_their_flags_on_every_route(b: Backend) {
+    let _one = common::RENDERING_PAGES.lock().await;
     let app = TestApp::start(b).await;
     // cookies are handled by hand: a client's jar would not send a Secure cookie over http
     let c = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();

@@ -10,15 +10,8 @@ use app::server::services::incidents as incidents_svc;
 use common::TestApp;
 use reqwest::redirect::Policy;
 
-/// The two variants of a test here run one at a time. Run side by side in one process (two
-/// tokio runtimes, each serving and rendering Leptos pages), about one run in twelve saw an
-/// anonymous page render never finish (503 after the request timeout); run one after the
-/// other, none did in 25 runs, nor did 80 runs of the SQLite variant alone. A server has one
-/// runtime; this keeps the tests to that.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 async fn pages_answer_the_right_status_without_javascript(b: Backend) {
-    let _one = ONE_AT_A_TIME.lock().await;
+    let _one = common::RENDERING_PAGES.lock().await;
     let app = TestApp::start(b).await;
     let incident = incidents_svc::declare(
         &app.state,

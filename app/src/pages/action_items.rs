@@ -18,7 +18,7 @@ pub fn ActionItemsPage() -> impl IntoView {
         let can_work = user.can(Permission::WorkIncidents);
         let me = user.id;
         let mark = ServerAction::<SetActionItem>::new();
-        let data = Resource::new_blocking(move || mark.version().get(), |_| action_items());
+        let data = crate::resource::blocking(move || mark.version().get(), |_| action_items());
         let query = use_query_map();
         let filter = Memo::new(move |_| {
             let q = query.read();

@@ -22,7 +22,7 @@ fn state_badge(state: AlertState) -> impl IntoView {
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     authenticated(|user| {
-        let data = Resource::new_blocking(|| (), |_| list_alerts());
+        let data = crate::resource::blocking(|| (), |_| list_alerts());
         view! {
             <div class="page-head"><h1>"Alerts"</h1>
                 {user.can(crate::domain::user::Permission::Administer).then(|| view! { <a href="/services">"Services and keys"</a> })}
@@ -70,7 +70,7 @@ pub fn AlertPage() -> impl IntoView {
         let judge = ServerAction::<JudgeAlert>::new();
         // bumped by every event of this alert, live
         let changed = RwSignal::new(0u64);
-        let data = Resource::new_blocking(
+        let data = crate::resource::blocking(
             move || (id(), answer.version().get(), judge.version().get(), changed.get()),
             |(id, _, _, _)| async move {
                 match id {

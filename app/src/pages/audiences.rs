@@ -26,7 +26,7 @@ pub fn AudiencesPage() -> impl IntoView {
             return view! { <ErrorPanel error=AppError::forbidden("Only admins can change who is told of incidents.")/> }.into_any();
         }
         let actions = Actions { add_user: ServerAction::new(), add_webhook: ServerAction::new(), remove: ServerAction::new() };
-        let data = Resource::new_blocking(
+        let data = crate::resource::blocking(
             move || (actions.add_user.version().get(), actions.add_webhook.version().get(), actions.remove.version().get()),
             |_| list_audiences(),
         );

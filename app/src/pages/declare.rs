@@ -19,7 +19,7 @@ pub fn DeclarePage() -> impl IntoView {
         let query = leptos_router::hooks::use_query_map();
         // declared from an alert (`?alert=7`): its summary and service filled in
         let alert = move || query.read().get("alert").and_then(|a| a.parse::<i64>().ok());
-        let services = Resource::new_blocking(alert, |alert| async move {
+        let services = crate::resource::blocking(alert, |alert| async move {
             let from = match alert {
                 Some(id) => Some(crate::api::alerts::get_alert(id).await?.alert),
                 None => None,

@@ -15,7 +15,7 @@ pub fn authenticated<F>(page: F) -> impl IntoView
 where
     F: Fn(CurrentUser) -> AnyView + Send + Sync + Clone + 'static,
 {
-    let me = Resource::new_blocking(|| (), |_| me());
+    let me = crate::resource::blocking(|| (), |_| me());
     let location = use_location();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

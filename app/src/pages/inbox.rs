@@ -11,7 +11,7 @@ use crate::pages::gate::{authenticated, ErrorPanel};
 #[component]
 pub fn InboxPage() -> impl IntoView {
     authenticated(|user| {
-        let items = Resource::new_blocking(|| (), |_| inbox());
+        let items = crate::resource::blocking(|| (), |_| inbox());
         view! {
             <div class="page-head"><h1>"Inbox"</h1>
                 <a href="/inbox/rules">"How you are paged"</a>

@@ -16,7 +16,7 @@ use crate::pages::gate::{authenticated, ErrorPanel};
 pub fn IncidentsPage() -> impl IntoView {
     authenticated(|user| {
         let can_declare = user.can(Permission::WorkIncidents);
-        let data = Resource::new_blocking(|| (), |_| list_incidents());
+        let data = crate::resource::blocking(|| (), |_| list_incidents());
         view! {
             <div class="page-head">
                 <h1>"Incidents"</h1>

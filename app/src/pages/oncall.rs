@@ -25,7 +25,7 @@ pub fn OncallPage() -> impl IntoView {
         let zone = ServerAction::<SetMyTimeZone>::new();
         // bumped by every change to a schedule, live
         let changed = RwSignal::new(0u64);
-        let data = Resource::new_blocking(move || (save.version().get(), note.version().get(), zone.version().get(), changed.get()), |_| oncall_overview());
+        let data = crate::resource::blocking(move || (save.version().get(), note.version().get(), zone.version().get(), changed.get()), |_| oncall_overview());
         let is_admin = user.can(Permission::Administer);
         view! {
             <div class="page-head"><h1>"On call"</h1></div>
@@ -173,7 +173,7 @@ fn Note(n: HandoffNote, incoming: bool) -> impl IntoView {
 /// `GET /api/oncall/checks`).
 #[component]
 fn Checks(save: ServerAction<SaveSchedule>, changed: RwSignal<u64>) -> impl IntoView {
-    let data = Resource::new_blocking(move || (save.version().get(), changed.get()), |_| oncall_checks());
+    let data = crate::resource::blocking(move || (save.version().get(), changed.get()), |_| oncall_checks());
     let hours = |minutes: i64| format!("{:.1} h", minutes as f64 / 60.0);
     view! {
         <section class="card" data-testid="checks">

@@ -14,7 +14,7 @@ pub fn PagingRulesPage() -> impl IntoView {
     authenticated(|_| {
         let add = ServerAction::<AddRule>::new();
         let remove = ServerAction::<RemoveRule>::new();
-        let data = Resource::new_blocking(move || (add.version().get(), remove.version().get()), |_| my_rules());
+        let data = crate::resource::blocking(move || (add.version().get(), remove.version().get()), |_| my_rules());
         view! {
             <div class="page-head"><h1>"How you are paged"</h1><a href="/inbox">"Your inbox"</a></div>
             <p>"In Klaxon, at once: a banner with a sound on every page you have open, and a line in your inbox."</p>

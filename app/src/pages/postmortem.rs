@@ -38,10 +38,12 @@ pub fn PostmortemPage() -> impl IntoView {
         };
         // the header and the action items: read again on every change (an item's edit form is
         // read again only from its change arriving live, so a refused edit keeps what was typed)
-        let data =
-            Resource::new_blocking(move || (id(), status.version().get(), add.version().get(), mark.version().get(), changed.get()), move |(id, ..)| load(id));
+        let data = crate::resource::blocking(
+            move || (id(), status.version().get(), add.version().get(), mark.version().get(), changed.get()),
+            move |(id, ..)| load(id),
+        );
         // the document: read once (it then follows the live edits itself)
-        let document = Resource::new_blocking(id, load);
+        let document = crate::resource::blocking(id, load);
         let actions = Actions { status, add, mark, edit };
         let (u1, u2) = (user.clone(), user.clone());
         view! {

@@ -59,7 +59,7 @@ pub fn RunbooksPage() -> impl IntoView {
     authenticated(|user| {
         let is_admin = user.can(Permission::Administer);
         let editor = Editor::new();
-        let list = Resource::new_blocking(move || editor.saved.get(), |_| list_runbooks());
+        let list = crate::resource::blocking(move || editor.saved.get(), |_| list_runbooks());
         view! {
             <h1>"Runbooks"</h1>
             {is_admin.then(|| view! {

@@ -61,7 +61,7 @@ pub fn SchedulePage() -> impl IntoView {
                 picked.set(None);
             }
         });
-        let data = Resource::new_blocking(
+        let data = crate::resource::blocking(
             move || {
                 let q = query.read();
                 let tz = q.get("tz").filter(|z| !z.is_empty()).or_else(|| browser_zone.get());

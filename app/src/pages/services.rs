@@ -31,7 +31,7 @@ pub fn ServicesPage() -> impl IntoView {
             assign: ServerAction::new(),
             maintenance: ServerAction::new(),
         };
-        let data = Resource::new_blocking(
+        let data = crate::resource::blocking(
             move || (a.key.version().get(), a.revoke.version().get(), a.policy.version().get(), a.assign.version().get(), a.maintenance.version().get()),
             |_| services_overview(),
         );

@@ -18,7 +18,7 @@ pub fn StatusAdminPage() -> impl IntoView {
         let save_component = ServerAction::<SaveComponent>::new();
         let set_status = ServerAction::<SetComponentStatus>::new();
         let save_settings = ServerAction::<SavePageSettings>::new();
-        let data = Resource::new_blocking(
+        let data = crate::resource::blocking(
             move || (save_component.version().get(), set_status.version().get(), save_settings.version().get()),
             |_| status_page_admin(),
         );

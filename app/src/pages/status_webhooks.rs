@@ -18,7 +18,7 @@ pub fn StatusWebhooksPage() -> impl IntoView {
         }
         let remove = ServerAction::<RemoveWebhook>::new();
         let retry = ServerAction::<RetryWebhook>::new();
-        let data = Resource::new_blocking(move || (remove.version().get(), retry.version().get()), |_| webhook_subscriptions());
+        let data = crate::resource::blocking(move || (remove.version().get(), retry.version().get()), |_| webhook_subscriptions());
         view! {
             <div class="page-head"><h1>"Webhook subscriptions"</h1><a href="/status-page">"Back to the status page settings"</a></div>
             <p class="muted">"Customers subscribe these on the public status page; every public update is sent to each of them. A send that fails is tried again after a growing pause, eight times in all, then given up; a receiver that answers 410 Gone is removed."</p>

@@ -22,6 +22,8 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
+use super::chunk_map;
+
 /// One file, ready to send.
 #[derive(Debug)]
 pub struct Asset {
@@ -51,6 +53,9 @@ pub struct Assets {
     by_hashed: HashMap<String, Arc<Asset>>,
     /// The build of the app that pages load.
     app: Option<String>,
+    /// The files each lazily loaded part of that build needs, by part (see
+    /// [`Assets::part_files`]).
+    parts: HashMap<String, Vec<String>>,
 }
 
 /// The folder of the app's builds, and the file in it that names the current one.
@@ -63,6 +68,8 @@ pub const APP_WASM: &str = "klaxon.wasm";
 pub const STYLE: &str = "klaxon.css";
 /// The public pages' own small script (local times and live updates, no WASM).
 pub const PUBLIC_JS: &str = "status.js";
+/// The loader of the app's lazily loaded chunks, in each build's folder.
+pub const CHUNK_LOADER: &str = "__wasm_split.js";
 
 impl Assets {
     /// Reads `dir` (the site's `pkg/`); a missing folder gives no assets (pages then name
@@ -82,7 +89,19 @@ impl Assets {
         }
         let current = std::fs::read_to_string(apps.join(CURRENT)).map(|s| s.trim().to_string());
         assets.app = current.ok().filter(|b| assets.by_hashed.contains_key(&format!("{APP_DIR}/{b}/{APP_WASM}")));
+        if let Some(build) = &assets.app {
+            let loader = assets.by_hashed.get(&format!("{APP_DIR}/{build}/{CHUNK_LOADER}"));
+            let parts = loader.and_then(|l| std::str::from_utf8(&l.identity).ok()).map(chunk_map::parse).unwrap_or_default();
+            let url = |stem: &String| format!("/pkg/{APP_DIR}/{build}/{stem}.wasm");
+            assets.parts = parts.into_iter().map(|(key, stems)| (chunk_map::part_name(&key).to_string(), stems.iter().map(url).collect())).collect();
+        }
         assets
+    }
+
+    /// The addresses of the files a lazily loaded part of the app needs (`app::routes`),
+    /// its own chunk first; none for a part the current build does not have.
+    pub fn part_files(&self, part: &str) -> &[String] {
+        self.parts.get(part).map_or(&[], Vec::as_slice)
     }
 
     /// The build of the app pages load, if the site has one.
@@ -227,6 +246,8 @@ mod tests {
             std::fs::write(d.join(APP_JS), b"import './__wasm_split.js';").unwrap();
             std::fs::write(d.join(APP_WASM), wasm).unwrap();
             std::fs::write(d.join("split_a.wasm"), build).unwrap();
+            let loader = "export const __wasm_split_load_a_7 = wrapAsyncCb(makeLoad(() => {\n    const src = fetch(new URL(\"./split_a_7.wasm\", import.meta.url));\n}\n, [__chunk_3]));\n";
+            std::fs::write(d.join(CHUNK_LOADER), loader).unwrap();
         }
         // no build named yet: pages name the plain files (and hydrate from nothing)
         assert_eq!(Assets::load(&dir).url(APP_WASM), "/pkg/klaxon.wasm");
@@ -236,6 +257,9 @@ mod tests {
         assert_eq!(assets.url(APP_JS), "/pkg/app/b2/klaxon.js");
         assert_eq!(assets.url(APP_WASM), "/pkg/app/b2/klaxon.wasm");
         assert!(assets.url(STYLE).starts_with("/pkg/klaxon."), "the site's own files keep their hashed names");
+        // a lazily loaded part's files, from the current build's loader, for preloads
+        assert_eq!(assets.part_files("a"), ["/pkg/app/b2/split_a_7.wasm", "/pkg/app/b2/chunk_3.wasm"]);
+        assert!(assets.part_files("b").is_empty());
         // every file of every build, by its folder, for good
         let chunk = assets.find("app/b1/split_a.wasm").unwrap();
         assert!(chunk.immutable);

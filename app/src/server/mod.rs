@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod authz;
+pub mod chunk_map;
 pub mod client_addr;
 pub mod db;
 pub mod demo;

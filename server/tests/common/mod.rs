@@ -10,6 +10,14 @@ use app::server::state::AppState;
 use app::server::testing::{fresh_state, user, TEST_PASSWORD};
 use tokio_util::sync::CancellationToken;
 
+/// Held by a test while its server renders Leptos pages, so the SQLite and PostgreSQL
+/// variants of such a test take turns. Run side by side in one process (two tokio runtimes,
+/// each serving and rendering pages), about one run in twelve saw a page render of
+/// `/incidents` never finish (503 after the request timeout), in `pages.rs` and once in
+/// `cookies.rs`; one after the other, none did in 25 runs, nor did 80 runs of one variant
+/// alone. A server has one runtime; this keeps the tests to that.
+pub static RENDERING_PAGES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub state: AppState,

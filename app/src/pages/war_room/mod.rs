@@ -31,7 +31,7 @@ pub fn WarRoomPage() -> impl IntoView {
     authenticated(|user| {
         let params = use_params_map();
         let id = move || params.read().get("id").and_then(|s| s.parse::<IncidentId>().ok());
-        let data = Resource::new_blocking(id, |id| async move {
+        let data = crate::resource::blocking(id, |id| async move {
             match id {
                 Some(id) => get_war_room(id).await,
                 None => Err(AppError::not_found("There is no such incident.")),

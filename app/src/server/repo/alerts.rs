@@ -53,6 +53,21 @@ pub async fn open_by_dedup(conn: &mut AnyConnection, service: ServiceId, dedup_k
     row.map(|r| Ok((AlertId(r.try_get("id")?), state(&r.try_get::<String, _>("state")?)?))).transpose()
 }
 
+/// The service's open alerts with any of these dedup keys, in one query.
+pub async fn open_with_keys(conn: &mut AnyConnection, service: ServiceId, dedup_keys: &[&str]) -> Result<Vec<AlertId>, sqlx::Error> {
+    if dedup_keys.is_empty() {
+        return Ok(vec![]);
+    }
+    let params: Vec<String> = (2..dedup_keys.len() + 2).map(|i| format!("${i}")).collect();
+    let sql = format!("SELECT id FROM alerts WHERE service_id = $1 AND dedup_key IN ({}) AND state <> 'resolved'", params.join(", "));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(service.0);
+    for k in dedup_keys {
+        query = query.bind(k.to_string());
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows.iter().map(|r| r.try_get("id").map(AlertId)).collect()
+}
+
 fn severity(r: &sqlx::any::AnyRow) -> Result<AlertSeverity, sqlx::Error> {
     let s: String = r.try_get("severity")?;
     AlertSeverity::parse(&s).ok_or_else(|| sqlx::Error::Decode(format!("unknown severity {s:?}").into()))

@@ -83,8 +83,15 @@ const ACK_URL: &str = "{ACK_URL}";
 /// Queues `person`'s page for `alert` by each of their rules, in the transaction that paged
 /// them (`event`, at `at`): each goes out when its delay has passed, unless the alert has
 /// been acknowledged by then. Each message gets its own acknowledgement link when sent.
-pub async fn queue_pages(state: &AppState, tx: &mut Tx, person: &Person, alert: &AlertRow, event: EventId, at: DateTime<Utc>) -> AppResult<()> {
-    let rules = repo::rules(tx.conn(), person.id).await?;
+pub async fn queue_pages(
+    state: &AppState,
+    tx: &mut Tx,
+    person: &Person,
+    rules: &[NotificationRule],
+    alert: &AlertRow,
+    event: EventId,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
     let alert_url = format!("{}/alerts/{}", state.pages_out.base_url, alert.id);
     for rule in rules {
         let (url, mut body, how) = match rule.channel {

@@ -9,11 +9,11 @@
 //! later event of the batch with the same dedup key, so a key's events keep their order. When
 //! the batch fails as a whole, nothing of it was stored and each event is applied alone.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::domain::alert::{AlertChange, AlertState};
 use crate::domain::events_v2::{Action, Event};
-use crate::domain::ids::{AlertId, ServiceId};
+use crate::domain::ids::{AlertId, PolicyId, ServiceId};
 use crate::domain::log::StreamRef;
 use crate::error::AppError;
 use crate::server::db::Tx;
@@ -48,15 +48,19 @@ enum Outcome {
     Again,
 }
 
+/// Which policy pages for each service a transaction has met, and whether the service is
+/// in maintenance, as that transaction read it (a batch mostly comes from a few services).
+type Paging = HashMap<ServiceId, (Option<PolicyId>, bool)>;
+
 /// Applies `job` in `tx`.
-async fn apply_in(tx: &mut Tx, job: &Job) -> Result<Outcome, sqlx::Error> {
+async fn apply_in(tx: &mut Tx, paging: &mut Paging, job: &Job) -> Result<Outcome, sqlx::Error> {
     match job.event.action {
-        Action::Trigger => trigger_in(tx, job).await,
+        Action::Trigger => trigger_in(tx, paging, job).await,
         action => settle_in(tx, job, action).await,
     }
 }
 
-async fn trigger_in(tx: &mut Tx, job: &Job) -> Result<Outcome, sqlx::Error> {
+async fn trigger_in(tx: &mut Tx, paging: &mut Paging, job: &Job) -> Result<Outcome, sqlx::Error> {
     let (event, key) = (&job.event, job.key);
     // a trigger always has its payload (checked when it was parsed)
     let Some(p) = &event.payload else { return Ok(Outcome::Done { paging: false }) };
@@ -88,12 +92,19 @@ async fn trigger_in(tx: &mut Tx, job: &Job) -> Result<Outcome, sqlx::Error> {
         };
         log::append_change(tx, StreamRef::alert(id), None, change.name(), &change).await?;
         // the service's policy pages from now (a service in maintenance holds its pages)
-        let (policy, maintenance) = escalations::of_service(tx.conn(), key.service).await?;
-        let paging = policy.filter(|_| !maintenance);
-        if let Some(policy) = paging {
+        let (policy, maintenance) = match paging.get(&key.service) {
+            Some(known) => *known,
+            None => {
+                let read = escalations::of_service(tx.conn(), key.service).await?;
+                paging.insert(key.service, read);
+                read
+            }
+        };
+        let pages = policy.filter(|_| !maintenance);
+        if let Some(policy) = pages {
             escalations::start(tx.conn(), id, policy, new.at).await?;
         }
-        return Ok(Outcome::Done { paging: paging.is_some() });
+        return Ok(Outcome::Done { paging: pages.is_some() });
     }
     // an open alert with this key takes the trigger
     let Some((id, _)) = alerts::open_by_dedup(tx.conn(), key.service, &job.dedup_key).await? else { return Ok(Outcome::Again) };
@@ -126,20 +137,28 @@ async fn settle_in(tx: &mut Tx, job: &Job, action: Action) -> Result<Outcome, sq
     Ok(Outcome::Done { paging: false })
 }
 
-/// The streams of the open alerts `jobs` name, as they stand now.
+/// The streams of the open alerts `jobs` name, as they stand now (one query per service).
 async fn open_streams(state: &AppState, jobs: &[&Job]) -> Result<Vec<StreamRef>, sqlx::Error> {
-    let mut conn = state.db.pool().acquire().await?;
+    let mut by_service: HashMap<ServiceId, Vec<&str>> = HashMap::new();
     let mut seen = HashSet::new();
-    let mut streams = vec![];
     for job in jobs {
         if seen.insert(job.key_of()) {
-            if let Some((id, _)) = alerts::open_by_dedup(&mut conn, job.key.service, &job.dedup_key).await? {
-                streams.push(StreamRef::alert(id));
-            }
+            by_service.entry(job.key.service).or_default().push(&job.dedup_key);
+        }
+    }
+    let mut conn = state.db.pool().acquire().await?;
+    let mut streams = vec![];
+    for (service, keys) in by_service {
+        // a bound number of parameters per query
+        for keys in keys.chunks(KEYS_PER_QUERY) {
+            streams.extend(alerts::open_with_keys(&mut conn, service, keys).await?.into_iter().map(StreamRef::alert));
         }
     }
     Ok(streams)
 }
+
+/// Dedup keys looked up in one query at most.
+const KEYS_PER_QUERY: usize = 64;
 
 /// Applies one event in a transaction of its own; `hint` is an alert it is known to apply to.
 pub async fn alone(state: &AppState, job: &Job, mut hint: Option<AlertId>) -> Result<(), Refused> {
@@ -149,7 +168,7 @@ pub async fn alone(state: &AppState, job: &Job, mut hint: Option<AlertId>) -> Re
             None => open_streams(state, &[job]).await?,
         };
         let mut tx = state.db.begin(&streams).await?;
-        match apply_in(&mut tx, job).await? {
+        match apply_in(&mut tx, &mut Paging::new(), job).await? {
             Outcome::Done { paging } => {
                 tx.commit(&state.hub).await?;
                 if paging {
@@ -174,8 +193,9 @@ pub async fn batch(state: &AppState, jobs: &[Job]) -> Vec<Result<(), Refused>> {
         // keys with an event left for later: their later events wait too, in order
         let mut later: HashSet<(ServiceId, &str)> = HashSet::new();
         let mut paging = false;
+        let mut services = Paging::new();
         for job in jobs {
-            let outcome = if later.contains(&job.key_of()) { Outcome::Again } else { apply_in(&mut tx, job).await? };
+            let outcome = if later.contains(&job.key_of()) { Outcome::Again } else { apply_in(&mut tx, &mut services, job).await? };
             match outcome {
                 Outcome::Done { paging: p } => paging |= p,
                 _ => {

@@ -4,19 +4,21 @@
 //! transaction, under the alert's lock, so a step fires once however many replicas run this
 //! and whenever they restart.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::alert::{AlertChange, AlertState};
-use crate::domain::escalation::{paged_users, resolve, Target};
-use crate::domain::ids::{AlertId, ScheduleId, UserId};
+use crate::domain::contact::NotificationRule;
+use crate::domain::escalation::{paged_users, resolve, Policy, Target};
+use crate::domain::ids::{AlertId, PolicyId, ScheduleId, UserId};
 use crate::domain::log::StreamRef;
 use crate::domain::oncall::on_call_at;
 use crate::domain::roles::Person;
 use crate::error::{AppError, AppResult};
 use crate::server::db::Tx;
-use crate::server::repo::{alerts, audiences, escalations, log, schedules, users};
+use crate::server::repo::{alerts, audiences, contact, escalations, log, schedules, users};
 use crate::server::services::oncall::final_shifts;
 use crate::server::state::AppState;
 
@@ -50,6 +52,50 @@ pub async fn page_due(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
     }
 }
 
+/// What the steps of one chunk read once: policies, who is on call on each schedule, and
+/// people's names and notification rules, as the chunk's transaction sees them at its moment
+/// (a storm's alerts mostly share a policy and its schedules).
+#[derive(Default)]
+struct Known {
+    policies: HashMap<PolicyId, Option<Policy>>,
+    on_call: HashMap<ScheduleId, (String, Option<UserId>)>,
+    people: HashMap<UserId, (String, Vec<NotificationRule>)>,
+}
+
+impl Known {
+    async fn policy(&mut self, tx: &mut Tx, id: PolicyId) -> AppResult<Option<Policy>> {
+        if let Entry::Vacant(e) = self.policies.entry(id) {
+            e.insert(escalations::get(tx.conn(), id).await?.map(|(_, p)| p));
+        }
+        Ok(self.policies[&id].clone())
+    }
+
+    /// The schedule's name and who is on call on it at `at`.
+    async fn on_call(&mut self, tx: &mut Tx, id: ScheduleId, at: DateTime<Utc>) -> AppResult<(String, Option<UserId>)> {
+        if let Some(found) = self.on_call.get(&id) {
+            return Ok(found.clone());
+        }
+        let found = match schedules::get(tx.conn(), id).await? {
+            Some(s) => {
+                let shifts = final_shifts(tx.conn(), &s, at - Duration::minutes(1), at + Duration::minutes(1)).await?;
+                (s.name.clone(), on_call_at(&shifts, at))
+            }
+            None => (format!("schedule {id}"), None),
+        };
+        self.on_call.insert(id, found.clone());
+        Ok(found)
+    }
+
+    /// A person's name and notification rules.
+    async fn person(&mut self, tx: &mut Tx, id: UserId) -> AppResult<&(String, Vec<NotificationRule>)> {
+        if let Entry::Vacant(e) = self.people.entry(id) {
+            let name = users::by_id(tx.conn(), id).await?.map_or_else(|| format!("user {id}"), |s| s.user.name);
+            e.insert((name, contact::rules(tx.conn(), id).await?));
+        }
+        Ok(&self.people[&id])
+    }
+}
+
 /// Fires the steps of `chunk` that are still due, in one transaction holding their alerts'
 /// locks; when that fails, each in a transaction of its own (one alert's trouble does not
 /// hold up the others' pages). How many fired.
@@ -57,9 +103,10 @@ async fn fire_chunk(state: &AppState, chunk: &[escalations::Next], at: DateTime<
     let together = async {
         let streams: Vec<StreamRef> = chunk.iter().map(|d| StreamRef::alert(d.alert)).collect();
         let mut tx = state.db.begin(&streams).await?;
+        let mut known = Known::default();
         let mut fired = 0;
         for d in chunk {
-            fired += usize::from(fire(state, &mut tx, d, at).await?);
+            fired += usize::from(fire(state, &mut tx, &mut known, d, at).await?);
         }
         tx.commit(&state.hub).await?;
         Ok::<_, AppError>(fired)
@@ -72,7 +119,7 @@ async fn fire_chunk(state: &AppState, chunk: &[escalations::Next], at: DateTime<
             let mut fired = 0;
             for d in chunk {
                 let mut tx = state.db.begin(&[StreamRef::alert(d.alert)]).await?;
-                if fire(state, &mut tx, d, at).await? {
+                if fire(state, &mut tx, &mut Known::default(), d, at).await? {
                     fired += 1;
                 }
                 tx.commit(&state.hub).await?;
@@ -88,18 +135,17 @@ async fn fire_chunk(state: &AppState, chunk: &[escalations::Next], at: DateTime<
 }
 
 /// Fires `d` in `tx` (which holds its alert's lock) if it is still the alert's next step and
-/// still due; false when another replica (or an acknowledgement) got there first.
-async fn fire(state: &AppState, tx: &mut Tx, d: &escalations::Next, at: DateTime<Utc>) -> AppResult<bool> {
+/// still due; false when another replica (or an acknowledgement) got there first. `known`
+/// is what this transaction has read already.
+async fn fire(state: &AppState, tx: &mut Tx, known: &mut Known, d: &escalations::Next, at: DateTime<Utc>) -> AppResult<bool> {
     // re-read under the lock: the step may have fired, or the alert moved on
     let Some(now) = escalations::of_alert(tx.conn(), d.alert).await? else { return Ok(false) };
     if (now.round, now.step) != (d.round, d.step) || now.due > at {
         return Ok(false);
     }
-    if alerts::state_of(tx.conn(), d.alert).await? != Some(AlertState::Triggered) {
-        escalations::stop(tx.conn(), d.alert).await?;
-        return Ok(false);
-    }
-    let Some((_, policy)) = escalations::get(tx.conn(), d.policy).await? else {
+    let row = alerts::row(tx.conn(), d.alert).await?.filter(|r| r.state == AlertState::Triggered);
+    let policy = known.policy(tx, d.policy).await?;
+    let (Some(row), Some(policy)) = (row, policy) else {
         escalations::stop(tx.conn(), d.alert).await?;
         return Ok(false);
     };
@@ -111,21 +157,14 @@ async fn fire(state: &AppState, tx: &mut Tx, d: &escalations::Next, at: DateTime
     let mut on_call: HashMap<ScheduleId, (String, Option<UserId>)> = HashMap::new();
     for t in &step.targets {
         if let Target::Schedule(id) = t {
-            let found = match schedules::get(tx.conn(), *id).await? {
-                Some(s) => {
-                    let shifts = final_shifts(tx.conn(), &s, at - Duration::minutes(1), at + Duration::minutes(1)).await?;
-                    (s.name.clone(), on_call_at(&shifts, at))
-                }
-                None => (format!("schedule {id}"), None),
-            };
-            on_call.insert(*id, found);
+            on_call.insert(*id, known.on_call(tx, *id, at).await?);
         }
     }
     let targets = resolve(step, at, &|s, _| on_call.get(&s).and_then(|(_, u)| *u));
-    let mut paged: Vec<Person> = vec![];
+    let mut paged: Vec<(Person, Vec<NotificationRule>)> = vec![];
     for u in paged_users(&targets) {
-        let name = users::by_id(tx.conn(), u).await?.map_or_else(|| format!("user {u}"), |s| s.user.name);
-        paged.push(Person { id: u, name });
+        let (name, rules) = known.person(tx, u).await?;
+        paged.push((Person { id: u, name: name.clone() }, rules.clone()));
     }
     let mut nobody: Vec<String> = vec![];
     for (target, user) in &targets {
@@ -135,13 +174,13 @@ async fn fire(state: &AppState, tx: &mut Tx, d: &escalations::Next, at: DateTime
             (None, Target::User(u)) => nobody.push(format!("user {u}")),
         }
     }
-    let Some(row) = alerts::row(tx.conn(), d.alert).await? else { return Ok(false) };
     let summary = row.summary.clone();
-    let change = AlertChange::Paged { round: d.round, step: d.step, paged: paged.clone(), nobody, summary: summary.clone(), severity: row.severity };
+    let people = paged.iter().map(|(p, _)| p.clone()).collect();
+    let change = AlertChange::Paged { round: d.round, step: d.step, paged: people, nobody, summary: summary.clone(), severity: row.severity };
     let event = log::append_change(tx, StreamRef::alert(d.alert), None, change.name(), &change).await?;
-    for p in &paged {
+    for (p, rules) in &paged {
         audiences::deliver_in_app(tx.conn(), p.id, event.id, None, &link(d.alert), &format!("Page: {summary}"), at).await?;
-        crate::server::services::contact::queue_pages(state, tx, p, &row, event.id, at).await?;
+        crate::server::services::contact::queue_pages(state, tx, p, rules, &row, event.id, at).await?;
     }
     match policy.next(d.round, d.step) {
         Some((round, step)) => escalations::advance(tx.conn(), d.alert, round, step, policy.fires_at(d.raised, round, step)).await?,
