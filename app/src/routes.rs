@@ -3,8 +3,8 @@
 //! and the admin and status pages. A part's code, and what only it uses (the postmortem
 //! editor's CRDT, the calendar), is a chunk fetched the first time one of its pages is shown
 //! in a tab; the code parts share goes into chunks of its own. A page of a part, loaded
-//! directly, names its part's files as preloads (`Link` headers, `Assets::part_files`), so the browser fetches
-//! them beside the main module. Measured (`bench/bundle-size`): one chunk per page split the
+//! directly, names its part's files as preloads (`Link` headers, `Assets::part_files`), so
+//! the browser fetches them beside the main module. Measured (`bench/bundle-size`): one chunk per page split the
 //! shared code into over a hundred files; the response pages in the main module kept it
 //! above 400 KB gzip. The server renders every page as before; `build_site` in
 //! `scripts/lib.sh` splits the WASM at these points.
@@ -78,10 +78,15 @@ macro_rules! lazy_groups {
 
 /// On the server, rendering a page of `part`: names the part's files as preloads of the page
 /// (`Link` headers), so a browser fetches them beside the main module instead of after it.
+/// Never on a public page, which loads no app code.
 #[cfg(feature = "ssr")]
 fn preload(part: &str) {
     use http::header::{HeaderValue, LINK};
+    let public = use_context::<http::request::Parts>().is_none_or(|p| crate::server::public::is_public_page(p.uri.path()));
     let (Some(state), Some(response)) = (use_context::<crate::server::state::AppState>(), use_context::<leptos_axum::ResponseOptions>()) else { return };
+    if public {
+        return;
+    }
     for url in state.assets.part_files(part) {
         if let Ok(link) = HeaderValue::from_str(&format!("<{url}>; rel=preload; as=fetch; crossorigin=anonymous")) {
             response.append_header(LINK, link);

@@ -26,6 +26,8 @@ fn site() -> std::path::PathBuf {
         ("app/b1/klaxon.js", &b"export default async function init() {}"[..]),
         ("app/b1/klaxon.wasm", b"\0asm\x01\0\0\0-the-app"),
         ("app/b1/split_incidents.wasm", b"\0asm\x01\0\0\0-a-page"),
+        // the loader of the lazily loaded parts: the public pages' app views are in `admin`
+        ("app/b1/__wasm_split.js", b"export const __wasm_split_load_admin_1 = w(m(() => { fetch(new URL(\"./split_admin_1.wasm\")) }, []));"),
         ("app/current", b"b1\n"),
         ("klaxon.css", b"body { margin: 0 }"),
         ("status.js", b"document.body.dataset.hydrated = 'true';"),
@@ -66,6 +68,15 @@ async fn pages_name_hashed_files_and_public_pages_skip_the_app(b: Backend) {
         assert!(login.contains(&url), "/login names {url}");
     }
     assert!(!login.contains(&public_js));
+
+    // a public page rendered past the page cache (a path it does not keep) names no app
+    // file as a preload either
+    assert_eq!(app.state.assets.part_files("admin"), ["/pkg/app/b1/split_admin_1.wasm"]);
+    for path in ["/status", "/status/history/latest", "/status/incidents/nothing"] {
+        let r = reqwest::get(app.url(path)).await.unwrap();
+        let links: Vec<_> = r.headers().get_all("link").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+        assert!(links.iter().all(|l| !l.contains("/pkg/app/")), "{path}: {links:?}");
+    }
 }
 
 async fn hashed_files_are_immutable_and_precompressed(b: Backend) {
