@@ -82,11 +82,10 @@ macro_rules! lazy_groups {
 #[cfg(feature = "ssr")]
 fn preload(part: &str) {
     use http::header::{HeaderValue, LINK};
-    let public = use_context::<http::request::Parts>().is_none_or(|p| crate::server::public::is_public_page(p.uri.path()));
-    let (Some(state), Some(response)) = (use_context::<crate::server::state::AppState>(), use_context::<leptos_axum::ResponseOptions>()) else { return };
-    if public {
+    if use_context::<http::request::Parts>().is_none_or(|p| crate::server::public::is_public_page(p.uri.path())) {
         return;
     }
+    let (Some(state), Some(response)) = (use_context::<crate::server::state::AppState>(), use_context::<leptos_axum::ResponseOptions>()) else { return };
     for url in state.assets.part_files(part) {
         if let Ok(link) = HeaderValue::from_str(&format!("<{url}>; rel=preload; as=fetch; crossorigin=anonymous")) {
             response.append_header(LINK, link);

@@ -9,6 +9,7 @@
 //! later event of the batch with the same dedup key, so a key's events keep their order. When
 //! the batch fails as a whole, nothing of it was stored and each event is applied alone.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use crate::domain::alert::{AlertChange, AlertState};
@@ -50,17 +51,17 @@ enum Outcome {
 
 /// Which policy pages for each service a transaction has met, and whether the service is
 /// in maintenance, as that transaction read it (a batch mostly comes from a few services).
-type Paging = HashMap<ServiceId, (Option<PolicyId>, bool)>;
+type ServicePolicies = HashMap<ServiceId, (Option<PolicyId>, bool)>;
 
 /// Applies `job` in `tx`.
-async fn apply_in(tx: &mut Tx, paging: &mut Paging, job: &Job) -> Result<Outcome, sqlx::Error> {
+async fn apply_in(tx: &mut Tx, services: &mut ServicePolicies, job: &Job) -> Result<Outcome, sqlx::Error> {
     match job.event.action {
-        Action::Trigger => trigger_in(tx, paging, job).await,
+        Action::Trigger => trigger_in(tx, services, job).await,
         action => settle_in(tx, job, action).await,
     }
 }
 
-async fn trigger_in(tx: &mut Tx, paging: &mut Paging, job: &Job) -> Result<Outcome, sqlx::Error> {
+async fn trigger_in(tx: &mut Tx, services: &mut ServicePolicies, job: &Job) -> Result<Outcome, sqlx::Error> {
     let (event, key) = (&job.event, job.key);
     // a trigger always has its payload (checked when it was parsed)
     let Some(p) = &event.payload else { return Ok(Outcome::Done { paging: false }) };
@@ -92,14 +93,10 @@ async fn trigger_in(tx: &mut Tx, paging: &mut Paging, job: &Job) -> Result<Outco
         };
         log::append_change(tx, StreamRef::alert(id), None, change.name(), &change).await?;
         // the service's policy pages from now (a service in maintenance holds its pages)
-        let (policy, maintenance) = match paging.get(&key.service) {
-            Some(known) => *known,
-            None => {
-                let read = escalations::of_service(tx.conn(), key.service).await?;
-                paging.insert(key.service, read);
-                read
-            }
-        };
+        if let Entry::Vacant(e) = services.entry(key.service) {
+            e.insert(escalations::of_service(tx.conn(), key.service).await?);
+        }
+        let (policy, maintenance) = services[&key.service];
         let pages = policy.filter(|_| !maintenance);
         if let Some(policy) = pages {
             escalations::start(tx.conn(), id, policy, new.at).await?;
@@ -168,7 +165,7 @@ pub async fn alone(state: &AppState, job: &Job, mut hint: Option<AlertId>) -> Re
             None => open_streams(state, &[job]).await?,
         };
         let mut tx = state.db.begin(&streams).await?;
-        match apply_in(&mut tx, &mut Paging::new(), job).await? {
+        match apply_in(&mut tx, &mut ServicePolicies::new(), job).await? {
             Outcome::Done { paging } => {
                 tx.commit(&state.hub).await?;
                 if paging {
@@ -193,7 +190,7 @@ pub async fn batch(state: &AppState, jobs: &[Job]) -> Vec<Result<(), Refused>> {
         // keys with an event left for later: their later events wait too, in order
         let mut later: HashSet<(ServiceId, &str)> = HashSet::new();
         let mut paging = false;
-        let mut services = Paging::new();
+        let mut services = ServicePolicies::new();
         for job in jobs {
             let outcome = if later.contains(&job.key_of()) { Outcome::Again } else { apply_in(&mut tx, &mut services, job).await? };
             match outcome {

@@ -72,18 +72,16 @@ impl Known {
 
     /// The schedule's name and who is on call on it at `at`.
     async fn on_call(&mut self, tx: &mut Tx, id: ScheduleId, at: DateTime<Utc>) -> AppResult<(String, Option<UserId>)> {
-        if let Some(found) = self.on_call.get(&id) {
-            return Ok(found.clone());
+        if let Entry::Vacant(e) = self.on_call.entry(id) {
+            e.insert(match schedules::get(tx.conn(), id).await? {
+                Some(s) => {
+                    let shifts = final_shifts(tx.conn(), &s, at - Duration::minutes(1), at + Duration::minutes(1)).await?;
+                    (s.name.clone(), on_call_at(&shifts, at))
+                }
+                None => (format!("schedule {id}"), None),
+            });
         }
-        let found = match schedules::get(tx.conn(), id).await? {
-            Some(s) => {
-                let shifts = final_shifts(tx.conn(), &s, at - Duration::minutes(1), at + Duration::minutes(1)).await?;
-                (s.name.clone(), on_call_at(&shifts, at))
-            }
-            None => (format!("schedule {id}"), None),
-        };
-        self.on_call.insert(id, found.clone());
-        Ok(found)
+        Ok(self.on_call[&id].clone())
     }
 
     /// A person's name and notification rules.
