@@ -189,7 +189,7 @@ async fn action_items_are_edited_started_and_linked(b: Backend) {
     let md = postmortems::markdown(&t.state, Some(&t.vic), pm).await.unwrap();
     assert!(md.contains("| [Page on error budget burn](https://tracker.example.com/OPS-12) | Cleo | P0 | 2020-02-01 | In progress |"), "{md}");
     let edit = ItemInput { title: "Page on fast error budget burn", owner: Some(t.ben.id), priority: "p1", due_on: "2099-03-01", link: "" };
-    postmortems::edit_item(&t.state, Some(&t.cleo), item, edit).await.unwrap();
+    postmortems::edit_item(&t.state, Some(&t.cleo), item, edit, None).await.unwrap();
     let items = postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().items;
     let i = &items[0];
     assert_eq!(
@@ -199,15 +199,15 @@ async fn action_items_are_edited_started_and_linked(b: Backend) {
     assert!(incidents::list(&t.state, Some(&t.cleo)).await.unwrap().my_items.is_empty(), "Ben's now");
     // refused: a viewer, a bad field (nothing changed), no such item
     let again = || ItemInput { title: "x", owner: None, priority: "p2", due_on: "", link: "" };
-    assert_eq!(postmortems::edit_item(&t.state, Some(&t.vic), item, again()).await.unwrap_err().kind, ErrorKind::Forbidden);
-    let e = postmortems::edit_item(&t.state, Some(&t.ben), item, ItemInput { priority: "urgent", ..again() }).await.unwrap_err();
+    assert_eq!(postmortems::edit_item(&t.state, Some(&t.vic), item, again(), None).await.unwrap_err().kind, ErrorKind::Forbidden);
+    let e = postmortems::edit_item(&t.state, Some(&t.ben), item, ItemInput { priority: "urgent", ..again() }, None).await.unwrap_err();
     assert!(e.message.starts_with("priority:"), "{e:?}");
     assert_eq!(postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().items[0].title, "Page on fast error budget burn");
     let unknown = app::domain::ids::ActionItemId(9_999);
-    assert_eq!(postmortems::edit_item(&t.state, Some(&t.ben), unknown, again()).await.unwrap_err().kind, ErrorKind::NotFound);
+    assert_eq!(postmortems::edit_item(&t.state, Some(&t.ben), unknown, again(), None).await.unwrap_err().kind, ErrorKind::NotFound);
     // a complete postmortem's items are kept as they are
     postmortems::change_status(&t.state, Some(&t.ben), pm, PostmortemStatus::Draft, PostmortemStatus::Complete).await.unwrap();
-    assert_eq!(postmortems::edit_item(&t.state, Some(&t.ben), item, again()).await.unwrap_err().kind, ErrorKind::Conflict);
+    assert_eq!(postmortems::edit_item(&t.state, Some(&t.ben), item, again(), None).await.unwrap_err().kind, ErrorKind::Conflict);
 }
 
 async fn a_note_marked_key_is_on_the_postmortems_timeline(b: Backend) {
@@ -484,7 +484,67 @@ async fn editors_see_each_other_until_they_leave(b: Backend) {
     assert_eq!(here(&t.state, Some(&t.ben), PostmortemId(9_999), 40, "").await.unwrap_err().kind, ErrorKind::NotFound);
 }
 
+/// The kinds of the events on `pm`'s stream, in order.
+async fn events_of(t: &Team, pm: PostmortemId) -> Vec<String> {
+    let mut conn = t.state.db.pool().acquire().await.unwrap();
+    app::server::repo::log::of_stream(&mut conn, app::domain::log::StreamRef::postmortem(pm)).await.unwrap().into_iter().map(|r| r.kind).collect()
+}
+
+async fn two_people_editing_one_item_at_once_both_keep_their_change(b: Backend) {
+    let t = team(b).await;
+    let id = incident(&t, "Checkout payments down", Severity::Sev2, &TO_RESOLVED).await;
+    let pm = of_incident(&t, id).await.unwrap().id;
+    let form = |title, owner, priority| ItemInput { title, owner, priority, due_on: "2099-01-31", link: "" };
+    let item = postmortems::add_item(&t.state, Some(&t.ben), pm, form("Add a canary", Some(t.ben.id), "p2")).await.unwrap();
+    let read = || async { postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().items.remove(0) };
+    // both forms drawn from the same item: Ben raises the priority, Cleo takes it over
+    let seen = || form("Add a canary", Some(t.ben.id), "p2");
+    postmortems::edit_item(&t.state, Some(&t.ben), item, form("Add a canary", Some(t.ben.id), "p0"), Some(seen())).await.unwrap();
+    postmortems::edit_item(&t.state, Some(&t.cleo), item, form("Add a canary", Some(t.cleo.id), "p2"), Some(seen())).await.unwrap();
+    let i = read().await;
+    assert_eq!((i.priority.as_str(), i.owner.map(|(_, n)| n)), ("p0", Some("Cleo".to_string())), "both changes kept");
+    // the same field from the same form: the later one wins; a form that changed nothing is no event
+    postmortems::edit_item(&t.state, Some(&t.ben), item, form("Add a canary stage", Some(t.ben.id), "p2"), Some(seen())).await.unwrap();
+    postmortems::edit_item(&t.state, Some(&t.cleo), item, form("Add canaries", Some(t.ben.id), "p2"), Some(seen())).await.unwrap();
+    let before = events_of(&t, pm).await;
+    postmortems::edit_item(&t.state, Some(&t.ben), item, seen(), Some(seen())).await.unwrap();
+    assert_eq!(events_of(&t, pm).await, before, "nothing changed, nothing written");
+    let i = read().await;
+    assert_eq!((i.title.as_str(), i.priority.as_str(), i.owner.map(|(_, n)| n)), ("Add canaries", "p0", Some("Cleo".to_string())));
+    // what the form showed is checked too
+    let e = postmortems::edit_item(&t.state, Some(&t.ben), item, seen(), Some(form("Add a canary", None, "urgent"))).await.unwrap_err();
+    assert!(e.kind == ErrorKind::BadRequest && e.message.starts_with("what the form showed: priority:"), "{e:?}");
+}
+
+async fn a_dismissed_hint_is_kept_for_everyone(b: Backend) {
+    use app::domain::postmortem::blameless::HintKey;
+    let t = team(b).await;
+    let id = incident(&t, "Checkout payments down", Severity::Sev2, &TO_RESOLVED).await;
+    let pm = of_incident(&t, id).await.unwrap().id;
+    let key = |s: &str| HintKey::parse(s).unwrap();
+    assert!(postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().dismissed.is_empty());
+    // a viewer cannot; a responder can, once (again is harmless), and everyone reads it
+    let dismiss = |who, hint| postmortems::dismiss_hint(&t.state, Some(who), pm, hint);
+    assert_eq!(dismiss(&t.vic, key("human_error:human error")).await.unwrap_err().kind, ErrorKind::Forbidden);
+    dismiss(&t.cleo, key("human_error:human error")).await.unwrap();
+    dismiss(&t.ben, key("human_error:human error")).await.unwrap();
+    dismiss(&t.ben, key("hindsight:should have")).await.unwrap();
+    let v = postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap();
+    assert_eq!(v.dismissed, [key("human_error:human error"), key("hindsight:should have")]);
+    assert!(!v.authors.contains(&"Cleo".to_string()), "dismissing is not writing: {:?}", v.authors);
+    // each one an event on the postmortem's stream, which its live readers get
+    let kinds = events_of(&t, pm).await;
+    assert_eq!(kinds.iter().filter(|k| *k == "postmortem_hint_dismissed").count(), 2, "{kinds:?}");
+    // no such postmortem; a complete one is read-only
+    assert_eq!(postmortems::dismiss_hint(&t.state, Some(&t.ben), PostmortemId(9_999), key("judgement:sloppy")).await.unwrap_err().kind, ErrorKind::NotFound);
+    postmortems::change_status(&t.state, Some(&t.ben), pm, PostmortemStatus::Draft, PostmortemStatus::Complete).await.unwrap();
+    assert_eq!(dismiss(&t.ben, key("judgement:sloppy")).await.unwrap_err().kind, ErrorKind::Conflict);
+    assert_eq!(postmortems::load(&t.state, Some(&t.vic), pm).await.unwrap().dismissed.len(), 2);
+}
+
 on_both_backends!(
+    two_people_editing_one_item_at_once_both_keep_their_change,
+    a_dismissed_hint_is_kept_for_everyone,
     editors_see_each_other_until_they_leave,
     action_items_are_edited_started_and_linked,
     a_note_marked_key_is_on_the_postmortems_timeline,

@@ -1,5 +1,5 @@
-import { test, expect } from '@playwright/test';
-import { BEN, PASSWORD } from './helpers';
+import { test, expect, Browser } from '@playwright/test';
+import { BEN, CLEO, PASSWORD } from './helpers';
 
 test.use({ javaScriptEnabled: false });
 
@@ -64,9 +64,56 @@ test('a postmortem reads and its text saves without JavaScript', async ({ page }
   await page.getByTestId('edit-text').locator('summary').click();
   const area = page.locator('#postmortem-text');
   const text = await area.inputValue();
-  await area.fill(text.replace('## Root cause\n\n', '## Root cause\n\nSaved from a plain form.\n'));
+  await area.fill(text.replace('## Root cause\n\n', '## Root cause\n\nSaved from a plain form. A careless step.\n'));
   await page.getByRole('button', { name: 'Save the text' }).click();
   // back on the page (the form's redirect), the text saved
   await expect(page).toHaveURL(/\/postmortems\/1\??$/);
   await expect(page.getByTestId('postmortem-body')).toContainText('Saved from a plain form.');
+  // its blame-oriented word has a hint; dismissed by a plain form, it is gone for good
+  const hint = page.getByTestId('hints').locator('li', { hasText: 'careless' });
+  await expect(hint).toBeVisible();
+  await hint.getByRole('button', { name: /Dismiss/ }).click();
+  await expect(page).toHaveURL(/\/postmortems\/1\??$/);
+  await expect(page.getByTestId('postmortem-body')).toContainText('A careless step.');
+  await expect(page.getByTestId('hints')).not.toContainText('careless');
+});
+
+/** A context without JavaScript, signed in as `email` on `/postmortems/1`. */
+async function plainSignedIn(browser: Browser, email: string) {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const page = await ctx.newPage();
+  await page.goto('/login?next=/postmortems/1');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/postmortems\/1$/);
+  return [ctx, page] as const;
+}
+
+test('two people changing one action item at once both keep their change', async ({ browser }) => {
+  const [ctxB, ben] = await plainSignedIn(browser, BEN);
+  const [ctxC, cleo] = await plainSignedIn(browser, CLEO);
+  const title = 'Alert on connection pool saturation';
+  const add = ben.getByTestId('add-item');
+  await add.getByLabel('Action').fill(title);
+  await add.getByRole('button', { name: 'Add action item' }).click();
+  await expect(ben).toHaveURL(/\/postmortems\/1\??$/);
+  // both open its form, drawn from the same item
+  await cleo.reload();
+  const benRow = ben.getByTestId('items').locator('tr', { hasText: title });
+  const cleoRow = cleo.getByTestId('items').locator('tr', { hasText: title });
+  await expect(cleoRow.getByTestId('item-priority')).toHaveText('P2');
+  for (const row of [benRow, cleoRow]) await row.locator('summary', { hasText: 'Edit' }).click();
+  // Ben raises the priority; Cleo, whose form still says P2 and nobody, takes it over
+  await benRow.locator('details.item-edit').getByLabel('Priority').selectOption('p0');
+  await benRow.getByRole('button', { name: 'Save the action item' }).click();
+  await expect(benRow.getByTestId('item-priority')).toHaveText('P0');
+  const owner = cleoRow.locator('details.item-edit').getByLabel('Owner');
+  await owner.selectOption({ label: (await owner.locator('option', { hasText: 'Cleo' }).textContent())!.trim() });
+  await cleoRow.getByRole('button', { name: 'Save the action item' }).click();
+  await expect(cleo).toHaveURL(/\/postmortems\/1\??$/);
+  await expect(cleoRow.getByTestId('item-owner')).toContainText('Cleo');
+  await expect(cleoRow.getByTestId('item-priority')).toHaveText('P0');
+  await ctxB.close();
+  await ctxC.close();
 });

@@ -92,9 +92,13 @@ test('two people type into the same sentence at once and see each other live; un
   await caretAfter(cleo, hers);
   await cleo.keyboard.type('It was human error. ');
   const hint = cleo.getByTestId('hints').locator('li', { hasText: 'human error' });
+  const bensHint = ben.getByTestId('hints').locator('li', { hasText: 'human error' });
   await expect(hint).toBeVisible();
+  await expect(bensHint).toBeVisible();
+  // dismissed by one, gone for every editor at once, and kept with the postmortem
   await hint.getByRole('button', { name: /Dismiss/ }).click();
   await expect(hint).toHaveCount(0);
+  await expect(bensHint).toHaveCount(0);
 
   // what they wrote is what a new reader gets
   await expect(ben.getByTestId('sync')).toHaveText('All changes saved');
@@ -104,6 +108,11 @@ test('two people type into the same sentence at once and see each other live; un
   expect(md).toContain(mine);
   expect(md).toContain('It was human error.');
   expect(await value(ben)).toBe(final);
+  await ben.reload();
+  await hydrated(ben);
+  await openEditor(ben);
+  expect(await value(ben)).toContain('It was human error.');
+  await expect(bensHint).toHaveCount(0);
   await ctxB.close();
   await ctxC.close();
 });

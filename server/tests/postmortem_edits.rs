@@ -1,6 +1,6 @@
 //! A postmortem's text over HTTP, as a browser edits it: catch up from a state vector, send
 //! updates, and be refused with the right status for what is wrong (out of order, someone
-//! else's client id, not base64, not an update, not signed in).
+//! else's client id, not base64, not an update, not signed in); dismiss a hint for everyone.
 
 mod common;
 
@@ -69,8 +69,21 @@ async fn a_browser_edits_over_http(b: Backend) {
     assert!(r.status() == 401 || r.status() == 403, "{}", r.status());
 
     // the server has exactly what was accepted
-    let text = app::server::services::postmortems::load(&app.state, Some(&app.viewer), pm).await.unwrap().body;
-    assert!(text.ends_with("\nTyped in a browser. Twice."), "{text}");
+    let v = app::server::services::postmortems::load(&app.state, Some(&app.viewer), pm).await.unwrap();
+    assert!(v.body.ends_with("\nTyped in a browser. Twice."), "{}", v.body);
+
+    // a hint dismissed for everyone: `rule:words`, anything else a 400 that says why
+    let dismiss = |hint: &str| ben.post(app.url("/api/postmortems/hints/dismiss")).form(&[("id", id.as_str()), ("hint", hint)]).send();
+    for bad in ["human error", "blame:human error", "hindsight:Should have", "hindsight:a\u{1}b"] {
+        let r = dismiss(bad).await.unwrap();
+        assert_eq!(r.status(), 400, "{bad:?}");
+        assert!(r.text().await.unwrap().contains("hint:"), "{bad:?}");
+    }
+    let r = dismiss("human_error:human error").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<String>().await.unwrap(), "human_error:human error");
+    let v = app::server::services::postmortems::load(&app.state, Some(&app.viewer), pm).await.unwrap();
+    assert_eq!(v.dismissed.iter().map(ToString::to_string).collect::<Vec<_>>(), ["human_error:human error"]);
 }
 
 on_both_backends!(a_browser_edits_over_http);

@@ -31,6 +31,17 @@ pub async fn postmortem_presence(id: i64, client: u64, caret: String) -> Result<
     crate::server::services::postmortem_presence::here(&state, user.as_ref(), crate::domain::ids::PostmortemId(id), client, caret.trim()).await
 }
 
+/// Dismisses a blameless-language hint in this postmortem, for everyone: `hint` is
+/// `rule:words` (e.g. `hindsight:should have`). Answers the hint as kept.
+#[server(endpoint = "postmortems/hints/dismiss")]
+pub async fn dismiss_hint(id: i64, hint: String) -> Result<crate::domain::postmortem::blameless::HintKey, AppError> {
+    use crate::domain::postmortem::blameless::HintKey;
+    let (state, user) = crate::api::ssr::caller().await?;
+    let hint = HintKey::parse(hint.trim()).map_err(AppError::bad_request)?;
+    crate::server::services::postmortems::dismiss_hint(&state, user.as_ref(), crate::domain::ids::PostmortemId(id), hint.clone()).await?;
+    Ok(hint)
+}
+
 /// "Start postmortem" on a resolved incident: opens it (the one it has, if it has one).
 #[server(endpoint = "postmortems/start")]
 pub async fn start_postmortem(incident: i64) -> Result<i64, AppError> {
@@ -100,13 +111,45 @@ pub async fn add_action_item(postmortem: i64, title: String, owner: String, prio
     add_item(&state, user.as_ref(), crate::domain::ids::PostmortemId(postmortem), input).await.map(|_| ())
 }
 
-/// Changes an action item's title, owner, priority, due day and link (as for adding one).
-#[server(endpoint = "postmortems/items/edit")]
-pub async fn edit_action_item(item: i64, title: String, owner: String, priority: String, due: String, link: String) -> Result<(), AppError> {
-    use crate::server::services::postmortems::{edit_item, ItemInput};
-    let (state, user) = crate::api::ssr::caller().await?;
-    let input = ItemInput { title: &title, owner: self::owner(&owner)?, priority: &priority, due_on: &due, link: &link };
-    edit_item(&state, user.as_ref(), crate::domain::ids::ActionItemId(item), input).await
+pub use edit::{edit_action_item, EditActionItem};
+
+/// The edit form's fields and what the form showed of them: one argument per form field.
+#[allow(clippy::too_many_arguments)]
+mod edit {
+    use leptos::prelude::*;
+
+    use crate::error::AppError;
+
+    /// Changes an action item's title, owner, priority, due day and link (as for adding one).
+    /// `was_*`: what the form showed (with `was_title`, the others empty when not sent); the
+    /// fields changed from it are applied, and the others keep what someone else made them
+    /// meanwhile. Without `was_title`, every field is taken as sent.
+    #[server(endpoint = "postmortems/items/edit")]
+    pub async fn edit_action_item(
+        item: i64,
+        title: String,
+        owner: String,
+        priority: String,
+        due: String,
+        link: String,
+        was_title: Option<String>,
+        was_owner: Option<String>,
+        was_priority: Option<String>,
+        was_due: Option<String>,
+        was_link: Option<String>,
+    ) -> Result<(), AppError> {
+        use crate::server::services::postmortems::{edit_item, ItemInput};
+        let (state, user) = crate::api::ssr::caller().await?;
+        let input = ItemInput { title: &title, owner: super::owner(&owner)?, priority: &priority, due_on: &due, link: &link };
+        // an empty field of a form reads as missing: the title (never empty) says whether the
+        // form sent what it showed
+        let (o, p, d, l) = (was_owner.unwrap_or_default(), was_priority.unwrap_or_default(), was_due.unwrap_or_default(), was_link.unwrap_or_default());
+        let base = match &was_title {
+            Some(title) => Some(ItemInput { title, owner: super::owner(&o)?, priority: &p, due_on: &d, link: &l }),
+            None => None,
+        };
+        edit_item(&state, user.as_ref(), crate::domain::ids::ActionItemId(item), input, base).await
+    }
 }
 
 /// `status`: open, in_progress or done.

@@ -95,6 +95,13 @@ fn EditForm(item: ActionItem, editing: Editing) -> impl IntoView {
             <summary aria-label=format!("Edit: {}", item.title)>"Edit"</summary>
             <ActionForm action=edit attr:class="stack">
                 <input type="hidden" name="item" value=item.id.0/>
+                // what the form shows: the fields changed from it are applied, others' changes
+                // meanwhile to the rest are kept
+                <input type="hidden" name="was_title" value=item.title.clone()/>
+                <input type="hidden" name="was_owner" value=owner.map(|o| o.0.to_string()).unwrap_or_default()/>
+                <input type="hidden" name="was_priority" value=item.priority.as_str()/>
+                <input type="hidden" name="was_due" value=item.due_on.map(|d| d.to_string()).unwrap_or_default()/>
+                <input type="hidden" name="was_link" value=item.link.clone().unwrap_or_default()/>
                 <label>"Action " <input type="text" name="title" required maxlength="300" value=item.title.clone()/></label>
                 <label>"Owner "
                     <select name="owner">

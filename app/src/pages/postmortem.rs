@@ -67,7 +67,7 @@ pub fn PostmortemPage() -> impl IntoView {
                             // complete: read-only (as the header, read again on each change, says)
                             let at_first = v.status != PostmortemStatus::Complete;
                             let editable = Signal::derive(move || data.get().and_then(Result::ok).map_or(at_first, |(v, _)| v.status != PostmortemStatus::Complete));
-                            let start = Start { id: v.id, body: v.body, seq: v.seq, cursor: v.cursor, html, names };
+                            let start = Start { id: v.id, body: v.body, seq: v.seq, cursor: v.cursor, html, names, dismissed: v.dismissed };
                             view! { <LiveDocument start can_work editable others=Callback::new(move |()| changed.update(|n| *n += 1))/> }
                         })
                     })

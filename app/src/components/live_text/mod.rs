@@ -14,7 +14,7 @@ use crate::api::postmortems::SavePostmortemText;
 use crate::domain::event::Topic;
 use crate::domain::ids::PostmortemId;
 use crate::domain::log::Cursor;
-use crate::domain::postmortem::blameless::hints;
+use crate::domain::postmortem::blameless::{hints, HintKey};
 use crate::domain::postmortem::change::PostmortemChange;
 use crate::domain::postmortem::doc::byte_index;
 use crate::live::use_live;
@@ -24,6 +24,9 @@ use crate::pages::gate::action_error;
 
 #[cfg(feature = "hydrate")]
 mod browser;
+mod hint_panel;
+
+use hint_panel::Hints;
 
 /// Where the browser's edits are, as the page says it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,13 +87,16 @@ pub struct Start {
     pub html: String,
     /// Names of the people who may be named in the text (for the hints).
     pub names: Vec<String>,
+    /// The hints dismissed in this postmortem.
+    pub dismissed: Vec<HintKey>,
 }
 
 /// The document, its editor and its hints. `editable`: may this person change it now;
 /// `others` is told of every other change to the postmortem (status, action items).
 #[component]
 pub fn LiveDocument(start: Start, can_work: bool, editable: Signal<bool>, others: Callback<()>) -> impl IntoView {
-    let Start { id, body, seq, cursor, html, names } = start;
+    let Start { id, body, seq, cursor, html, names, dismissed } = start;
+    let dismissed = RwSignal::new(dismissed.into_iter().collect::<HashSet<HintKey>>());
     let save = ServerAction::<SavePostmortemText>::new();
     let text = RwSignal::new(body.clone());
     let html = RwSignal::new(html);
@@ -107,6 +113,10 @@ pub fn LiveDocument(start: Start, can_work: bool, editable: Signal<bool>, others
         PostmortemChange::Edited { client, update } => on_edit.remote(client, &update),
         #[cfg(not(feature = "hydrate"))]
         PostmortemChange::Edited { .. } => {}
+        // dismissed by someone (or by this reader, in another tab): hidden here too
+        PostmortemChange::HintDismissed { hint } => dismissed.update(|d| {
+            d.insert(hint);
+        }),
         _ => others.run(()),
     });
     #[cfg(feature = "hydrate")]
@@ -126,7 +136,6 @@ pub fn LiveDocument(start: Start, can_work: bool, editable: Signal<bool>, others
             now
         });
     }
-    let dismissed = RwSignal::new(HashSet::<String>::new());
     let found = Memo::new(move |_| {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         text.with(|t| hints(t, &names))
@@ -165,32 +174,7 @@ pub fn LiveDocument(start: Start, can_work: bool, editable: Signal<bool>, others
                 })}
             </div>
             <aside class="side-col">
-                <section class="panel" data-testid="hints">
-                    <h2>"Blameless language"</h2>
-                    {move || {
-                        let shown: Vec<_> = found.get().into_iter().filter(|h| !dismissed.with(|d| d.contains(&h.key()))).collect();
-                        if shown.is_empty() {
-                            return view! { <p class="muted small">"No hints: the text describes systems, not people."</p> }.into_any();
-                        }
-                        view! {
-                            <ul class="hints">
-                                {shown.into_iter().map(|h| {
-                                    let key = h.key();
-                                    view! {
-                                        <li>
-                                            <strong>{format!("\u{201c}{}\u{201d}", h.text)}</strong>
-                                            " — " {h.rule.why()} " "
-                                            <span class="muted">{h.rule.suggestion()}</span>
-                                            " "
-                                            <button type="button" class="link small" aria-label=format!("Dismiss the hint on \u{201c}{}\u{201d}", h.text)
-                                                on:click=move |_| dismissed.update(|d| { d.insert(key.clone()); })>"Dismiss"</button>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any()
-                    }}
-                </section>
+                <Hints id found dismissed can_dismiss=Signal::derive(move || can_work && editable.get())/>
             </aside>
         </div>
     }

@@ -24,6 +24,12 @@ pub enum Rule {
 }
 
 impl Rule {
+    pub const ALL: [Rule; 5] = [Rule::HumanError, Rule::Hindsight, Rule::Judgement, Rule::PersonFailed, Rule::PersonAsCause];
+
+    pub fn parse(s: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Rule::HumanError => "human_error",
@@ -31,6 +37,17 @@ impl Rule {
             Rule::Judgement => "judgement",
             Rule::PersonFailed => "person_failed",
             Rule::PersonAsCause => "person_as_cause",
+        }
+    }
+
+    /// What the rule is called where people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Rule::HumanError => "human error",
+            Rule::Hindsight => "hindsight",
+            Rule::Judgement => "judgement",
+            Rule::PersonFailed => "a person's omission",
+            Rule::PersonAsCause => "a person as the cause",
         }
     }
 
@@ -71,8 +88,69 @@ pub struct Hint {
 
 impl Hint {
     /// What a reader dismisses: this rule on these words, wherever they are.
-    pub fn key(&self) -> String {
-        format!("{}:{}", self.rule.as_str(), self.text.to_lowercase())
+    pub fn key(&self) -> HintKey {
+        HintKey { rule: self.rule, words: self.text.to_lowercase() }
+    }
+}
+
+/// A dismissed hint: a rule on some words (lower case), wherever in the text they are. Kept
+/// with the postmortem, so that nobody sees it again. On the wire `rule:words`, e.g.
+/// `hindsight:should have`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct HintKey {
+    rule: Rule,
+    words: String,
+}
+
+/// Longest words a dismissal names, in characters (a hint points at a few words).
+pub const HINT_WORDS_MAX: usize = 200;
+
+impl HintKey {
+    /// Reads `rule:words` as a reader's dismissal sends it.
+    pub fn parse(s: &str) -> Result<HintKey, String> {
+        let (rule, words) = s.split_once(':').ok_or_else(|| format!("hint: {s:?} is not rule:words."))?;
+        let rule = Rule::parse(rule).ok_or_else(|| format!("hint: {rule:?} is not a rule."))?;
+        if words.trim().is_empty() || words.trim() != words {
+            return Err("hint: the words are missing or padded.".into());
+        }
+        if words.chars().count() > HINT_WORDS_MAX {
+            return Err(format!("hint: at most {HINT_WORDS_MAX} characters of words."));
+        }
+        if words.chars().any(char::is_control) {
+            return Err("hint: the words hold control characters.".into());
+        }
+        if words.to_lowercase() != words {
+            return Err("hint: the words are in lower case.".into());
+        }
+        Ok(HintKey { rule, words: words.to_string() })
+    }
+
+    pub fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    pub fn words(&self) -> &str {
+        &self.words
+    }
+}
+
+impl std::fmt::Display for HintKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.rule.as_str(), self.words)
+    }
+}
+
+impl TryFrom<String> for HintKey {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        HintKey::parse(&s)
+    }
+}
+
+impl From<HintKey> for String {
+    fn from(k: HintKey) -> String {
+        k.to_string()
     }
 }
 
@@ -234,8 +312,36 @@ mod tests {
 
     #[test]
     fn every_rule_explains_itself() {
-        for r in [Rule::HumanError, Rule::Hindsight, Rule::Judgement, Rule::PersonFailed, Rule::PersonAsCause] {
+        for r in Rule::ALL {
             assert!(!r.why().is_empty() && !r.suggestion().is_empty() && !r.as_str().is_empty());
+            assert_eq!(Rule::parse(r.as_str()), Some(r));
         }
+    }
+
+    #[test]
+    fn a_hint_is_dismissed_by_its_rule_and_words_in_any_case() {
+        let found = hints("Human error, again. It was HUMAN ERROR.", &PEOPLE);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].key(), found[1].key(), "one dismissal for the same words");
+        let key = found[0].key();
+        assert_eq!(key.to_string(), "human_error:human error");
+        assert_eq!(HintKey::parse(&key.to_string()), Ok(key.clone()));
+        // the wire spelling is the display spelling
+        assert_eq!(serde_json::to_string(&key).unwrap(), "\"human_error:human error\"");
+        assert_eq!(serde_json::from_str::<HintKey>("\"human_error:human error\"").unwrap(), key);
+        assert!(serde_json::from_str::<HintKey>("\"blame:human error\"").is_err());
+        // a name as the subject: the name's words are in it
+        let k = hints("Alice deployed bad config.", &PEOPLE)[0].key();
+        assert_eq!((k.rule(), k.words()), (Rule::PersonAsCause, "alice deployed"));
+    }
+
+    #[test]
+    fn a_dismissal_that_is_not_one_is_refused() {
+        for bad in ["", "human error", "blame:human error", "hindsight:", "hindsight: should have", "hindsight:Should have", "hindsight:a\u{0}b"] {
+            assert!(HintKey::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(HintKey::parse(&format!("judgement:{}", "x".repeat(HINT_WORDS_MAX + 1))).is_err());
+        assert!(HintKey::parse(&format!("judgement:{}", "é".repeat(HINT_WORDS_MAX))).is_ok(), "characters, not bytes");
+        assert_eq!(HintKey::parse("hindsight:should’ve").unwrap().words(), "should’ve");
     }
 }

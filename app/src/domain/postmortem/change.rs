@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::blameless::HintKey;
 use super::record::{ItemStatus, PostmortemStatus, Priority};
 use crate::domain::ids::{ActionItemId, IncidentId};
 
@@ -50,6 +51,10 @@ pub enum PostmortemChange {
         client: u64,
         update: String,
     },
+    /// A blameless-language hint was dismissed: nobody is shown it again in this postmortem.
+    HintDismissed {
+        hint: HintKey,
+    },
 }
 
 impl PostmortemChange {
@@ -62,6 +67,7 @@ impl PostmortemChange {
             PostmortemChange::ItemEdited { .. } => "action_item_edited",
             PostmortemChange::Edited { .. } => "postmortem_edited",
             PostmortemChange::Overdue { .. } => "postmortem_overdue",
+            PostmortemChange::HintDismissed { .. } => "postmortem_hint_dismissed",
         }
     }
 
@@ -81,6 +87,7 @@ impl PostmortemChange {
             ),
             PostmortemChange::Edited { .. } => "Text edited".into(),
             PostmortemChange::Overdue { .. } => "Overdue: the deadline passed".into(),
+            PostmortemChange::HintDismissed { hint } => format!("Hint dismissed: \u{201c}{}\u{201d} ({})", hint.words(), hint.rule().label()),
         }
     }
 }
@@ -97,5 +104,11 @@ mod tests {
         let json = serde_json::to_string(&c).unwrap();
         assert!(json.contains("\"type\":\"item_changed\"") && json.contains("\"status\":\"done\""), "{json}");
         assert_eq!(serde_json::from_str::<PostmortemChange>(&json).unwrap(), c);
+        let d = PostmortemChange::HintDismissed { hint: HintKey::parse("hindsight:should have").unwrap() };
+        assert_eq!(d.text(), "Hint dismissed: \u{201c}should have\u{201d} (hindsight)");
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(json, r#"{"type":"hint_dismissed","hint":"hindsight:should have"}"#);
+        assert_eq!(serde_json::from_str::<PostmortemChange>(&json).unwrap(), d);
+        assert!(serde_json::from_str::<PostmortemChange>(r#"{"type":"hint_dismissed","hint":"nope"}"#).is_err());
     }
 }

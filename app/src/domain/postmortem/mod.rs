@@ -6,6 +6,7 @@ pub mod blameless;
 pub mod change;
 pub mod doc;
 pub mod export;
+pub mod item_merge;
 pub mod prefill;
 pub mod presence;
 pub mod record;

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::blameless::HintKey;
 use super::record::{ActionItem, PostmortemStatus};
 use super::template::Depth;
 use crate::domain::ids::{IncidentId, PostmortemId};
@@ -33,4 +34,6 @@ pub struct PostmortemView {
     /// The position in its stream of the last event the text includes: a save of the text
     /// names it, so that the edits made since are kept.
     pub seq: i64,
+    /// The blameless-language hints dismissed in it: nobody is shown them.
+    pub dismissed: Vec<HintKey>,
 }

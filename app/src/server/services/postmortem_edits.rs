@@ -13,6 +13,7 @@ use base64::Engine as _;
 
 use crate::domain::ids::{PostmortemId, UserId};
 use crate::domain::log::{Cursor, StreamRef};
+use crate::domain::postmortem::blameless::HintKey;
 use crate::domain::postmortem::change::PostmortemChange;
 use crate::domain::postmortem::doc::{self, Refusal};
 use crate::domain::roles::Person;
@@ -55,6 +56,8 @@ pub(crate) struct History {
     /// The stored document state.
     stored: Vec<u8>,
     pub authors: Vec<String>,
+    /// The blameless-language hints dismissed, in the order they were.
+    pub dismissed: Vec<HintKey>,
     /// The edits after the stored state: stream position, event id, update.
     pub edits: Vec<(i64, i64, Vec<u8>)>,
     pub cursor: Cursor,
@@ -68,12 +71,21 @@ pub(crate) struct History {
 /// The postmortem's stored state and its log (one read of each).
 pub(crate) async fn history(conn: &mut sqlx::AnyConnection, id: PostmortemId) -> AppResult<History> {
     let (stored, through) = repo::snapshot(conn, id).await?.ok_or_else(|| AppError::not_found(format!("There is no postmortem {id}.")))?;
-    let mut h = History { stored, authors: vec![], edits: vec![], cursor: Cursor::START, seq: 0, folded: 0, owners: HashMap::new() };
+    let mut h = History { stored, authors: vec![], dismissed: vec![], edits: vec![], cursor: Cursor::START, seq: 0, folded: 0, owners: HashMap::new() };
     for r in log::of_stream(conn, StreamRef::postmortem(id)).await? {
         h.cursor = r.cursor;
         h.seq = r.seq;
         if r.id.0 <= through {
             h.folded = r.seq;
+        }
+        if r.kind == "postmortem_hint_dismissed" {
+            // a reader's choice, not a change of the document: its author stays off the list
+            if let Ok(PostmortemChange::HintDismissed { hint }) = serde_json::from_str::<PostmortemChange>(&r.payload) {
+                if !h.dismissed.contains(&hint) {
+                    h.dismissed.push(hint);
+                }
+            }
+            continue;
         }
         if let Some(p) = &r.actor {
             if !h.authors.contains(&p.name) {

@@ -9,8 +9,10 @@ use crate::domain::alert::AlertChange;
 use crate::domain::ids::{ActionItemId, IncidentId, PostmortemId, UserId};
 use crate::domain::incident::{Incident, Status};
 use crate::domain::log::StreamRef;
+use crate::domain::postmortem::blameless::HintKey;
 use crate::domain::postmortem::change::PostmortemChange;
 use crate::domain::postmortem::export::{self, Tracked};
+use crate::domain::postmortem::item_merge::ItemFields;
 use crate::domain::postmortem::prefill::{prefill, AlertFacts};
 use crate::domain::postmortem::record::{self, ActionItem, ItemLink, ItemStatus, ItemTitle, PostmortemStatus, Priority};
 use crate::domain::postmortem::template::{self, Depth};
@@ -138,6 +140,7 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemI
         today: at.date_naive(),
         cursor: h.cursor,
         seq: h.seq,
+        dismissed: h.dismissed,
     })
 }
 
@@ -229,6 +232,18 @@ struct Checked {
     link: Option<ItemLink>,
 }
 
+impl Checked {
+    fn fields(self, owner: Option<UserId>) -> ItemFields {
+        ItemFields {
+            title: self.title.as_str().to_string(),
+            owner,
+            priority: self.priority,
+            due_on: self.due_on,
+            link: self.link.map(|l| l.as_str().to_string()),
+        }
+    }
+}
+
 fn check_item(input: &ItemInput<'_>) -> AppResult<Checked> {
     let title = ItemTitle::parse(input.title).map_err(AppError::bad_request)?;
     let priority = Priority::parse(input.priority.trim()).ok_or_else(|| AppError::bad_request("priority: one of p0, p1, p2, p3."))?;
@@ -263,10 +278,16 @@ pub async fn add_item(state: &AppState, actor: Option<&CurrentUser>, id: Postmor
     Ok(item)
 }
 
-/// Changes what an action item says: its title, owner, priority, due day and link.
-pub async fn edit_item(state: &AppState, actor: Option<&CurrentUser>, item: ActionItemId, input: ItemInput<'_>) -> AppResult<()> {
+/// Changes what an action item says: its title, owner, priority, due day and link. `base` is
+/// what the person's form showed: the fields they changed from it are applied, the others keep
+/// what others made them meanwhile (without it, every field is taken as sent).
+pub async fn edit_item(state: &AppState, actor: Option<&CurrentUser>, item: ActionItemId, input: ItemInput<'_>, base: Option<ItemInput<'_>>) -> AppResult<()> {
     let actor = require(actor, Permission::WorkIncidents)?;
-    let Checked { title, priority, due_on, link } = check_item(&input)?;
+    let mine = check_item(&input)?.fields(input.owner);
+    let base = match &base {
+        Some(b) => Some(check_item(b).map_err(|e| AppError::bad_request(format!("what the form showed: {}", e.message)))?.fields(b.owner)),
+        None => None,
+    };
     let found = {
         let mut conn = state.db.pool().acquire().await?;
         repo::item_by_id(&mut conn, item).await?.ok_or_else(|| AppError::not_found(format!("There is no action item {item}.")))?
@@ -274,10 +295,15 @@ pub async fn edit_item(state: &AppState, actor: Option<&CurrentUser>, item: Acti
     let mut tx = state.db.begin(&[StreamRef::postmortem(found.postmortem)]).await?;
     let pm = row(tx.conn(), found.postmortem).await?;
     refuse_if_complete(&pm)?;
-    let owner = owner_name(tx.conn(), input.owner).await?;
-    let link = link.as_ref().map(ItemLink::as_str);
-    repo::edit_item(tx.conn(), item, &NewItem { title: title.as_str(), owner: input.owner, priority, due_on, link }).await?;
-    let change = PostmortemChange::ItemEdited { item, title: title.as_str().to_string(), owner, priority, due_on, link: link.map(str::to_string) };
+    let current = ItemFields::of(&repo::item_by_id(tx.conn(), item).await?.ok_or_else(AppError::internal)?);
+    let merged = ItemFields::merge(base.as_ref().unwrap_or(&current), &mine, &current);
+    if merged == current {
+        return Ok(());
+    }
+    let owner = owner_name(tx.conn(), merged.owner).await?;
+    let ItemFields { title, owner: owner_id, priority, due_on, link } = merged;
+    repo::edit_item(tx.conn(), item, &NewItem { title: &title, owner: owner_id, priority, due_on, link: link.as_deref() }).await?;
+    let change = PostmortemChange::ItemEdited { item, title, owner, priority, due_on, link };
     log::append_change(&mut tx, StreamRef::postmortem(found.postmortem), Some(&Person::from(actor)), change.name(), &change).await?;
     tx.commit(&state.hub).await?;
     Ok(())
@@ -298,6 +324,29 @@ pub async fn set_item_status(state: &AppState, actor: Option<&CurrentUser>, item
     repo::set_item_status(tx.conn(), item, status, now()).await?;
     let change = PostmortemChange::ItemChanged { item, title: current.title, status };
     log::append_change(&mut tx, StreamRef::postmortem(found.postmortem), Some(&Person::from(actor)), change.name(), &change).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// Most hints one postmortem keeps dismissed.
+pub const DISMISSALS_MAX: usize = 500;
+
+/// Dismisses a blameless-language hint for everyone who reads this postmortem, from now on.
+/// Dismissing one again changes nothing.
+pub async fn dismiss_hint(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemId, hint: HintKey) -> AppResult<()> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let mut tx = state.db.begin(&[StreamRef::postmortem(id)]).await?;
+    let pm = row(tx.conn(), id).await?;
+    refuse_if_complete(&pm)?;
+    let dismissed = history(tx.conn(), id).await?.dismissed;
+    if dismissed.contains(&hint) {
+        return Ok(());
+    }
+    if dismissed.len() >= DISMISSALS_MAX {
+        return Err(AppError::conflict(format!("This postmortem keeps {DISMISSALS_MAX} dismissed hints already.")));
+    }
+    let change = PostmortemChange::HintDismissed { hint };
+    log::append_change(&mut tx, StreamRef::postmortem(id), Some(&Person::from(actor)), change.name(), &change).await?;
     tx.commit(&state.hub).await?;
     Ok(())
 }
