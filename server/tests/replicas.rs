@@ -61,7 +61,10 @@ async fn postgres_schedule_changes_replay_across_replicas() {
         "name: Primary\ntime_zone: Europe/Berlin\nlayers:\n  - name: Weekly\n    start: {start}\n    rotation_virtual_start: {start}\n    rotation_turn_length_seconds: 604800\n    users: [{}]\n",
         a.responder.email
     );
+    let mut on_b_hub = b.state.hub.subscribe(app::domain::event::Topic::Schedules);
     let (id, _) = oncall::save_yaml(&a.state, Some(&a.admin), None, None, &yaml).await.unwrap();
+    // B has read the save (else a stream opened now could still get it live, rightly)
+    tokio::time::timeout(Duration::from_secs(5), on_b_hub.recv()).await.expect("B hears of the save").unwrap();
     let hour = |n: i64| chrono::Utc::now() + chrono::Duration::hours(n);
     let resp = on_b.get(b.url("/live/schedules")).send().await.unwrap();
     assert_eq!(resp.status(), 200);
