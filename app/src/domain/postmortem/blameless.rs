@@ -121,7 +121,7 @@ impl HintKey {
             return Err("hint: the words hold control characters.".into());
         }
         if words.to_lowercase() != words {
-            return Err("hint: the words are in lower case.".into());
+            return Err("hint: the words must be in lower case.".into());
         }
         Ok(HintKey { rule, words: words.to_string() })
     }
