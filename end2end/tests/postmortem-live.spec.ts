@@ -117,6 +117,59 @@ test('two people type into the same sentence at once and see each other live; un
   await ctxC.close();
 });
 
+test('an open action item form keeps what was typed while someone else changes the item, and saving keeps both', async ({ browser }) => {
+  const [ctxB, ben] = await newSignedIn(browser, BEN, DEMO);
+  const [ctxC, cleo] = await newSignedIn(browser, CLEO, DEMO);
+  // both live
+  await openEditor(ben);
+  await openEditor(cleo);
+  const title = `Alert on pool exhaustion ${Date.now()}`;
+  const add = ben.getByTestId('add-item');
+  await add.getByLabel('Action').fill(title);
+  await add.getByRole('button', { name: 'Add action item' }).click();
+  const benRow = ben.getByTestId('items').locator('tr', { hasText: title });
+  const cleoRow = cleo.getByTestId('items').locator('tr', { hasText: title });
+  await expect(cleoRow.getByTestId('item-priority')).toHaveText('P2');
+
+  // Ben starts rewording it and leaves his form open
+  await benRow.locator('summary', { hasText: 'Edit' }).click();
+  const benForm = benRow.locator('details.item-edit form');
+  const reworded = `${title} and on slow checkouts`;
+  await benForm.getByLabel('Action').fill(reworded);
+
+  // meanwhile Cleo raises its priority and takes it over; her form folds away once saved
+  await cleoRow.locator('summary', { hasText: 'Edit' }).click();
+  const cleoForm = cleoRow.locator('details.item-edit form');
+  await cleoForm.getByLabel('Priority').selectOption('p0');
+  const owner = cleoForm.getByLabel('Owner');
+  await owner.selectOption({ label: (await owner.locator('option', { hasText: 'Cleo' }).textContent())!.trim() });
+  await cleoForm.getByRole('button', { name: 'Save the action item' }).click();
+  await expect(cleoRow.locator('details.item-edit')).not.toHaveAttribute('open');
+
+  // Ben's row shows her change at once; his form is still open with his words, and the
+  // fields he left alone show her change
+  await expect(benRow.getByTestId('item-priority')).toHaveText('P0');
+  await expect(benRow.getByTestId('item-owner')).toContainText('Cleo');
+  await expect(benRow.locator('details.item-edit')).toHaveAttribute('open');
+  await expect(benForm.getByLabel('Action')).toHaveValue(reworded);
+  await expect(benForm.getByLabel('Priority')).toHaveValue('p0');
+
+  // he saves: his words, her priority and her ownership are all kept, for both, after a reload too
+  await benForm.getByRole('button', { name: 'Save the action item' }).click();
+  await expect(benRow.locator('details.item-edit')).not.toHaveAttribute('open');
+  for (const page of [ben, cleo]) {
+    const row = page.getByTestId('items').locator('tr', { hasText: reworded });
+    await expect(row.getByTestId('item-priority')).toHaveText('P0');
+    await expect(row.getByTestId('item-owner')).toContainText('Cleo');
+  }
+  await cleo.reload();
+  const saved = cleo.getByTestId('items').locator('tr', { hasText: reworded });
+  await expect(saved.getByTestId('item-priority')).toHaveText('P0');
+  await expect(saved.getByTestId('item-owner')).toContainText('Cleo');
+  await ctxB.close();
+  await ctxC.close();
+});
+
 test('a browser offline for a while keeps typing, and nothing is lost: not when it comes back, not when it was closed meanwhile', async ({ browser }) => {
   const [ctxB, ben] = await newSignedIn(browser, BEN, DEMO);
   const [ctxC, cleo] = await newSignedIn(browser, CLEO, DEMO);

@@ -13,7 +13,7 @@ use crate::components::badges::SeverityBadge;
 use crate::components::live_text::{LiveDocument, Start};
 use crate::components::time::Time;
 use crate::domain::ids::PostmortemId;
-use crate::domain::postmortem::record::{PostmortemStatus, Priority};
+use crate::domain::postmortem::record::{ActionItem, PostmortemStatus, Priority};
 use crate::domain::postmortem::view::PostmortemView;
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::AppError;
@@ -77,7 +77,20 @@ pub fn PostmortemPage() -> impl IntoView {
                 {move || {
                     let user = user.clone();
                     Suspend::new(async move {
-                        data.await.ok().map(|(v, _)| view! { <ActionItems v user actions/> })
+                        // drawn from the first read and kept: the rows follow each change, so
+                        // an open edit form keeps what was typed (drawn again only when the
+                        // postmortem is completed or reopened)
+                        document.await.ok().map(|(first, _)| {
+                            let latest = Memo::new(move |_| data.get().and_then(Result::ok).map(|(v, _)| v));
+                            let was_complete = first.status == PostmortemStatus::Complete;
+                            let complete = Memo::new(move |_| latest.with(|v| v.as_ref().map_or(was_complete, |v| v.status == PostmortemStatus::Complete)));
+                            move || {
+                                let v = latest.get_untracked().unwrap_or_else(|| first.clone());
+                                let first_items = v.items.clone();
+                                let items = Signal::derive(move || latest.with(|l| l.as_ref().map(|v| v.items.clone())).unwrap_or_else(|| first_items.clone()));
+                                view! { <ActionItems v items complete=complete.get() user=user.clone() actions/> }
+                            }
+                        })
                     })
                 }}
             </Transition>
@@ -130,24 +143,37 @@ fn Header(v: PostmortemView, user: CurrentUser, actions: Actions) -> impl IntoVi
     }
 }
 
+/// The action items (`items`, following every change) and the form that adds one; `v` gives
+/// the rest (who may own one, today) as first read.
 #[component]
-fn ActionItems(v: PostmortemView, user: CurrentUser, actions: Actions) -> impl IntoView {
+fn ActionItems(v: PostmortemView, items: Signal<Vec<ActionItem>>, complete: bool, user: CurrentUser, actions: Actions) -> impl IntoView {
     let Actions { add, mark, edit, .. } = actions;
     let can_work = user.can(Permission::WorkIncidents);
-    let complete = v.status == PostmortemStatus::Complete;
+    // the section stays as drawn while the items change: the add form empties itself once
+    // its item is added (a refused one keeps what was typed)
+    let add_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |before: Option<usize>| {
+        let version = add.version().get();
+        if before.is_some_and(|b| b != version) && matches!(add.value().get_untracked(), Some(Ok(_))) {
+            if let Some(form) = add_form.get_untracked() {
+                form.reset();
+            }
+        }
+        version
+    });
     view! {
         <section class="card">
             <h2>"Action items"</h2>
             {if complete {
-                view! { <Items items=v.items.clone() today=v.today mark can_work show_incident=false/> }.into_any()
+                view! { <Items items today=v.today mark can_work show_incident=false/> }.into_any()
             } else {
                 let editing = Editing { edit, people: v.people.clone() };
-                view! { <Items items=v.items.clone() today=v.today mark can_work show_incident=false editing/> }.into_any()
+                view! { <Items items today=v.today mark can_work show_incident=false editing/> }.into_any()
             }}
             {action_error(mark.value())}
             {action_error(edit.value())}
             {(can_work && !complete).then(|| view! {
-                <ActionForm action=add attr:class="row" attr:data-testid="add-item">
+                <ActionForm action=add node_ref=add_form attr:class="row" attr:data-testid="add-item">
                     <input type="hidden" name="postmortem" value=v.id.0/>
                     <label>"Action " <input type="text" name="title" required maxlength="300" placeholder="Add a canary stage to checkout deploys"/></label>
                     <label>"Owner "

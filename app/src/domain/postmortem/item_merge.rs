@@ -49,6 +49,27 @@ impl ItemFields {
     }
 }
 
+/// An item's fields as its edit form spells them: title, owner's id, priority, due day and
+/// link (empty when unset).
+pub fn form_values(item: &ActionItem) -> [String; 5] {
+    [
+        item.title.clone(),
+        item.owner.as_ref().map(|(id, _)| id.0.to_string()).unwrap_or_default(),
+        item.priority.as_str().to_string(),
+        item.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        item.link.clone().unwrap_or_default(),
+    ]
+}
+
+/// An open edit form when the item changes under it, one field at a time: the form `shown`
+/// this, the person has `typed` that, and the item now says `current`. A field they left as
+/// it was (or made what it now is) follows the change: `Some(current)`, which the form then
+/// shows and sends back as what it showed. A field they changed keeps what they typed
+/// (`None`), and saving it still merges over the rest.
+pub fn follow<'a>(shown: &str, typed: &str, current: &'a str) -> Option<&'a str> {
+    (typed == shown || typed == current).then_some(current)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +122,48 @@ mod tests {
         assert_eq!(ItemFields::merge(&base, &cleos, &after_ben).priority, Priority::P3);
         // a form that changed nothing changes nothing
         assert_eq!(ItemFields::merge(&base, &base, &after_ben), after_ben);
+    }
+
+    #[test]
+    fn an_open_form_follows_others_changes_to_the_fields_left_alone() {
+        // untouched: follows
+        assert_eq!(follow("P2", "P2", "P0"), Some("P0"));
+        // typed something else: kept
+        assert_eq!(follow("Add a canary", "Add a canary stage", "Add canaries"), None);
+        // typed what it now is anyway: clean again
+        assert_eq!(follow("P2", "P0", "P0"), Some("P0"));
+        let item = ActionItem {
+            id: crate::domain::ids::ActionItemId(1),
+            postmortem: crate::domain::ids::PostmortemId(1),
+            incident: crate::domain::ids::IncidentId(1),
+            incident_title: "x".into(),
+            title: "Add a canary".into(),
+            owner: Some((UserId(3), "Cleo".into())),
+            priority: Priority::P1,
+            due_on: NaiveDate::from_ymd_opt(2026, 12, 3),
+            status: crate::domain::postmortem::record::ItemStatus::Open,
+            link: None,
+        };
+        assert_eq!(form_values(&item), ["Add a canary", "3", "p1", "2026-12-03", ""]);
+    }
+
+    proptest! {
+        /// Saving a form that followed the item as it changed keeps the person's typing and,
+        /// in every field they left alone, the others' change.
+        #[test]
+        fn a_followed_form_saves_the_typing_and_keeps_the_rest(
+            shown in prop::sample::select(vec!["a", "b", "c"]),
+            typed in prop::sample::select(vec!["a", "b", "c"]),
+            current in prop::sample::select(vec!["a", "b", "c"]),
+        ) {
+            let (display, base) = match follow(shown, typed, current) {
+                Some(c) => (c, c),
+                None => (typed, shown),
+            };
+            // what the server keeps of that field on save (`merge`'s rule)
+            let saved = if display != base { display } else { current };
+            prop_assert_eq!(saved, if typed != shown { typed } else { current });
+        }
     }
 
     proptest! {
