@@ -17,6 +17,7 @@ use crate::pages::alerts::{AlertPage, AlertsPage};
 use crate::pages::audiences::AudiencesPage;
 use crate::pages::declare::DeclarePage;
 use crate::pages::inbox::InboxPage;
+use crate::pages::insights::InsightsPage;
 use crate::pages::oncall::OncallPage;
 use crate::pages::paging_rules::PagingRulesPage;
 use crate::pages::postmortem::PostmortemPage;
@@ -110,6 +111,9 @@ lazy_groups! {
     postmortems {
         Postmortem => PostmortemPage,
         ActionItems => ActionItemsPage,
+    }
+    learning {
+        Insights => InsightsPage,
     }
     admin {
         Runbooks => RunbooksPage,

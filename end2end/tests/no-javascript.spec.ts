@@ -117,3 +117,23 @@ test('two people changing one action item at once both keep their change', async
   await ctxB.close();
   await ctxC.close();
 });
+
+test('the response metrics read without JavaScript, and a period is picked by a plain form', async ({ page }) => {
+  await page.goto('/login?next=/insights');
+  await page.getByLabel('Email').fill(BEN);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/insights$/);
+  await expect(page.getByTestId('response').locator('tr[data-group="all"]')).toBeVisible();
+  // the charts are drawn by the server, values written in them and described in words
+  const chart = page.getByTestId('chart-mttr');
+  await expect(chart.locator('svg')).toBeVisible();
+  await expect(chart.locator('svg desc')).toContainText('SEV1:');
+  await expect(chart.locator('text.chart-value').first()).not.toBeEmpty();
+  // the period's bounds in UTC without a script
+  await expect(page.getByTestId('period').locator('time').first()).toContainText('UTC');
+  await page.getByLabel('Last').selectOption('90');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/days=90/);
+  await expect(page.getByTestId('period')).toContainText('(90 days)');
+});

@@ -73,6 +73,8 @@ pub fn build_with(state: AppState, secure_cookies: bool, status_host: Option<Str
         .route("/status/subscriptions/confirm", get(rest::subscriptions::confirm_page).post(rest::subscriptions::confirm))
         .route("/status/unsubscribe", get(rest::subscriptions::confirm_unsubscribe).post(rest::subscriptions::unsubscribe))
         .route("/readyz", get(readyz))
+        .route("/insights.csv", get(rest::insights::csv))
+        .route("/insights.json", get(rest::insights::json))
         .merge(if state.metrics.own_address { Router::new() } else { Router::new().route("/metrics", get(crate::metrics::render)) })
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -50,6 +50,9 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
         "/services",
         "/audiences",
         "/action-items",
+        "/insights",
+        "/insights.csv",
+        "/insights.json",
         postmortem.as_str(),
         export.as_str(),
     ] {
@@ -74,8 +77,11 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
     // signed in: allowed, forbidden, not found
     let viewer = app.client(Some(&app.viewer)).await;
     let admin = app.client(Some(&app.admin)).await;
-    let cases: [(&reqwest::Client, &str, u16); 14] = [
+    let cases: [(&reqwest::Client, &str, u16); 17] = [
         (&viewer, postmortem.as_str(), 200),
+        (&viewer, "/insights", 200),
+        (&viewer, "/insights?days=a+week", 400),
+        (&viewer, "/insights?from=2026-11-30&to=2026-11-01", 400),
         (&viewer, "/action-items", 200),
         (&viewer, "/postmortems/987654", 404),
         (&viewer, "/postmortems/987654.md", 404),

@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod auth;
 pub mod contact;
 pub mod incidents;
+pub mod insights;
 pub mod notifications;
 pub mod oncall;
 pub mod postmortems;

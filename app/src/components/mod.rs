@@ -2,6 +2,7 @@
 
 pub mod action_items;
 pub mod badges;
+pub mod bar_chart;
 pub mod clock;
 pub mod live_text;
 pub mod nav;

@@ -23,6 +23,7 @@ pub fn Nav(user: CurrentUser) -> impl IntoView {
                 <a href="/alerts">"Alerts"</a>
                 <a href="/oncall">"On call"</a>
                 <a href="/runbooks">"Runbooks"</a>
+                <a href="/insights">"Metrics"</a>
                 <a href="/status-page">"Status page"</a>
                 <a href="/inbox">"Inbox"</a>
             </nav>

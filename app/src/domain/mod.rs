@@ -13,6 +13,7 @@ pub mod ids;
 pub mod incident;
 pub mod log;
 pub mod maintenance;
+pub mod metrics;
 pub mod notify;
 pub mod oncall;
 pub mod postmortem;

@@ -7,6 +7,7 @@ pub mod declare;
 pub mod gate;
 pub mod inbox;
 pub mod incidents;
+pub mod insights;
 pub mod login;
 pub mod oncall;
 pub mod paging_rules;

@@ -5,6 +5,7 @@ pub mod ack;
 pub mod alertmanager;
 pub mod calendar;
 pub mod events_v2;
+pub mod insights;
 pub mod postmortem_md;
 pub mod public;
 pub mod subscriptions;

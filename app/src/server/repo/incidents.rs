@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -82,6 +84,15 @@ pub async fn list(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Incident>,
          declared_at_ms DESC, id DESC LIMIT $1"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(&mut *conn).await?;
+    let mut v = rows.iter().map(incident).collect::<Result<Vec<_>, _>>()?;
+    attach_services(conn, &mut v).await?;
+    Ok(v)
+}
+
+/// The incidents declared in `[from, to)`, oldest first (for the metrics).
+pub async fn declared_between(conn: &mut AnyConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Incident>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM incidents WHERE declared_at_ms >= $1 AND declared_at_ms < $2 ORDER BY declared_at_ms, id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to_ms(from)).bind(to_ms(to)).fetch_all(&mut *conn).await?;
     let mut v = rows.iter().map(incident).collect::<Result<Vec<_>, _>>()?;
     attach_services(conn, &mut v).await?;
     Ok(v)

@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod integrations;
 pub mod log;
 pub mod maintenances;
+pub mod metrics;
 pub mod postmortems;
 pub mod presence;
 pub mod runbooks;

@@ -12,6 +12,7 @@ pub mod ingest_apply;
 pub mod ingest_queue;
 pub mod integrations;
 pub mod maintenance;
+pub mod metrics;
 pub mod notifications;
 pub mod oncall;
 pub mod paging;
