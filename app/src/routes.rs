@@ -18,6 +18,7 @@ use crate::pages::audiences::AudiencesPage;
 use crate::pages::declare::DeclarePage;
 use crate::pages::inbox::InboxPage;
 use crate::pages::insights::InsightsPage;
+use crate::pages::near_misses::NearMissesPage;
 use crate::pages::oncall::OncallPage;
 use crate::pages::paging_rules::PagingRulesPage;
 use crate::pages::postmortem::PostmortemPage;
@@ -114,6 +115,7 @@ lazy_groups! {
     }
     learning {
         Insights => InsightsPage,
+        NearMisses => NearMissesPage,
     }
     admin {
         Runbooks => RunbooksPage,

@@ -8,6 +8,7 @@ use app::domain::alert::{KeyKind, Verdict};
 use app::domain::events_v2::{Action, SAMPLE_TRIGGER};
 use app::domain::ids::AlertId;
 use app::domain::incident::{DeclareInput, Severity, Status};
+use app::domain::metrics::calibration::Doubt;
 use app::domain::metrics::period::Period;
 use app::domain::metrics::report::{GroupBy, Report, ResponseRow};
 use app::domain::postmortem::record::PostmortemStatus;
@@ -108,6 +109,11 @@ async fn the_metrics_read_what_the_logs_recorded(b: Backend) {
     assert_eq!(checkout.accuracy_percent(), Some(50));
     let f = &r.follow_through;
     assert_eq!((f.postmortems, f.completed, f.completed_in_time, f.items_open, f.items_done), (1, 1, 1, 1, 0));
+    // calibration: one SEV1 and one SEV2 declared; the SEV1 reached nobody (no alert, nobody told)
+    let declared: Vec<usize> = r.calibration.rows.iter().map(|c| c.declared).collect();
+    assert_eq!(declared, [1, 1, 0, 0]);
+    let doubtful: Vec<_> = r.calibration.doubtful_sev1s.iter().map(|d| (d.id, d.doubts.clone())).collect();
+    assert_eq!(doubtful, [(sev1.id, vec![Doubt::ReachedNobody])]);
 
     // a month long ago saw nothing; bad periods and anonymous readers are refused
     let r = metrics::report(&state, Some(&vic), Period::between("2020-01-01", "2020-01-31").unwrap()).await.unwrap();

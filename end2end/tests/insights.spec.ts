@@ -18,6 +18,10 @@ test('the response metrics read at a glance: a period picked, a bar pointed at, 
   // the resolved one has a time to resolve
   await expect(all.getByTestId('mttr')).not.toHaveText('—');
 
+  // severity calibration: a row per severity, and the SEV1s worth a second look (or none)
+  await expect(page.getByTestId('calibration').locator('tbody tr')).toHaveCount(4);
+  await expect(page.getByTestId('doubtful-sev1s')).toBeVisible();
+
   // charts are SVG described in words; pointing at a bar (or tabbing to it) reads its value out
   const chart = page.getByTestId('chart-count');
   await expect(chart.locator('svg desc')).toContainText('SEV2:');
@@ -36,6 +40,7 @@ test('the response metrics read at a glance: a period picked, a bar pointed at, 
   const csv = await (await page.request.get(href!)).text();
   expect(csv.split('\n')[0]).toBe('section,group_by,name,figure,value');
   expect(csv).toContain(`response,all,All,incidents,${shown}`);
+  expect(csv).toMatch(/\ncalibration,severity,SEV2,declared,\d+\n/);
 
   // a period that is not one says why
   await page.goto('/insights?from=2026-11-30&to=2026-11-01');

@@ -137,3 +137,23 @@ test('the response metrics read without JavaScript, and a period is picked by a 
   await expect(page).toHaveURL(/days=90/);
   await expect(page.getByTestId('period')).toContainText('(90 days)');
 });
+
+test('a near-miss is recorded with a plain form', async ({ page }) => {
+  await page.goto('/login?next=/near-misses');
+  await page.getByLabel('Email').fill(BEN);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/near-misses$/);
+  const title = `Queue nearly full ${Date.now()}`;
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('What almost happened').fill('The payments queue reached 95%.');
+  await page.getByLabel('What caught it').fill('A capacity alert at 90%.');
+  // a time given in the form reads as UTC without a script
+  const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  await page.getByLabel('When (empty: now)').fill(`${day}T10:15`);
+  await page.getByRole('button', { name: 'Record near-miss' }).click();
+  await page.goto('/near-misses?days=30');
+  const entry = page.getByTestId('near-miss').filter({ hasText: title });
+  await expect(entry).toContainText('A capacity alert at 90%.');
+  await expect(entry.locator('time')).toContainText(`${day} 10:15 UTC`);
+});

@@ -53,6 +53,7 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
         "/insights",
         "/insights.csv",
         "/insights.json",
+        "/near-misses",
         postmortem.as_str(),
         export.as_str(),
     ] {
@@ -77,7 +78,8 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
     // signed in: allowed, forbidden, not found
     let viewer = app.client(Some(&app.viewer)).await;
     let admin = app.client(Some(&app.admin)).await;
-    let cases: [(&reqwest::Client, &str, u16); 17] = [
+    let cases: [(&reqwest::Client, &str, u16); 18] = [
+        (&viewer, "/near-misses", 200),
         (&viewer, postmortem.as_str(), 200),
         (&viewer, "/insights", 200),
         (&viewer, "/insights?days=a+week", 400),

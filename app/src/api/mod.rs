@@ -5,6 +5,7 @@ pub mod auth;
 pub mod contact;
 pub mod incidents;
 pub mod insights;
+pub mod near_misses;
 pub mod notifications;
 pub mod oncall;
 pub mod postmortems;

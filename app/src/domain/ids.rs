@@ -89,3 +89,7 @@ id_type!(
     /// A service's integration key (the secret itself is not its id).
     IntegrationKeyId
 );
+id_type!(
+    /// A near-miss: what almost happened, recorded without declaring an incident.
+    NearMissId
+);

@@ -302,6 +302,9 @@ pub struct DeclareInput {
     /// The alert it is declared from: linked both ways, and detected when the alert was.
     #[serde(default)]
     pub alert: Option<crate::domain::ids::AlertId>,
+    /// The near-miss it is declared from: it then names this incident (once only).
+    #[serde(default)]
+    pub near_miss: Option<crate::domain::ids::NearMissId>,
 }
 
 /// Whether a note is internal or a stakeholder update (which resets the update clock).

@@ -14,6 +14,7 @@ pub mod incident;
 pub mod log;
 pub mod maintenance;
 pub mod metrics;
+pub mod near_miss;
 pub mod notify;
 pub mod oncall;
 pub mod postmortem;

@@ -79,6 +79,7 @@ fn DeclareForm(services: Vec<ServiceRef>, from: Option<crate::domain::alert::Ale
                 severity: choice.get_untracked(),
                 override_reason: Some(override_reason.get_untracked()).filter(|r| !r.trim().is_empty()),
                 alert,
+                near_miss: None,
             },
         });
     };

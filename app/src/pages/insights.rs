@@ -153,6 +153,7 @@ fn Figures(r: Report) -> impl IntoView {
     let by_service: Vec<&AlertRow> = r.alerts.iter().filter(|a| a.by == GroupBy::Service).collect();
     let by_name: Vec<&AlertRow> = r.alerts.iter().filter(|a| a.by == GroupBy::AlertName).collect();
     let f = r.follow_through.clone();
+    let calibration = r.calibration.clone();
     view! {
         <p class="muted" data-testid="period">
             "From " <Time t=r.period.from/> " to " <Time t=r.period.to/>
@@ -177,6 +178,45 @@ fn Figures(r: Report) -> impl IntoView {
                 view! { <p class="muted">"No alerts in this period."</p> }.into_any()
             } else {
                 view! { {alert_table(by_service, "Service", "alerts-by-service")} {alert_table(by_name, "Alert", "alerts-by-name")} }.into_any()
+            }}
+        </section>
+        <section class="card">
+            <h2>"Near-misses"</h2>
+            <p data-testid="near-miss-count">
+                {format!("{} recorded ({} the period before), {} declared as incidents. ", r.near_misses.recorded, r.near_misses.recorded_before, r.near_misses.declared)}
+                <a href=format!("/near-misses?days={}", r.period.days())>"Review them"</a>
+            </p>
+        </section>
+        <section class="card">
+            <h2>"Severity calibration"</h2>
+            <p class="muted small">"How often each severity was declared and changed afterwards. A SEV1 that reached nobody or was over within minutes may have been over-classified."</p>
+            <table class="incidents metrics" data-testid="calibration">
+                <thead><tr><th>"Severity"</th><th>"Declared"</th><th>"Raised later"</th><th>"Lowered later"</th><th>"Ended at"</th></tr></thead>
+                <tbody>
+                    {calibration.rows.iter().map(|c| view! {
+                        <tr data-name=c.severity.label()>
+                            <td data-label="Severity">{c.severity.label()}</td>
+                            <td data-label="Declared">{c.declared}</td>
+                            <td data-label="Raised later">{c.raised}</td>
+                            <td data-label="Lowered later">{c.lowered}</td>
+                            <td data-label="Ended at">{c.ended}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {if calibration.doubtful_sev1s.is_empty() {
+                view! { <p class="muted" data-testid="doubtful-sev1s">"No SEV1 to look at again."</p> }.into_any()
+            } else {
+                view! {
+                    <h3>"SEV1s worth a second look"</h3>
+                    <ul data-testid="doubtful-sev1s">
+                        {calibration.doubtful_sev1s.into_iter().map(|d| {
+                            let why: Vec<String> = d.doubts.iter().map(|x| x.label()).collect();
+                            view! { <li><a href=format!("/incidents/{}", d.id)>{d.title}</a> ": " {why.join("; ")}</li> }
+                        }).collect_view()}
+                    </ul>
+                }
+                .into_any()
             }}
         </section>
         <section class="card">

@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod incidents;
 pub mod insights;
 pub mod login;
+pub mod near_misses;
 pub mod oncall;
 pub mod paging_rules;
 pub mod postmortem;

@@ -82,6 +82,7 @@ impl AlertTrace {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentFacts {
     pub id: IncidentId,
+    pub title: String,
     /// Its severity at the end.
     pub severity: Severity,
     /// Its severity when declared.
@@ -95,6 +96,9 @@ pub struct IncidentFacts {
     pub first_ack: Option<DateTime<Utc>>,
     pub mitigated_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Whether anyone was paged for it or told of it (a linked alert's page, or a delivered
+    /// notification).
+    pub reached_anyone: bool,
 }
 
 /// The first mitigation, and the final resolution (`None` while it is open again).
@@ -138,8 +142,10 @@ impl IncidentFacts {
         // an acknowledgement counts once somebody was paged; before that it answers no page
         let first_ack = first_page.and_then(|p| alerts.iter().filter_map(|a| a.first_ack).filter(|a| *a >= p).min());
         let (mitigated_at, resolved_at) = milestones(events);
+        let told = events.iter().any(|e| matches!(e.kind, EventKind::NotificationDelivered { .. }));
         IncidentFacts {
             id: incident.id,
+            title: incident.title.clone(),
             severity,
             declared_severity,
             severity_changes,
@@ -150,6 +156,7 @@ impl IncidentFacts {
             first_ack,
             mitigated_at,
             resolved_at,
+            reached_anyone: told || first_page.is_some(),
         }
     }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::facts::{AlertFacts, AlertTrace, IncidentFacts};
 use super::period::Period;
-use super::report::{report, PostmortemFacts, Report};
+use super::report::{report, NearMisses, PostmortemFacts, Report};
 use crate::domain::event::IncidentEvent;
 use crate::domain::ids::{AlertId, IncidentId};
 use crate::domain::incident::Incident;
@@ -31,6 +31,8 @@ pub struct Logs {
     /// Which alert an incident was declared from (or linked to).
     pub links: Vec<(IncidentId, AlertId)>,
     pub postmortems: Vec<PostmortemLog>,
+    /// Each near-miss's time, and whether it was declared as an incident.
+    pub near_misses: Vec<(DateTime<Utc>, bool)>,
 }
 
 impl Logs {
@@ -57,7 +59,9 @@ impl Logs {
                 items: p.items.clone(),
             })
             .collect();
-        report(period, &incidents, &alerts, &postmortems, today)
+        let mut r = report(period, &incidents, &alerts, &postmortems, today);
+        r.near_misses = NearMisses::count(period, &self.near_misses);
+        r
     }
 }
 
@@ -84,6 +88,7 @@ mod tests {
             ],
             links: vec![(IncidentId(1), AlertId(1))],
             postmortems: vec![PostmortemLog { incident: IncidentId(1), completed_at: Some(at(30) + Duration::hours(47)), items: vec![] }],
+            near_misses: vec![(at(5), false)],
         };
         let r = logs.report(Period { from: at(-60), to: at(60) }, at(0).date_naive());
         let all = r.response.iter().find(|x| x.by == GroupBy::All).unwrap();
@@ -92,5 +97,6 @@ mod tests {
         assert_eq!((r.follow_through.completed, r.follow_through.completed_in_time), (1, 1));
         let checkout = r.alerts.iter().find(|a| a.by == GroupBy::Service).unwrap();
         assert_eq!((checkout.alerts, checkout.led_to_incident), (2, 1));
+        assert_eq!(r.near_misses.recorded, 1);
     }
 }

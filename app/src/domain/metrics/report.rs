@@ -6,6 +6,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::calibration::{calibration, Calibration};
 use super::facts::{AlertFacts, IncidentFacts};
 use super::period::Period;
 use super::stats::{Stat, Trend};
@@ -125,6 +126,28 @@ pub struct FollowThrough {
     pub items_done: usize,
 }
 
+/// Near-misses recorded (by when they happened) in the period and the one before, and how
+/// many of the period's were declared as incidents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NearMisses {
+    pub recorded: usize,
+    pub declared: usize,
+    pub recorded_before: usize,
+}
+
+impl NearMisses {
+    /// From each near-miss's time and whether it was declared as an incident.
+    pub fn count(period: Period, near_misses: &[(DateTime<Utc>, bool)]) -> NearMisses {
+        let previous = period.previous();
+        let now: Vec<bool> = near_misses.iter().filter(|(at, _)| period.contains(*at)).map(|(_, d)| *d).collect();
+        NearMisses {
+            recorded: now.len(),
+            declared: now.iter().filter(|d| **d).count(),
+            recorded_before: near_misses.iter().filter(|(at, _)| previous.contains(*at)).count(),
+        }
+    }
+}
+
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
@@ -135,6 +158,8 @@ pub struct Report {
     /// By service, then by alert name (most alerts first).
     pub alerts: Vec<AlertRow>,
     pub follow_through: FollowThrough,
+    pub calibration: Calibration,
+    pub near_misses: NearMisses,
 }
 
 fn response_row(by: GroupBy, name: String, now: &[&IncidentFacts], before: &[&IncidentFacts]) -> ResponseRow {
@@ -240,7 +265,15 @@ pub fn report(period: Period, incidents: &[IncidentFacts], alerts: &[AlertFacts]
         }
     }
 
-    Report { period, previous, response, alerts: by_service.into_iter().chain(by_name).collect(), follow_through: follow }
+    Report {
+        period,
+        previous,
+        response,
+        alerts: by_service.into_iter().chain(by_name).collect(),
+        follow_through: follow,
+        calibration: calibration(&now),
+        near_misses: NearMisses::default(),
+    }
 }
 
 #[cfg(test)]
@@ -379,6 +412,12 @@ mod tests {
         ];
         let r = report(period(), &[a, b, c], &[], &pms, today);
         assert_eq!(r.follow_through, FollowThrough { postmortems: 2, completed: 2, completed_in_time: 1, items_open: 3, items_overdue: 1, items_done: 1 });
+    }
+
+    #[test]
+    fn near_misses_are_counted_by_when_they_happened() {
+        let list = [(at(10), true), (at(20), false), (at(-10), false), (at(-60 * 24 * 40), true)];
+        assert_eq!(NearMisses::count(period(), &list), NearMisses { recorded: 2, declared: 1, recorded_before: 1 });
     }
 
     #[test]

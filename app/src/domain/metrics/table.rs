@@ -61,6 +61,20 @@ pub fn rows(r: &Report) -> Vec<[String; 5]> {
     ] {
         rows.push(["follow_through".into(), "all".into(), "All".into(), figure.into(), value.to_string()]);
     }
+    let n = &r.near_misses;
+    for (figure, value) in [("recorded", n.recorded), ("declared_as_incident", n.declared), ("previous_recorded", n.recorded_before)] {
+        rows.push(["near_misses".into(), "all".into(), "All".into(), figure.into(), value.to_string()]);
+    }
+    for c in &r.calibration.rows {
+        for (figure, value) in [("declared", c.declared), ("raised_later", c.raised), ("lowered_later", c.lowered), ("ended_at", c.ended)] {
+            rows.push(["calibration".into(), "severity".into(), c.severity.label().into(), figure.into(), value.to_string()]);
+        }
+    }
+    for d in &r.calibration.doubtful_sev1s {
+        for doubt in &d.doubts {
+            rows.push(["calibration".into(), "doubtful_sev1".into(), text_cell(&d.title), doubt.as_str().into(), d.id.0.to_string()]);
+        }
+    }
     rows
 }
 
@@ -81,8 +95,10 @@ mod tests {
         assert_eq!(find("SEV1", "mttr_median_s").as_deref(), Some(""));
         assert_eq!(find("SEV1", "mttr_trend").as_deref(), Some("unknown"));
         assert_eq!(find("All", "completed_within_48h").as_deref(), Some("0"));
-        // five response groups (all and four severities) of 2 + 4 × 9 figures, and six of follow-through
-        assert_eq!(rows.len(), 5 * (2 + 4 * 9) + 6);
+        assert_eq!(find("SEV2", "declared").as_deref(), Some("0"));
+        // five response groups (all and four severities) of 2 + 4 × 9 figures, six of
+        // follow-through, three of near-misses, four for each severity's calibration
+        assert_eq!(rows.len(), 5 * (2 + 4 * 9) + 6 + 3 + 4 * 4);
         assert!(rows.iter().all(|r| r.len() == HEADER.len()));
     }
 

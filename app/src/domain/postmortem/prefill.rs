@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::event::{EventKind, IncidentEvent};
 use crate::domain::ids::ComponentId;
-use crate::domain::incident::{Incident, Severity, Status};
+use crate::domain::incident::{Incident, Severity};
+use crate::domain::metrics::facts::milestones;
 use crate::domain::roles::IncidentRole;
 
 /// An alert the incident came from, as the pre-fill needs it.
@@ -69,27 +70,6 @@ fn moment(e: &IncidentEvent) -> Option<String> {
         EventKind::PublicUpdatePosted { update } => Some(format!("Public update \"{}\" ({}){by}", update.title, update.status.as_str())),
         _ => None,
     }
-}
-
-/// When the incident was last resolved and stayed so (a reopened incident counts from its
-/// final resolution), and when it was first mitigated.
-fn milestones(events: &[IncidentEvent]) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
-    let mut mitigated = None;
-    let mut resolved = None;
-    for e in events {
-        if let EventKind::StatusChanged { to, .. } = &e.kind {
-            match to {
-                Status::Mitigating | Status::Resolved | Status::FollowUp if mitigated.is_none() => mitigated = Some(e.at),
-                _ => {}
-            }
-            match to {
-                Status::Resolved => resolved = resolved.or(Some(e.at)),
-                Status::FollowUp => {}
-                _ => resolved = None,
-            }
-        }
-    }
-    (mitigated, resolved)
 }
 
 /// The pre-fill of `incident` from its log, the alerts it came from, and the public
@@ -160,6 +140,7 @@ mod tests {
     use super::*;
     use crate::domain::fixtures::{incident, t0};
     use crate::domain::ids::{EventId, UserId};
+    use crate::domain::incident::Status;
     use crate::domain::public_incident::{Impact, PublicStatus, PublicUpdate};
     use crate::domain::roles::Person;
     use crate::domain::status_page::ComponentStatus;

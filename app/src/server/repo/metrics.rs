@@ -1,7 +1,8 @@
-//! What the metrics read: the incidents declared in a window with their status, severity and
-//! declaration events; the alerts that fired in it or were declared into those incidents,
-//! with their pages, acknowledgements, verdicts and incidents; and those incidents'
-//! postmortems. Only the kinds of event the metrics use are read, each kind in one query.
+//! What the metrics read: the incidents declared in a window with their declaration, status,
+//! severity and delivered-notification events; the alerts that fired in it or were declared
+//! into those incidents, with their pages, acknowledgements, verdicts and incidents; and
+//! those incidents' postmortems. Only the kinds of event the metrics use are read, each
+//! stream's in one query.
 
 use std::collections::HashMap;
 
@@ -67,7 +68,10 @@ fn alert_name(details: &str, summary: String) -> String {
 async fn incidents_in(conn: &mut AnyConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<(Incident, Vec<IncidentEvent>)>, sqlx::Error> {
     let list = incidents::declared_between(&mut *conn, from, to).await?;
     let mut by_incident: HashMap<i64, Vec<IncidentEvent>> = HashMap::new();
-    for r in events_of(conn, Stream::Incident, &["declared", "severity_changed", "status_changed"], INCIDENTS, (to_ms(from), to_ms(to))).await? {
+    for r in
+        events_of(conn, Stream::Incident, &["declared", "severity_changed", "status_changed", "notification_delivered"], INCIDENTS, (to_ms(from), to_ms(to)))
+            .await?
+    {
         by_incident.entry(r.stream.id).or_default().push(events::decode(&r)?);
     }
     Ok(list
@@ -147,8 +151,13 @@ pub async fn logs(conn: &mut AnyConnection, from: DateTime<Utc>, to: DateTime<Ut
     let window = (to_ms(from), to_ms(to));
     let incidents = incidents_in(&mut *conn, from, to).await?;
     let (alerts, links) = alerts_in(&mut *conn, window).await?;
-    let postmortems = postmortems_in(conn, window).await?;
-    Ok(Logs { incidents, alerts, links, postmortems })
+    let postmortems = postmortems_in(&mut *conn, window).await?;
+    let mut near_misses = vec![];
+    for r in in_window(conn, "SELECT occurred_at_ms, incident_id FROM near_misses WHERE occurred_at_ms >= $1 AND occurred_at_ms < $2".into(), window).await? {
+        let incident: Option<i64> = r.try_get("incident_id")?;
+        near_misses.push((from_ms(r.try_get("occurred_at_ms")?), incident.is_some()));
+    }
+    Ok(Logs { incidents, alerts, links, postmortems, near_misses })
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod log;
 pub mod maintenances;
 pub mod metrics;
+pub mod near_misses;
 pub mod postmortems;
 pub mod presence;
 pub mod runbooks;

@@ -88,6 +88,19 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
         }
         None => None,
     };
+    let from_near_miss = match input.near_miss {
+        Some(id) => {
+            let mut conn = state.db.pool().acquire().await?;
+            let found = crate::server::repo::near_misses::get(&mut conn, id)
+                .await?
+                .ok_or_else(|| AppError::bad_request(format!("near_miss: there is no near-miss {id}.")))?;
+            if let Some(incident) = found.incident {
+                return Err(AppError::conflict(format!("near_miss: it was declared as incident {incident} already.")));
+            }
+            Some(found)
+        }
+        None => None,
+    };
     // an incident from an alert was detected when the alert was raised
     let detected_at = input.detected_at.or(from_alert.as_ref().map(|a| a.created_at)).unwrap_or(at);
     if detected_at > at + Duration::minutes(5) {
@@ -120,6 +133,12 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
     // a new stream: nobody else can write to it before this commits
     let alert_stream: Vec<StreamRef> = from_alert.iter().map(|a| StreamRef::alert(a.id)).collect();
     let mut tx = state.db.begin(&alert_stream).await?;
+    if let Some(n) = &from_near_miss {
+        // before anything is written: of two people declaring it at once, the second stops here
+        if !crate::server::repo::near_misses::claim(tx.conn(), n.id).await? {
+            return Err(AppError::conflict("near_miss: it was declared as an incident meanwhile."));
+        }
+    }
     let mut services = Vec::new();
     for s in &input.services {
         let s = s.trim();
@@ -182,6 +201,14 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
         let change = crate::domain::alert::AlertChange::IncidentDeclared { incident: incident.id, title: incident.title.clone() };
         crate::server::repo::log::append_change(&mut tx, StreamRef::alert(alert.id), Some(&me), change.name(), &change).await?;
         crate::server::repo::alerts::link_incident(tx.conn(), incident.id, alert.id).await?;
+    }
+    if let Some(n) = &from_near_miss {
+        // once only, also when two people declare it at the same moment
+        if !crate::server::repo::near_misses::declared_as(tx.conn(), n.id, incident.id).await? {
+            return Err(AppError::conflict("near_miss: it was declared as an incident meanwhile."));
+        }
+        let link = EventKind::LinkAdded { label: format!("Near-miss: {}", n.title), url: format!("/near-misses#near-miss-{}", n.id) };
+        emit(&mut tx, &incident, Some(&me), link).await?;
     }
     notify(&mut tx, &incident).await?;
     tx.commit(&state.hub).await?;

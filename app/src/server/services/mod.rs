@@ -13,6 +13,7 @@ pub mod ingest_queue;
 pub mod integrations;
 pub mod maintenance;
 pub mod metrics;
+pub mod near_misses;
 pub mod notifications;
 pub mod oncall;
 pub mod paging;
