@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/action-items") view={Lazy::<routes::ActionItems>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/insights") view={Lazy::<routes::Insights>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/near-misses") view={Lazy::<routes::NearMisses>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/readiness") view={Lazy::<routes::Readiness>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/inbox") view={Lazy::<routes::Inbox>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/inbox/rules") view={Lazy::<routes::PagingRules>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/audiences") view={Lazy::<routes::Audiences>::new()} ssr=SsrMode::Async/>

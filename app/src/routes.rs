@@ -22,6 +22,7 @@ use crate::pages::near_misses::NearMissesPage;
 use crate::pages::oncall::OncallPage;
 use crate::pages::paging_rules::PagingRulesPage;
 use crate::pages::postmortem::PostmortemPage;
+use crate::pages::readiness::ReadinessPage;
 use crate::pages::runbooks::RunbooksPage;
 use crate::pages::schedule::SchedulePage;
 use crate::pages::services::ServicesPage;
@@ -116,6 +117,7 @@ lazy_groups! {
     learning {
         Insights => InsightsPage,
         NearMisses => NearMissesPage,
+        Readiness => ReadinessPage,
     }
     admin {
         Runbooks => RunbooksPage,

@@ -54,6 +54,7 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
         "/insights.csv",
         "/insights.json",
         "/near-misses",
+        "/readiness",
         postmortem.as_str(),
         export.as_str(),
     ] {
@@ -78,7 +79,8 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
     // signed in: allowed, forbidden, not found
     let viewer = app.client(Some(&app.viewer)).await;
     let admin = app.client(Some(&app.admin)).await;
-    let cases: [(&reqwest::Client, &str, u16); 18] = [
+    let cases: [(&reqwest::Client, &str, u16); 19] = [
+        (&viewer, "/readiness", 200),
         (&viewer, "/near-misses", 200),
         (&viewer, postmortem.as_str(), 200),
         (&viewer, "/insights", 200),

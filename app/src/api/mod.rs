@@ -9,6 +9,7 @@ pub mod near_misses;
 pub mod notifications;
 pub mod oncall;
 pub mod postmortems;
+pub mod readiness;
 pub mod runbooks;
 pub mod services;
 pub mod status;

@@ -41,6 +41,7 @@ pub fn runbook_doc() -> RunbookDoc {
             owner: Some("payments".into()),
             alert_names: vec!["CheckoutErrorRate".into()],
             impact: None,
+            last_reviewed: None,
         },
         diagnosis: vec![DiagnosisStep { step: "Error rate".into(), command: Some("curl".into()), expected: Some("< 1%".into()) }],
         mitigation: vec![MitigationOption { option: "Roll back".into(), when: Some("after deploy".into()), command: None, verify: None }],

@@ -19,6 +19,7 @@ pub mod notify;
 pub mod oncall;
 pub mod postmortem;
 pub mod public_incident;
+pub mod readiness;
 pub mod roles;
 pub mod runbook;
 pub mod service_admin;

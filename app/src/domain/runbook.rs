@@ -26,6 +26,10 @@ pub struct RunbookMetadata {
     pub alert_names: Vec<String>,
     #[serde(default)]
     pub impact: Option<String>,
+    /// When its owner last went through it (`2026-10-01` in the YAML); a runbook not reviewed
+    /// in a quarter is flagged by the readiness check.
+    #[serde(default)]
+    pub last_reviewed: Option<chrono::NaiveDate>,
 }
 
 /// A runbook's severity as its YAML writes it (`sev2`, any case), read strictly.

@@ -13,6 +13,7 @@ pub mod near_misses;
 pub mod oncall;
 pub mod paging_rules;
 pub mod postmortem;
+pub mod readiness;
 pub mod runbooks;
 pub mod schedule;
 pub mod services;

@@ -56,7 +56,7 @@ async fn events_of(conn: &mut AnyConnection, stream: Stream, kinds: &[&str], ids
 }
 
 /// What an alert is called: Alertmanager's `alertname` label, else its summary.
-fn alert_name(details: &str, summary: String) -> String {
+pub fn alert_name(details: &str, summary: String) -> String {
     serde_json::from_str::<serde_json::Value>(details)
         .ok()
         .and_then(|d| d.pointer("/labels/alertname").and_then(|n| n.as_str()).map(str::to_string))
@@ -144,6 +144,19 @@ async fn postmortems_in(conn: &mut AnyConnection, window: (i64, i64)) -> Result<
         });
     }
     Ok(postmortems)
+}
+
+/// (service, alert name) of every alert raised since `since`, each once, sorted.
+pub async fn alert_names_since(conn: &mut AnyConnection, since: DateTime<Utc>) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let sql = "SELECT s.name AS service, a.summary, a.details FROM alerts a JOIN services s ON s.id = a.service_id WHERE a.created_at_ms >= $1 AND a.created_at_ms < $2";
+    let mut names = vec![];
+    for r in in_window(conn, sql.into(), (to_ms(since), i64::MAX)).await? {
+        let details: String = r.try_get("details")?;
+        names.push((r.try_get("service")?, alert_name(&details, r.try_get("summary")?)));
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 /// Everything a report over `[from, to)` reads.

@@ -21,6 +21,7 @@ pub mod policies;
 pub mod postmortem_edits;
 pub mod postmortem_presence;
 pub mod postmortems;
+pub mod readiness;
 pub mod runbooks;
 pub mod schedule_calendar;
 pub mod status_page;
