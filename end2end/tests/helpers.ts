@@ -31,13 +31,14 @@ export async function newSignedIn(browser: Browser, email: string, next = '/inci
 }
 
 /** Declares an incident through the triage and returns its war-room path. */
-export async function declare(page: Page, title: string, answers: ('Yes' | 'No' | 'Not sure')[], services = ['Checkout'], detectedAt?: string) {
+export async function declare(page: Page, title: string, answers: ('Yes' | 'No' | 'Not sure')[], services = ['Checkout'], detectedAt?: string, drill = false) {
   await page.goto('/incidents/new');
   await hydrated(page);
   await page.getByLabel('Title', { exact: true }).fill(title);
   await page.getByLabel('Impact', { exact: true }).fill('Customers see errors');
   for (const s of services) await page.getByLabel(s, { exact: true }).check();
   if (detectedAt) await page.getByLabel(/Detected at/).fill(detectedAt);
+  if (drill) await page.getByLabel(/This is a drill/).check();
   for (const a of answers) {
     await page.getByTestId('triage').getByRole('button', { name: a, exact: true }).click();
   }

@@ -81,7 +81,7 @@ async fn main() {
         ));
         services.push(format!("({id}, {})", 1 + n % 2));
         let kind = |k: &EventKind| (k.name(), serde_json::to_string(k).unwrap());
-        let mut log = vec![(declared, kind(&EventKind::Declared { title: format!("Incident {id}"), severity, services: vec![], triage: None }))];
+        let mut log = vec![(declared, kind(&EventKind::Declared { title: format!("Incident {id}"), severity, services: vec![], triage: None, drill: false }))];
         let moves = [(Status::Detected, Status::Investigating), (Status::Investigating, Status::Mitigating), (Status::Mitigating, Status::Resolved)];
         for (k, (from, to)) in moves.into_iter().enumerate() {
             let at = declared + resolve * (k as i32 + 1) / 3;

@@ -31,6 +31,9 @@ pub enum EventKind {
         severity: Severity,
         services: Vec<ServiceId>,
         triage: Option<TriageRecord>,
+        /// Declared as a drill (an exercise).
+        #[serde(default)]
+        drill: bool,
     },
     SeverityChanged {
         from: Severity,
@@ -137,16 +140,19 @@ impl EventKind {
     /// One line for the timeline.
     pub fn summary(&self) -> String {
         match self {
-            EventKind::Declared { title, severity, triage, .. } => match triage {
-                Some(t) if t.override_reason.is_some() => format!(
-                    "Declared \"{title}\" as {severity} (triage proposed {}: {}; chosen because: {})",
-                    t.proposed,
-                    t.reason,
-                    t.override_reason.as_deref().unwrap_or_default()
-                ),
-                Some(t) => format!("Declared \"{title}\" as {severity}: {}", t.reason),
-                None => format!("Declared \"{title}\" as {severity}"),
-            },
+            EventKind::Declared { title, severity, triage, drill, .. } => {
+                let what = if *drill { "DRILL: declared" } else { "Declared" };
+                match triage {
+                    Some(t) if t.override_reason.is_some() => format!(
+                        "{what} \"{title}\" as {severity} (triage proposed {}: {}; chosen because: {})",
+                        t.proposed,
+                        t.reason,
+                        t.override_reason.as_deref().unwrap_or_default()
+                    ),
+                    Some(t) => format!("{what} \"{title}\" as {severity}: {}", t.reason),
+                    None => format!("{what} \"{title}\" as {severity}"),
+                }
+            }
             EventKind::SeverityChanged { from, to, reason } => format!("Severity {from} → {to}: {reason}"),
             EventKind::StatusChanged { from, to } => format!("Status {from} → {to}"),
             EventKind::RoleAssigned { role, person, from: Some(prev) } => {

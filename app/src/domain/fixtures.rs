@@ -28,6 +28,7 @@ pub fn incident(id: i64, severity: Severity, status: Status) -> Incident {
         data_exposure: false,
         services: vec![],
         version: 1,
+        drill: false,
     }
 }
 

@@ -225,6 +225,9 @@ pub struct Incident {
     pub services: Vec<ServiceRef>,
     /// Bumped on every change: a conditional update on it makes concurrent changes safe.
     pub version: i64,
+    /// An exercise: marked everywhere, never public, nobody outside it told, in no metric.
+    #[serde(default)]
+    pub drill: bool,
 }
 
 /// A service as incidents refer to it.
@@ -305,6 +308,9 @@ pub struct DeclareInput {
     /// The near-miss it is declared from: it then names this incident (once only).
     #[serde(default)]
     pub near_miss: Option<crate::domain::ids::NearMissId>,
+    /// Declared as a drill.
+    #[serde(default)]
+    pub drill: bool,
 }
 
 /// Whether a note is internal or a stakeholder update (which resets the update clock).

@@ -51,6 +51,7 @@ fn DeclareForm(services: Vec<ServiceRef>, from: Option<crate::domain::alert::Ale
     let answers = RwSignal::new(Vec::<Answer>::new());
     let choice = RwSignal::new(None::<Severity>);
     let override_reason = RwSignal::new(String::new());
+    let drill = RwSignal::new(false);
     let triage = Memo::new(move |_| answers.with(|a| evaluate(a)));
     let proposed = move || match triage.get() {
         Triage::Proposed(p) => Some(p),
@@ -80,6 +81,7 @@ fn DeclareForm(services: Vec<ServiceRef>, from: Option<crate::domain::alert::Ale
                 override_reason: Some(override_reason.get_untracked()).filter(|r| !r.trim().is_empty()),
                 alert,
                 near_miss: None,
+                drill: drill.get_untracked(),
             },
         });
     };
@@ -95,6 +97,12 @@ fn DeclareForm(services: Vec<ServiceRef>, from: Option<crate::domain::alert::Ale
                 <textarea name="impact" rows="2" placeholder="Who is affected, and how?"
                     prop:value=move || impact.get() on:input=move |e| impact.set(event_target_value(&e))></textarea>
             </label>
+            {from.is_none().then(|| view! {
+                <label class="check">
+                    <input type="checkbox" name="drill" prop:checked=move || drill.get() on:change=move |e| drill.set(event_target_checked(&e))/>
+                    " This is a drill: an exercise, marked DRILL everywhere, never on the public status page, nobody outside it told, in no metric"
+                </label>
+            })}
             {from.map(|a| view! {
                 <p class="muted" data-testid="from-alert">"Declared from the alert " <a href=format!("/alerts/{}", a.id)>{a.summary}</a>
                     ": the two are linked, and the incident was detected when the alert was raised unless you say otherwise."</p>

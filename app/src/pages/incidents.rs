@@ -107,7 +107,10 @@ fn IncidentTable(list: IncidentList) -> impl IntoView {
                     view! {
                         <tr class=if i.status.is_active() { "active" } else { "closed" } data-incident=i.slug.clone()>
                             <td><SeverityBadge severity=i.severity/></td>
-                            <td><a href=href>{i.title.clone()}</a><div class="muted small">{i.slug.clone()}</div></td>
+                            <td>
+                                {i.drill.then(|| view! { <span class="badge drill" data-testid="drill">"DRILL"</span> " " })}
+                                <a href=href>{i.title.clone()}</a><div class="muted small">{i.slug.clone()}</div>
+                            </td>
                             <td>
                                 <StatusBadge status=i.status/>
                                 {late.map(|pm| view! {

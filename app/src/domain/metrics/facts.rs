@@ -201,7 +201,7 @@ pub(crate) mod tests {
     }
 
     pub fn declared(incident: i64, minutes: i64, severity: Severity) -> IncidentEvent {
-        ev(incident, minutes, EventKind::Declared { title: "x".into(), severity, services: vec![], triage: None })
+        ev(incident, minutes, EventKind::Declared { title: "x".into(), severity, services: vec![], triage: None, drill: false })
     }
 
     pub fn moved(incident: i64, minutes: i64, from: Status, to: Status) -> IncidentEvent {

@@ -46,8 +46,13 @@ impl Logs {
                 linked.entry(*incident).or_default().push((*a).clone());
             }
         }
-        let incidents: Vec<IncidentFacts> =
-            self.incidents.iter().map(|(i, events)| IncidentFacts::read(i, events, linked.get(&i.id).map_or(&[], Vec::as_slice))).collect();
+        // drills are exercises: in no metric
+        let incidents: Vec<IncidentFacts> = self
+            .incidents
+            .iter()
+            .filter(|(i, _)| !i.drill)
+            .map(|(i, events)| IncidentFacts::read(i, events, linked.get(&i.id).map_or(&[], Vec::as_slice)))
+            .collect();
         let resolved: HashMap<IncidentId, Option<DateTime<Utc>>> = incidents.iter().map(|i| (i.id, i.resolved_at)).collect();
         let postmortems: Vec<PostmortemFacts> = self
             .postmortems

@@ -175,7 +175,7 @@ mod tests {
             public_id: String::new(),
         };
         let events = vec![
-            ev(1, 0, EventKind::Declared { title: i.title.clone(), severity: Severity::Sev3, services: vec![], triage: None }),
+            ev(1, 0, EventKind::Declared { title: i.title.clone(), severity: Severity::Sev3, services: vec![], triage: None, drill: false }),
             ev(2, 2, EventKind::RoleAssigned { role: IncidentRole::Commander, person: person("Ben"), from: None }),
             ev(3, 3, moved(Status::Detected, Status::Investigating)),
             ev(4, 4, EventKind::NoteAdded { body: "looking at the logs".into() }),

@@ -70,6 +70,12 @@ fn Room(w: WarRoom, user: CurrentUser) -> impl IntoView {
     let detected = Signal::derive(move || incident.with(|i| i.detected_at));
     view! {
         <div class="war-room" data-incident-id=id.0>
+            {w.incident.drill.then(|| view! {
+                <p class="drill-banner" role="note" data-testid="drill-banner">
+                    <strong>"DRILL"</strong>
+                    " — an exercise: never on the public status page, nobody outside it is told, and it counts in no metric."
+                </p>
+            })}
             <header class="room-head">
                 <div>
                     <h1 data-testid="incident-title">{move || incident.with(|i| i.title.clone())}</h1>
@@ -101,7 +107,17 @@ fn Room(w: WarRoom, user: CurrentUser) -> impl IntoView {
                     {can_work.then(|| view! { <actions::StatusActions incident/> })}
                     <postmortem::PostmortemPanel incident postmortem=w.postmortem.clone() can_work/>
                     <context::ContextPanel context=w.context.clone()/>
-                    <public_update::PublicUpdatePanel room can_work/>
+                    {if w.incident.drill {
+                        view! {
+                            <section class="panel public" data-testid="public-update">
+                                <h2>"Status page"</h2>
+                                <p class="muted">"A drill never reaches the public status page."</p>
+                            </section>
+                        }
+                        .into_any()
+                    } else {
+                        view! { <public_update::PublicUpdatePanel room can_work/> }.into_any()
+                    }}
                     <roles::RolesPanel room can_work/>
                     <section class="panel">
                         <h2>"Facts"</h2>

@@ -15,7 +15,7 @@ use crate::server::db::flag;
 use crate::server::time::{from_ms, opt_from_ms, to_ms};
 
 const COLUMNS: &str = "id, slug, title, impact, severity, status, detected_at_ms, declared_at_ms, \
-    mitigated_at_ms, resolved_at_ms, last_update_at_ms, data_exposure, version";
+    mitigated_at_ms, resolved_at_ms, last_update_at_ms, data_exposure, version, drill";
 
 fn decode_err(what: &str, v: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {v:?}").into())
@@ -39,6 +39,7 @@ fn incident(row: &AnyRow) -> Result<Incident, sqlx::Error> {
         data_exposure: row.try_get::<i64, _>("data_exposure")? == 1,
         services: vec![],
         version: row.try_get("version")?,
+        drill: row.try_get::<i64, _>("drill")? == 1,
     })
 }
 
@@ -115,8 +116,8 @@ pub async fn slug_taken(conn: &mut AnyConnection, slug: &str) -> Result<bool, sq
 pub async fn insert(conn: &mut AnyConnection, i: &Incident, declared_by: UserId) -> Result<Incident, sqlx::Error> {
     let row = sqlx::query(
         "INSERT INTO incidents (slug, title, impact, severity, status, detected_at_ms, declared_at_ms, \
-         mitigated_at_ms, resolved_at_ms, last_update_at_ms, data_exposure, version, declared_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12) RETURNING id",
+         mitigated_at_ms, resolved_at_ms, last_update_at_ms, data_exposure, version, declared_by, drill) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13) RETURNING id",
     )
     .bind(i.slug.clone())
     .bind(i.title.clone())
@@ -130,6 +131,7 @@ pub async fn insert(conn: &mut AnyConnection, i: &Incident, declared_by: UserId)
     .bind(to_ms(i.last_update_at))
     .bind(flag(i.data_exposure))
     .bind(declared_by.0)
+    .bind(flag(i.drill))
     .fetch_one(&mut *conn)
     .await?;
     let id = IncidentId(row.try_get("id")?);

@@ -58,8 +58,12 @@ async fn record(tx: &mut Tx, incident: &Incident, actor: &CurrentUser, kind: Eve
     Ok((saved, ev))
 }
 
-/// Tells the audiences the incident now calls for and that were not told before.
+/// Tells the audiences the incident now calls for and that were not told before (nobody, for
+/// a drill: nobody outside it is told).
 async fn notify(tx: &mut Tx, incident: &Incident) -> AppResult<()> {
+    if incident.drill {
+        return Ok(());
+    }
     let already: Vec<Audience> = events::for_incident(tx.conn(), incident.id)
         .await?
         .0
@@ -126,6 +130,9 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
         (Triage::Ask(_), Some(chosen)) => (chosen, None),
         (Triage::Ask(q), None) => return Err(AppError::bad_request(format!("Answer the triage (next: {}) or choose a severity.", q.text()))),
     };
+    if input.drill && (input.alert.is_some() || input.near_miss.is_some()) {
+        return Err(AppError::bad_request("drill: a drill is an exercise, not declared from a real alert or near-miss."));
+    }
     if input.services.len() > 50 {
         return Err(AppError::bad_request("An incident can affect at most 50 services."));
     }
@@ -181,6 +188,7 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
         data_exposure,
         services: services.clone(),
         version: 1,
+        drill: input.drill,
     };
     let incident = incidents::insert(tx.conn(), &draft, actor.id).await?;
     tx.lock_new(StreamRef::incident(incident.id)).await?;
@@ -189,7 +197,13 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
         &mut tx,
         &incident,
         Some(&me),
-        EventKind::Declared { title: incident.title.clone(), severity, services: services.iter().map(|s| s.id).collect(), triage: triage.map(|(t, _)| t) },
+        EventKind::Declared {
+            title: incident.title.clone(),
+            severity,
+            services: services.iter().map(|s| s.id).collect(),
+            triage: triage.map(|(t, _)| t),
+            drill: input.drill,
+        },
     )
     .await?;
     if data_exposure {
@@ -422,6 +436,9 @@ pub async fn post_public_update(
     update.body = update.body.trim().to_string();
     // the components it sets belong to the status page
     let (mut tx, mut incident) = open_with(state, id, &[StreamRef::STATUS_PAGE]).await?;
+    if incident.drill {
+        return Err(AppError::conflict("This is a drill: it never reaches the public status page."));
+    }
     let at = now();
     update.previous.clear();
     let known = crate::server::repo::status::statuses(tx.conn(), update.components.iter().map(|(c, _)| *c)).await?;

@@ -72,8 +72,12 @@ pub(crate) async fn start_in(
 }
 
 /// Called as `incident` is resolved, in the transaction that resolves it: SEV1-3 get their
-/// postmortem (or review), due 48 hours from now, unless they have one.
+/// postmortem (or review), due 48 hours from now, unless they have one (a drill gets none:
+/// its retrospective is its own).
 pub(crate) async fn on_resolved(tx: &mut Tx, incident: &Incident, at: DateTime<Utc>) -> AppResult<()> {
+    if incident.drill {
+        return Ok(());
+    }
     if let Some((depth, due)) = record::automatic(incident.severity, at) {
         start_in(tx, incident, None, depth, Some(due)).await?;
     }

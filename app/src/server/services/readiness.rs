@@ -58,7 +58,7 @@ pub async fn readiness(state: &AppState, actor: Option<&CurrentUser>) -> AppResu
     // the last quarter's SEV1 and SEV2 once resolved: their postmortem done, or not yet due
     let mut postmortems_missing = vec![];
     for i in incidents::declared_between(&mut tx, at - Duration::days(RUNBOOK_REVIEW_DAYS), at).await? {
-        if i.severity > Severity::Sev2 || i.status.is_active() {
+        if i.drill || i.severity > Severity::Sev2 || i.status.is_active() {
             continue;
         }
         match postmortems::of_incident(&mut tx, i.id).await? {
