@@ -4,8 +4,9 @@
 #![cfg(feature = "testing")]
 
 use app::domain::event::EventKind;
-use app::domain::incident::{DeclareInput, Severity, Status};
+use app::domain::incident::{DeclareInput, NoteKind, Severity, Status};
 use app::domain::public_incident::{Impact, PublicStatus, PublicUpdate};
+use app::domain::roles::IncidentRole;
 use app::domain::user::AccountRole;
 use app::on_both_backends;
 use app::server::db::Backend;
@@ -59,6 +60,10 @@ async fn a_drill_tells_nobody_stays_off_the_status_page_and_out_of_the_metrics(b
     assert!(e.message.contains("drill"), "{e:?}");
 
     for i in [&real, &drill] {
+        incidents::assign_role(&state, Some(&ben), i.id, IncidentRole::Commander, ben.id).await.unwrap();
+    }
+    incidents::add_note(&state, Some(&ben), drill.id, NoteKind::Update, "Stakeholders: the drill is under way.").await.unwrap();
+    for i in [&real, &drill] {
         incidents::change_status(&state, Some(&ben), i.id, Status::Detected, Status::Resolved).await.unwrap();
     }
     let mut conn = state.db.pool().acquire().await.unwrap();
@@ -69,6 +74,10 @@ async fn a_drill_tells_nobody_stays_off_the_status_page_and_out_of_the_metrics(b
     let r = metrics::report(&state, Some(&vic), metrics::period(Some("1"), None, None).unwrap()).await.unwrap();
     assert_eq!(r.response[0].incidents, 1, "the drill is in no metric");
     assert_eq!(r.calibration.rows[0].declared, 1);
+    // but its times are set beside the real incident's
+    assert_eq!(r.drills.drills.iter().map(|d| (d.id, d.commander_s.is_some(), d.first_update_s.is_some())).collect::<Vec<_>>(), [(drill.id, true, true)]);
+    assert_eq!(r.drills.real_commander.map(|s| s.count), Some(1));
+    assert_eq!(r.drills.real_first_update, None, "the real one posted no update");
 
     // a drill is an exercise: not declared from a real near-miss
     let nm = near_misses::record(&state, Some(&ben), "Replica lag", "Lag reached 40 s.", "A lag alert.", "", None).await.unwrap();

@@ -24,9 +24,13 @@ test('a drill is marked DRILL wherever it appears, tells nobody, stays off the s
   await row.getByRole('link', { name: title }).click();
   await page.waitForURL((u) => u.pathname === path);
 
-  // in no metric; not on the public page
+  // in no metric, only set beside the real incidents; not on the public page
   const after = await (await page.request.get('/insights.json')).json();
   expect(after.response[0].incidents).toBe(before.response[0].incidents);
+  await page.goto('/insights');
+  await expect(page.getByTestId('drills').locator('tr', { hasText: title })).toBeVisible();
+  await expect(page.getByTestId('drills').locator('tr[data-name="real"]')).toContainText('Real incidents (median)');
+  await page.goto(path);
   const publicAfter = await (await page.request.get('/api/v2/incidents.json')).json();
   expect(publicAfter.incidents.length).toBe(publicBefore.incidents.length);
   expect(JSON.stringify(publicAfter)).not.toContain(title);

@@ -155,6 +155,7 @@ fn Figures(r: Report) -> impl IntoView {
     let by_name: Vec<&AlertRow> = r.alerts.iter().filter(|a| a.by == GroupBy::AlertName).collect();
     let f = r.follow_through.clone();
     let calibration = r.calibration.clone();
+    let drills = r.drills.clone();
     view! {
         <p class="muted" data-testid="period">
             "From " <Time t=r.period.from/> " to " <Time t=r.period.to/>
@@ -179,6 +180,38 @@ fn Figures(r: Report) -> impl IntoView {
                 view! { <p class="muted">"No alerts in this period."</p> }.into_any()
             } else {
                 view! { {alert_table(by_service, "Service", "alerts-by-service")} {alert_table(by_name, "Alert", "alerts-by-name")} }.into_any()
+            }}
+        </section>
+        <section class="card">
+            <h2>"Drills"</h2>
+            <p class="muted small">"How long each drill took to assemble (the first role handed out), to name an Incident Commander and to post a first update, beside the real incidents' medians."</p>
+            {if drills.drills.is_empty() {
+                view! { <p class="muted" data-testid="drills">"No drill in this period."</p> }.into_any()
+            } else {
+                let real = |s: Option<crate::domain::metrics::stats::Stat>| s.map_or_else(|| "—".to_string(), |s| human(s.median_s));
+                let own = |v: Option<i64>| v.map_or_else(|| "—".to_string(), human);
+                view! {
+                    <table class="incidents metrics" data-testid="drills">
+                        <thead><tr><th>"Drill"</th><th>"Assembled"</th><th>"IC named"</th><th>"First update"</th></tr></thead>
+                        <tbody>
+                            {drills.drills.iter().map(|d| view! {
+                                <tr data-name=d.title.clone()>
+                                    <td data-label="Drill"><a href=format!("/incidents/{}", d.id)>{d.title.clone()}</a></td>
+                                    <td data-label="Assembled">{own(d.assemble_s)}</td>
+                                    <td data-label="IC named">{own(d.commander_s)}</td>
+                                    <td data-label="First update">{own(d.first_update_s)}</td>
+                                </tr>
+                            }).collect_view()}
+                            <tr data-name="real">
+                                <td data-label="Drill">"Real incidents (median)"</td>
+                                <td data-label="Assembled">{real(drills.real_assemble)}</td>
+                                <td data-label="IC named">{real(drills.real_commander)}</td>
+                                <td data-label="First update">{real(drills.real_first_update)}</td>
+                            </tr>
+                        </tbody>
+                    </table>
+                }
+                .into_any()
             }}
         </section>
         <section class="card">

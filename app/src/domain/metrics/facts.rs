@@ -22,6 +22,7 @@ use crate::domain::alert::{AlertChange, Verdict};
 use crate::domain::event::{EventKind, IncidentEvent};
 use crate::domain::ids::{AlertId, IncidentId};
 use crate::domain::incident::{Incident, Severity, Status};
+use crate::domain::roles::IncidentRole;
 
 /// An alert's log as the metrics read it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +100,13 @@ pub struct IncidentFacts {
     /// Whether anyone was paged for it or told of it (a linked alert's page, or a delivered
     /// notification).
     pub reached_anyone: bool,
+    /// An exercise (in no metric; its times are compared with the real incidents').
+    pub drill: bool,
+    /// The first role handed to anyone (the team assembling), the first Incident Commander,
+    /// and the first stakeholder or public update.
+    pub first_role: Option<DateTime<Utc>>,
+    pub first_commander: Option<DateTime<Utc>>,
+    pub first_update: Option<DateTime<Utc>>,
 }
 
 /// The first mitigation, and the final resolution (`None` while it is open again).
@@ -143,6 +151,7 @@ impl IncidentFacts {
         let first_ack = first_page.and_then(|p| alerts.iter().filter_map(|a| a.first_ack).filter(|a| *a >= p).min());
         let (mitigated_at, resolved_at) = milestones(events);
         let told = events.iter().any(|e| matches!(e.kind, EventKind::NotificationDelivered { .. }));
+        let first = |keep: fn(&EventKind) -> bool| events.iter().find(|e| keep(&e.kind)).map(|e| e.at);
         IncidentFacts {
             id: incident.id,
             title: incident.title.clone(),
@@ -157,6 +166,10 @@ impl IncidentFacts {
             mitigated_at,
             resolved_at,
             reached_anyone: told || first_page.is_some(),
+            drill: incident.drill,
+            first_role: first(|k| matches!(k, EventKind::RoleAssigned { .. })),
+            first_commander: first(|k| matches!(k, EventKind::RoleAssigned { role: IncidentRole::Commander, .. })),
+            first_update: first(|k| matches!(k, EventKind::UpdatePosted { .. } | EventKind::PublicUpdatePosted { .. })),
         }
     }
 
@@ -172,12 +185,32 @@ impl IncidentFacts {
 
     /// Detection to the first mitigation.
     pub fn to_mitigate(&self) -> Option<Duration> {
-        self.mitigated_at.map(|m| (m - self.detected_at).max(Duration::zero()))
+        self.since_detected(self.mitigated_at)
+    }
+
+    /// Detection to `t`, never below zero.
+    fn since_detected(&self, t: Option<DateTime<Utc>>) -> Option<Duration> {
+        t.map(|t| (t - self.detected_at).max(Duration::zero()))
+    }
+
+    /// Detection to the first role handed out: the team assembling.
+    pub fn to_assemble(&self) -> Option<Duration> {
+        self.since_detected(self.first_role)
+    }
+
+    /// Detection to the first Incident Commander.
+    pub fn to_commander(&self) -> Option<Duration> {
+        self.since_detected(self.first_commander)
+    }
+
+    /// Detection to the first stakeholder or public update.
+    pub fn to_first_update(&self) -> Option<Duration> {
+        self.since_detected(self.first_update)
     }
 
     /// Detection to the final resolution.
     pub fn to_resolve(&self) -> Option<Duration> {
-        self.resolved_at.map(|r| (r - self.detected_at).max(Duration::zero()))
+        self.since_detected(self.resolved_at)
     }
 }
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+use super::drills::drill_times;
 use super::facts::{AlertFacts, AlertTrace, IncidentFacts};
 use super::period::Period;
 use super::report::{report, NearMisses, PostmortemFacts, Report};
@@ -46,13 +47,10 @@ impl Logs {
                 linked.entry(*incident).or_default().push((*a).clone());
             }
         }
-        // drills are exercises: in no metric
-        let incidents: Vec<IncidentFacts> = self
-            .incidents
-            .iter()
-            .filter(|(i, _)| !i.drill)
-            .map(|(i, events)| IncidentFacts::read(i, events, linked.get(&i.id).map_or(&[], Vec::as_slice)))
-            .collect();
+        let all: Vec<IncidentFacts> =
+            self.incidents.iter().map(|(i, events)| IncidentFacts::read(i, events, linked.get(&i.id).map_or(&[], Vec::as_slice))).collect();
+        // drills are exercises: in no metric, only set beside the real incidents
+        let incidents: Vec<IncidentFacts> = all.iter().filter(|i| !i.drill).cloned().collect();
         let resolved: HashMap<IncidentId, Option<DateTime<Utc>>> = incidents.iter().map(|i| (i.id, i.resolved_at)).collect();
         let postmortems: Vec<PostmortemFacts> = self
             .postmortems
@@ -66,6 +64,7 @@ impl Logs {
             .collect();
         let mut r = report(period, &incidents, &alerts, &postmortems, today);
         r.near_misses = NearMisses::count(period, &self.near_misses);
+        r.drills = drill_times(period, &all);
         r
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod calibration;
 pub mod chart;
+pub mod drills;
 pub mod facts;
 pub mod logs;
 pub mod period;

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::calibration::{calibration, Calibration};
+use super::drills::DrillTimes;
 use super::facts::{AlertFacts, IncidentFacts};
 use super::period::Period;
 use super::stats::{Stat, Trend};
@@ -160,6 +161,8 @@ pub struct Report {
     pub follow_through: FollowThrough,
     pub calibration: Calibration,
     pub near_misses: NearMisses,
+    /// The period's drills beside its real incidents.
+    pub drills: DrillTimes,
 }
 
 fn response_row(by: GroupBy, name: String, now: &[&IncidentFacts], before: &[&IncidentFacts]) -> ResponseRow {
@@ -273,6 +276,7 @@ pub fn report(period: Period, incidents: &[IncidentFacts], alerts: &[AlertFacts]
         follow_through: follow,
         calibration: calibration(&now),
         near_misses: NearMisses::default(),
+        drills: DrillTimes::default(),
     }
 }
 

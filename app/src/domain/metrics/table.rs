@@ -65,6 +65,17 @@ pub fn rows(r: &Report) -> Vec<[String; 5]> {
     for (figure, value) in [("recorded", n.recorded), ("declared_as_incident", n.declared), ("previous_recorded", n.recorded_before)] {
         rows.push(["near_misses".into(), "all".into(), "All".into(), figure.into(), value.to_string()]);
     }
+    for d in &r.drills.drills {
+        for (figure, value) in [("assemble_s", d.assemble_s), ("commander_s", d.commander_s), ("first_update_s", d.first_update_s)] {
+            rows.push(["drills".into(), "drill".into(), text_cell(&d.title), figure.into(), value.map(|v| v.to_string()).unwrap_or_default()]);
+        }
+    }
+    let real = &r.drills;
+    for (figure, stat) in
+        [("assemble_median_s", real.real_assemble), ("commander_median_s", real.real_commander), ("first_update_median_s", real.real_first_update)]
+    {
+        rows.push(["drills".into(), "real_incidents".into(), "Real incidents".into(), figure.into(), stat.map(|s| s.median_s.to_string()).unwrap_or_default()]);
+    }
     for c in &r.calibration.rows {
         for (figure, value) in [("declared", c.declared), ("raised_later", c.raised), ("lowered_later", c.lowered), ("ended_at", c.ended)] {
             rows.push(["calibration".into(), "severity".into(), c.severity.label().into(), figure.into(), value.to_string()]);
@@ -97,8 +108,9 @@ mod tests {
         assert_eq!(find("All", "completed_within_48h").as_deref(), Some("0"));
         assert_eq!(find("SEV2", "declared").as_deref(), Some("0"));
         // five response groups (all and four severities) of 2 + 4 × 9 figures, six of
-        // follow-through, three of near-misses, four for each severity's calibration
-        assert_eq!(rows.len(), 5 * (2 + 4 * 9) + 6 + 3 + 4 * 4);
+        // follow-through, three of near-misses, three of the real incidents' drill times,
+        // four for each severity's calibration
+        assert_eq!(rows.len(), 5 * (2 + 4 * 9) + 6 + 3 + 3 + 4 * 4);
         assert!(rows.iter().all(|r| r.len() == HEADER.len()));
     }
 

@@ -1,8 +1,8 @@
 //! What the metrics read: the incidents declared in a window with their declaration, status,
-//! severity and delivered-notification events; the alerts that fired in it or were declared
-//! into those incidents, with their pages, acknowledgements, verdicts and incidents; and
-//! those incidents' postmortems. Only the kinds of event the metrics use are read, each
-//! stream's in one query.
+//! severity, role, update and delivered-notification events; the alerts that fired in it or
+//! were declared into those incidents, with their pages, acknowledgements, verdicts and
+//! incidents; and those incidents' postmortems. Only the kinds of event the metrics use are
+//! read, each stream's in one query.
 
 use std::collections::HashMap;
 
@@ -68,9 +68,14 @@ pub fn alert_name(details: &str, summary: String) -> String {
 async fn incidents_in(conn: &mut AnyConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<(Incident, Vec<IncidentEvent>)>, sqlx::Error> {
     let list = incidents::declared_between(&mut *conn, from, to).await?;
     let mut by_incident: HashMap<i64, Vec<IncidentEvent>> = HashMap::new();
-    for r in
-        events_of(conn, Stream::Incident, &["declared", "severity_changed", "status_changed", "notification_delivered"], INCIDENTS, (to_ms(from), to_ms(to)))
-            .await?
+    for r in events_of(
+        conn,
+        Stream::Incident,
+        &["declared", "severity_changed", "status_changed", "notification_delivered", "role_assigned", "update_posted", "public_update_posted"],
+        INCIDENTS,
+        (to_ms(from), to_ms(to)),
+    )
+    .await?
     {
         by_incident.entry(r.stream.id).or_default().push(events::decode(&r)?);
     }
