@@ -6,12 +6,13 @@
 
 use app::domain::alert::KeyKind;
 use app::domain::events_v2::SAMPLE_TRIGGER;
+use app::domain::incident::{DeclareInput, Severity};
 use app::domain::readiness::{Check, CheckKey};
 use app::domain::user::AccountRole;
 use app::on_both_backends;
 use app::server::db::Backend;
 use app::server::repo::catalog;
-use app::server::services::{ingest, integrations, oncall, policies, readiness::readiness, runbooks};
+use app::server::services::{incidents, ingest, integrations, oncall, policies, readiness::readiness, runbooks};
 use app::server::testing::{fresh_state, user};
 use chrono::{Duration, SecondsFormat, Utc};
 
@@ -31,7 +32,8 @@ async fn readiness_is_read_from_the_live_configuration(b: Backend) {
         catalog::upsert(&mut conn, "checkout", "Checkout", "").await.unwrap();
     }
     let checks = readiness(&state, Some(&vic)).await.unwrap();
-    assert_eq!(checks.len(), 10);
+    assert_eq!(checks.len(), 11);
+    assert_eq!(outcome(&checks, CheckKey::DrillLastQuarter), (false, vec!["no drill in the last 92 days".to_string()]));
     assert_eq!(outcome(&checks, CheckKey::ServicesHavePolicies), (false, vec!["Checkout".to_string()]));
     assert_eq!(outcome(&checks, CheckKey::ServicesHaveRunbooks), (false, vec!["Checkout".to_string()]));
     assert_eq!(readiness(&state, None).await.unwrap_err().status_code(), 401);
@@ -51,6 +53,8 @@ async fn readiness_is_read_from_the_live_configuration(b: Backend) {
         "metadata:\n  title: Checkout errors\n  service: checkout\n  owner: payments\n  last_reviewed: {today}\n  alert_names: [Example alert on host1.example.com]\ndiagnosis:\n  - step: Look at the error rate\n"
     );
     runbooks::save_yaml(&state, Some(&ada), None, &yaml).await.unwrap();
+    let drill = DeclareInput { title: "Database failover drill".into(), severity: Some(Severity::Sev2), drill: true, ..Default::default() };
+    incidents::declare(&state, Some(&ada), drill).await.unwrap();
 
     let checks = readiness(&state, Some(&vic)).await.unwrap();
     for key in [
@@ -62,6 +66,7 @@ async fn readiness_is_read_from_the_live_configuration(b: Backend) {
         CheckKey::RunbooksReviewed,
         CheckKey::PostmortemsDone,
         CheckKey::ActionItemsOnTime,
+        CheckKey::DrillLastQuarter,
     ] {
         assert_eq!(outcome(&checks, key), (true, vec![]), "{key:?}");
     }

@@ -7,9 +7,9 @@ test('the readiness check passes or fails each item in words, names what fails a
   await signIn(page, VIC, '/readiness');
   await expect(page.getByRole('heading', { name: 'Readiness check' })).toBeVisible();
   const checks = page.getByTestId('checks').locator(':scope > li');
-  await expect(checks).toHaveCount(10);
+  await expect(checks).toHaveCount(11);
   const passing = await page.getByTestId('checks').locator(':scope > li[data-passed="true"]').count();
-  await expect(page.getByTestId('readiness-score')).toHaveText(`${passing} of 10 checks pass.`);
+  await expect(page.getByTestId('readiness-score')).toHaveText(`${passing} of 11 checks pass.`);
   // each says pass or fail in words; the demo's runbooks have never been reviewed
   for (const li of await checks.all()) await expect(li.locator('.verdict')).toHaveText(/^(Pass|Fail)$/);
   const stale = page.locator('li[data-check="runbooks_reviewed"]');

@@ -2,7 +2,7 @@
 //! readiness checklist and anti-patterns — every service has an escalation policy and a
 //! runbook, every alert seen lately maps to a runbook, rotations big enough with shifts of a
 //! week at most, policies that escalate past the first responder, nobody-on-call gaps, stale
-//! runbooks, postmortems not written, action items left overdue. Each check passes or fails,
+//! runbooks, postmortems not written, action items left overdue, no drill in a quarter. Each check passes or fails,
 //! names what fails, and says where it is fixed. A pure function of the facts the store
 //! hands over.
 
@@ -32,6 +32,7 @@ pub enum CheckKey {
     RunbooksReviewed,
     PostmortemsDone,
     ActionItemsOnTime,
+    DrillLastQuarter,
 }
 
 impl CheckKey {
@@ -47,6 +48,7 @@ impl CheckKey {
             CheckKey::RunbooksReviewed => "runbooks_reviewed",
             CheckKey::PostmortemsDone => "postmortems_done",
             CheckKey::ActionItemsOnTime => "action_items_on_time",
+            CheckKey::DrillLastQuarter => "drill_last_quarter",
         }
     }
 
@@ -63,6 +65,7 @@ impl CheckKey {
             CheckKey::RunbooksReviewed => "Runbooks have an owner and were reviewed in the last quarter".into(),
             CheckKey::PostmortemsDone => "Every SEV1 and SEV2 of the last quarter has its postmortem done".into(),
             CheckKey::ActionItemsOnTime => "No action item is overdue".into(),
+            CheckKey::DrillLastQuarter => "The team ran a drill in the last quarter".into(),
         }
     }
 
@@ -74,6 +77,7 @@ impl CheckKey {
             CheckKey::RotationsBigEnough | CheckKey::ShiftsAtMostAWeek | CheckKey::NoCoverageGaps => "/oncall",
             CheckKey::PostmortemsDone => "/incidents",
             CheckKey::ActionItemsOnTime => "/action-items?overdue=1",
+            CheckKey::DrillLastQuarter => "/incidents/new",
         }
     }
 }
@@ -137,6 +141,8 @@ pub struct Facts {
     pub postmortems_missing: Vec<String>,
     /// Overdue action items, by title.
     pub overdue_items: Vec<String>,
+    /// Drills declared in the last quarter.
+    pub drills_last_quarter: usize,
     pub today: NaiveDate,
 }
 
@@ -182,6 +188,10 @@ pub fn check(f: &Facts) -> Vec<Check> {
         ),
         Check::of(CheckKey::PostmortemsDone, f.postmortems_missing.clone()),
         Check::of(CheckKey::ActionItemsOnTime, f.overdue_items.clone()),
+        Check::of(
+            CheckKey::DrillLastQuarter,
+            if f.drills_last_quarter == 0 { vec![format!("no drill in the last {RUNBOOK_REVIEW_DAYS} days")] } else { vec![] },
+        ),
     ]
 }
 
@@ -204,6 +214,7 @@ mod tests {
             }],
             postmortems_missing: vec![],
             overdue_items: vec![],
+            drills_last_quarter: 1,
             today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
         }
     }
@@ -211,7 +222,7 @@ mod tests {
     #[test]
     fn a_ready_team_passes_every_check() {
         let checks = check(&ready());
-        assert_eq!(checks.len(), 10);
+        assert_eq!(checks.len(), 11);
         assert!(checks.iter().all(|c| c.passed && c.problems.is_empty()), "{checks:?}");
     }
 
@@ -227,6 +238,7 @@ mod tests {
         f.runbooks.push(RunbookFacts { title: "Search".into(), owner: None, last_reviewed: None, alert_names: vec![] });
         f.postmortems_missing.push("Checkout down (SEV1)".into());
         f.overdue_items = (0..12).map(|n| format!("Item {n}")).collect();
+        f.drills_last_quarter = 0;
         let checks = check(&f);
         let failing = |k: CheckKey| checks.iter().find(|c| c.key == k).map(|c| c.problems.clone()).unwrap();
         assert_eq!(failing(CheckKey::ServicesHavePolicies), ["Search"]);
@@ -238,6 +250,7 @@ mod tests {
         assert_eq!(failing(CheckKey::NoCoverageGaps), ["Secondary: nobody on call from 2026-12-03 09:00 UTC"]);
         assert_eq!(failing(CheckKey::RunbooksReviewed), ["Checkout errors: last reviewed 2026-08-01", "Search: no owner"]);
         assert_eq!(failing(CheckKey::PostmortemsDone), ["Checkout down (SEV1)"]);
+        assert_eq!(failing(CheckKey::DrillLastQuarter), ["no drill in the last 92 days"]);
         let items = checks.iter().find(|c| c.key == CheckKey::ActionItemsOnTime).unwrap();
         assert_eq!((items.passed, items.problems.len(), items.problem_count), (false, PROBLEMS_SHOWN, 12));
         assert!(checks.iter().all(|c| !c.passed));

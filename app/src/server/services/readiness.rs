@@ -1,6 +1,6 @@
 //! The readiness check, read from the live configuration (services, policies, schedules and
-//! their next 30 days, runbooks, the last 30 days' alerts, the last quarter's incidents and
-//! postmortems, action items): everyone signed in may read it.
+//! their next 30 days, runbooks, the last 30 days' alerts, the last quarter's incidents,
+//! drills and postmortems, action items): everyone signed in may read it.
 
 use std::collections::HashMap;
 
@@ -57,7 +57,9 @@ pub async fn readiness(state: &AppState, actor: Option<&CurrentUser>) -> AppResu
     let alerts_seen = metrics::alert_names_since(&mut tx, at - Duration::days(30)).await?;
     // the last quarter's SEV1 and SEV2 once resolved: their postmortem done, or not yet due
     let mut postmortems_missing = vec![];
-    for i in incidents::declared_between(&mut tx, at - Duration::days(RUNBOOK_REVIEW_DAYS), at).await? {
+    let quarter = incidents::declared_between(&mut tx, at - Duration::days(RUNBOOK_REVIEW_DAYS), at).await?;
+    let drills_last_quarter = quarter.iter().filter(|i| i.drill).count();
+    for i in quarter {
         if i.drill || i.severity > Severity::Sev2 || i.status.is_active() {
             continue;
         }
@@ -69,5 +71,16 @@ pub async fn readiness(state: &AppState, actor: Option<&CurrentUser>) -> AppResu
     }
     let overdue_items = postmortems::all_items(&mut tx).await?.into_iter().filter(|i| i.overdue(today)).map(|i| i.title).collect();
     tx.rollback().await?;
-    Ok(check(&Facts { services, alerts_seen, rotations, policies, gaps: schedule_gaps, runbooks, postmortems_missing, overdue_items, today }))
+    Ok(check(&Facts {
+        services,
+        alerts_seen,
+        rotations,
+        policies,
+        gaps: schedule_gaps,
+        runbooks,
+        postmortems_missing,
+        overdue_items,
+        drills_last_quarter,
+        today,
+    }))
 }
