@@ -92,6 +92,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/insights") view={Lazy::<routes::Insights>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/near-misses") view={Lazy::<routes::NearMisses>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/readiness") view={Lazy::<routes::Readiness>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/drills") view={Lazy::<routes::Drills>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/inbox") view={Lazy::<routes::Inbox>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/inbox/rules") view={Lazy::<routes::PagingRules>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/audiences") view={Lazy::<routes::Audiences>::new()} ssr=SsrMode::Async/>

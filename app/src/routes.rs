@@ -16,6 +16,7 @@ use crate::pages::action_items::ActionItemsPage;
 use crate::pages::alerts::{AlertPage, AlertsPage};
 use crate::pages::audiences::AudiencesPage;
 use crate::pages::declare::DeclarePage;
+use crate::pages::drills::DrillsPage;
 use crate::pages::inbox::InboxPage;
 use crate::pages::insights::InsightsPage;
 use crate::pages::near_misses::NearMissesPage;
@@ -118,6 +119,7 @@ lazy_groups! {
         Insights => InsightsPage,
         NearMisses => NearMissesPage,
         Readiness => ReadinessPage,
+        Drills => DrillsPage,
     }
     admin {
         Runbooks => RunbooksPage,

@@ -68,4 +68,30 @@ async fn a_near_miss_is_recorded_listed_and_declared_once(b: Backend) {
     assert_eq!((r.near_misses.recorded, r.near_misses.declared, r.near_misses.recorded_before), (1, 1, 1));
 }
 
-on_both_backends!(a_near_miss_is_recorded_listed_and_declared_once);
+/// A near-miss gets a lightweight review (contributing factors, where we got lucky, what we
+/// change), kept with it and rewritten as understanding grows.
+async fn a_near_miss_gets_a_lightweight_review(b: Backend) {
+    let state = fresh_state(b).await;
+    let ben = user(&state.db, "Ben", AccountRole::Responder).await;
+    let cleo = user(&state.db, "Cleo", AccountRole::Responder).await;
+    let vic = user(&state.db, "Vic", AccountRole::Viewer).await;
+    let id = near_misses::record(&state, Some(&ben), "Disk nearly full", "db-7 reached 93%.", "An alert at 90%.", "", None).await.unwrap();
+    let review = |who, lucky: &'static str| near_misses::review(&state, who, id, "WAL archiving had stalled for a day.", lucky, "Alert on archiving lag.");
+    assert_eq!(review(Some(&vic), "It was a quiet Sunday.").await.unwrap_err().status_code(), 403);
+    let e = review(Some(&ben), "  ").await.unwrap_err();
+    assert!(e.status_code() == 400 && e.message.starts_with("Where we got lucky"), "{e:?}");
+    let e = near_misses::review(&state, Some(&ben), NearMissId(987_654), "a b c", "d e f", "g h i").await.unwrap_err();
+    assert_eq!(e.status_code(), 404);
+    review(Some(&ben), "It was a quiet Sunday.").await.unwrap();
+    review(Some(&cleo), "It was a quiet Sunday; traffic was a third of a weekday's.").await.unwrap();
+    let list = near_misses::list(&state, Some(&vic), metrics::period(Some("30"), None, None).unwrap()).await.unwrap();
+    let r = list[0].review.as_ref().unwrap();
+    assert_eq!(
+        (r.contributing.as_str(), r.lucky.as_str(), r.changes.as_str()),
+        ("WAL archiving had stalled for a day.", "It was a quiet Sunday; traffic was a third of a weekday's.", "Alert on archiving lag.")
+    );
+    assert_eq!(r.by.name, "Cleo");
+    assert!((Utc::now() - r.at).num_seconds() < 60);
+}
+
+on_both_backends!(a_near_miss_is_recorded_listed_and_declared_once, a_near_miss_gets_a_lightweight_review);

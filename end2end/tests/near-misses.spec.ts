@@ -17,6 +17,18 @@ test('a near-miss is recorded, read in the review, and declared as an incident o
   await expect(entry).toContainText('Public API');
   await expect(form.getByLabel('Title')).toHaveValue('');
 
+  // a lightweight review, kept with it
+  await entry.getByTestId('review-form').locator('summary').click();
+  await entry.getByLabel('Contributing factors').fill('Renewal is manual and the reminder went to a left colleague.');
+  await entry.getByLabel('Where we got lucky').fill('The weekly check ran two days before expiry.');
+  await entry.getByLabel('What we change').fill('Renew automatically; check daily.');
+  await entry.getByRole('button', { name: 'Keep the review' }).click();
+  await expect(entry.getByTestId('near-miss-review')).toContainText('The weekly check ran two days before expiry.');
+  await expect(entry.getByTestId('near-miss-review')).toContainText('Renew automatically; check daily.');
+  await page.reload();
+  await expect(entry.getByTestId('near-miss-review')).toContainText('Renewal is manual');
+  await expect(entry).toContainText('Reviewed by Ben Okafor');
+
   // counted in the month's review
   await page.goto('/insights');
   await expect(page.getByTestId('near-miss-count')).toContainText('recorded');

@@ -157,3 +157,28 @@ test('a near-miss is recorded with a plain form', async ({ page }) => {
   await expect(entry).toContainText('A capacity alert at 90%.');
   await expect(entry.locator('time')).toContainText(`${day} 10:15 UTC`);
 });
+
+test('drills read, and a scenario runs, with plain forms', async ({ page }) => {
+  await page.goto('/login?next=/drills');
+  await page.getByLabel('Email').fill(BEN);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/drills$/);
+  const shipped = page.getByTestId('scenario').filter({ hasText: 'Database failure: checkout, API and sign-in down' });
+  await expect(shipped).toContainText('SEV1 · checkout, api, auth · 9 injects over T+15m');
+  await expect(page.getByTestId('next-ic')).toContainText('Incident Commander');
+  await shipped.getByTestId('run-drill').click();
+  await expect(page).toHaveURL(/\/incidents\/\d+$/);
+  await expect(page.getByTestId('drill-banner')).toContainText('DRILL');
+  await expect(page.getByTestId('drill-panel')).toContainText('Scenario: Database failure');
+  // the first inject comes at T+0: it is on the timeline at the latest a pass of the worker later
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId('timeline')).toContainText('DRILL inject T+0: Alert CheckoutErrorRateHigh fired', { timeout: 1000 });
+  }).toPass({ timeout: 10000 });
+  const form = page.getByTestId('retro-form');
+  await form.getByLabel('What worked').fill('We found the full disk in four minutes.');
+  await form.getByLabel('What to improve').fill('Nobody posted a stakeholder update.');
+  await form.getByRole('button', { name: 'Keep the retrospective' }).click();
+  await expect(page.getByTestId('drill-retro')).toContainText('Nobody posted a stakeholder update.');
+});

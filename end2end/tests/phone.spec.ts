@@ -33,7 +33,7 @@ for (const scheme of ['light', 'dark'] as const) {
       }
       await signIn(page, ADA);
       const warRoom = await page.getByTestId('incident-list').getByRole('link', { name: 'Checkout errors' }).getAttribute('href');
-      for (const path of ['/incidents', warRoom!, '/incidents/new', '/runbooks', '/status-page', '/status-page/webhooks', '/inbox', '/inbox/rules', '/audiences', '/oncall', '/alerts', '/services', '/action-items', '/postmortems/1', '/insights', '/near-misses', '/readiness']) {
+      for (const path of ['/incidents', warRoom!, '/incidents/new', '/runbooks', '/status-page', '/status-page/webhooks', '/inbox', '/inbox/rules', '/audiences', '/oncall', '/alerts', '/services', '/action-items', '/postmortems/1', '/insights', '/near-misses', '/readiness', '/drills']) {
         await page.goto(path);
         await hydrated(page);
         await fitsAndReads(page, path, scheme);

@@ -55,6 +55,7 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
         "/insights.json",
         "/near-misses",
         "/readiness",
+        "/drills",
         postmortem.as_str(),
         export.as_str(),
     ] {
@@ -79,8 +80,9 @@ async fn pages_answer_the_right_status_without_javascript(b: Backend) {
     // signed in: allowed, forbidden, not found
     let viewer = app.client(Some(&app.viewer)).await;
     let admin = app.client(Some(&app.admin)).await;
-    let cases: [(&reqwest::Client, &str, u16); 19] = [
+    let cases: [(&reqwest::Client, &str, u16); 20] = [
         (&viewer, "/readiness", 200),
+        (&viewer, "/drills", 200),
         (&viewer, "/near-misses", 200),
         (&viewer, postmortem.as_str(), 200),
         (&viewer, "/insights", 200),

@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod contact;
+pub mod drills;
 pub mod incidents;
 pub mod insights;
 pub mod near_misses;

@@ -55,3 +55,10 @@ pub async fn declare_near_miss(id: i64, severity: String) -> Result<(), AppError
     leptos_axum::redirect(&format!("/incidents/{}", incident.id));
     Ok(())
 }
+
+/// Writes (or rewrites) near-miss `id`'s lightweight review.
+#[server(endpoint = "near-misses/review")]
+pub async fn review_near_miss(id: i64, contributing: String, lucky: String, changes: String) -> Result<(), AppError> {
+    let (state, user) = crate::api::ssr::caller().await?;
+    crate::server::services::near_misses::review(&state, user.as_ref(), crate::domain::ids::NearMissId(id), &contributing, &lucky, &changes).await
+}

@@ -110,6 +110,17 @@ pub enum EventKind {
         step: String,
         title: String,
     },
+    /// A drill's scripted inject, posted by Klaxon on schedule (`index` in its scenario).
+    DrillInject {
+        index: u32,
+        at_s: u32,
+        text: String,
+    },
+    /// A drill's retrospective, written or rewritten.
+    DrillRetro {
+        went_well: String,
+        to_improve: String,
+    },
 }
 
 impl EventKind {
@@ -134,6 +145,8 @@ impl EventKind {
             EventKind::AudienceEmpty { .. } => "audience_empty",
             EventKind::TimerFired { .. } => "timer_fired",
             EventKind::RunbookStepDone { .. } => "runbook_step_done",
+            EventKind::DrillInject { .. } => "drill_inject",
+            EventKind::DrillRetro { .. } => "drill_retro",
         }
     }
 
@@ -177,6 +190,8 @@ impl EventKind {
             EventKind::AudienceEmpty { audience } => format!("{}: nobody is set up to be told (an admin adds people under Audiences)", audience.name()),
             EventKind::TimerFired { text, .. } => text.clone(),
             EventKind::RunbookStepDone { title, .. } => format!("Runbook step done: {title}"),
+            EventKind::DrillInject { at_s, text, .. } => format!("DRILL inject {}: {text}", super::drill::label(*at_s)),
+            EventKind::DrillRetro { went_well, to_improve } => format!("Drill retrospective — what worked: {went_well} — to improve: {to_improve}"),
         }
     }
 
@@ -185,6 +200,7 @@ impl EventKind {
         matches!(
             self,
             EventKind::TimerFired { .. }
+                | EventKind::DrillInject { .. }
                 | EventKind::Notified { .. }
                 | EventKind::DataExposureFlagged
                 | EventKind::NotificationFailed { .. }

@@ -93,3 +93,7 @@ id_type!(
     /// A near-miss: what almost happened, recorded without declaring an incident.
     NearMissId
 );
+id_type!(
+    /// A drill scenario: a script of timed injects a drill is run from.
+    ScenarioId
+);

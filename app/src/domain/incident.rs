@@ -311,6 +311,9 @@ pub struct DeclareInput {
     /// Declared as a drill.
     #[serde(default)]
     pub drill: bool,
+    /// The scenario a drill runs: its injects are posted to the timeline on schedule.
+    #[serde(default)]
+    pub scenario: Option<crate::domain::ids::ScenarioId>,
 }
 
 /// Whether a note is internal or a stakeholder update (which resets the update clock).

@@ -4,6 +4,7 @@ pub mod alert;
 pub mod alert_context;
 pub mod alertmanager;
 pub mod contact;
+pub mod drill;
 pub mod escalation;
 pub mod event;
 pub mod events_v2;

@@ -27,6 +27,41 @@ pub struct NearMiss {
     pub recorded_at: DateTime<Utc>,
     /// The incident it was declared as, once it was.
     pub incident: Option<IncidentId>,
+    /// Its lightweight review, once written.
+    #[serde(default)]
+    pub review: Option<Review>,
+}
+
+/// A near-miss's lightweight review: the sections of a lightweight postmortem that a
+/// near-miss calls for (what happened and what caught it are the near-miss itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// Contributing factors: why it could almost happen.
+    pub contributing: String,
+    /// Where we got lucky: what would have made it an incident.
+    pub lucky: String,
+    /// What we change so that it cannot happen again, or is caught earlier.
+    pub changes: String,
+    pub by: Person,
+    pub at: DateTime<Utc>,
+}
+
+/// A review as written, checked: each section 3 to [`TEXT_MAX`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewDraft {
+    pub contributing: String,
+    pub lucky: String,
+    pub changes: String,
+}
+
+impl ReviewDraft {
+    pub fn parse(contributing: &str, lucky: &str, changes: &str) -> Result<ReviewDraft, String> {
+        Ok(ReviewDraft {
+            contributing: checked(contributing, "Contributing factors", 3, TEXT_MAX, Lines::Many)?,
+            lucky: checked(lucky, "Where we got lucky", 3, TEXT_MAX, Lines::Many)?,
+            changes: checked(changes, "What we change", 3, TEXT_MAX, Lines::Many)?,
+        })
+    }
 }
 
 /// What a responder writes down, checked: a title, what almost happened and what caught it
@@ -71,6 +106,10 @@ mod tests {
         let later = t0() + chrono::Duration::hours(1);
         assert!(NearMissDraft::parse("Expired cert", "Two days left.", "A check.", Some(later), t0()).unwrap_err().starts_with("occurred_at:"));
         let long = "x".repeat(TEXT_MAX + 1);
+        assert!(ReviewDraft::parse(&long, "The check ran weekly.", "Daily check.").unwrap_err().starts_with("Contributing factors"));
+        assert!(ReviewDraft::parse("Manual renewal.", " ", "Daily check.").unwrap_err().starts_with("Where we got lucky"));
+        assert!(ReviewDraft::parse("Manual renewal.", "The check ran weekly.", "").unwrap_err().starts_with("What we change"));
+        assert_eq!(ReviewDraft::parse(" Manual renewal. ", "The check ran weekly.", "Daily check.").unwrap().contributing, "Manual renewal.");
         assert!(NearMissDraft::parse("Expired cert", &long, "A check.", None, t0()).is_err());
     }
 }

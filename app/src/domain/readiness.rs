@@ -77,7 +77,7 @@ impl CheckKey {
             CheckKey::RotationsBigEnough | CheckKey::ShiftsAtMostAWeek | CheckKey::NoCoverageGaps => "/oncall",
             CheckKey::PostmortemsDone => "/incidents",
             CheckKey::ActionItemsOnTime => "/action-items?overdue=1",
-            CheckKey::DrillLastQuarter => "/incidents/new",
+            CheckKey::DrillLastQuarter => "/drills",
         }
     }
 }

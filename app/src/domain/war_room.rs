@@ -26,6 +26,8 @@ pub struct WarRoom {
     pub context: super::alert_context::AlertContext,
     /// Its postmortem, once started.
     pub postmortem: Option<super::postmortem::record::PostmortemSummary>,
+    /// A drill's scenario, injects and suggested IC (`None`: not a drill).
+    pub drill: Option<super::drill::DrillRoom>,
     /// The server's clock when this was read, for "how long ago" without hydration mismatches.
     pub now: DateTime<Utc>,
 }
@@ -147,6 +149,7 @@ mod tests {
             components: vec![],
             context: Default::default(),
             postmortem: None,
+            drill: None,
             now: Utc::now(),
         }
     }

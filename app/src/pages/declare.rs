@@ -82,6 +82,7 @@ fn DeclareForm(services: Vec<ServiceRef>, from: Option<crate::domain::alert::Ale
                 alert,
                 near_miss: None,
                 drill: drill.get_untracked(),
+                scenario: None,
             },
         });
     };

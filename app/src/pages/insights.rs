@@ -47,7 +47,7 @@ pub fn InsightsPage() -> impl IntoView {
             <div class="page-head">
                 <h1>"Response metrics"</h1>
                 <span class="exports">
-                    <a href="/readiness">"Readiness check"</a> " · " <a href="/near-misses">"Near-misses"</a> " · "
+                    <a href="/readiness">"Readiness check"</a> " · " <a href="/near-misses">"Near-misses"</a> " · " <a href="/drills">"Drills"</a> " · "
                     "Download: " <a href=move || export("csv") rel="external" data-testid="export-csv">"CSV"</a>
                     " · " <a href=move || export("json") rel="external" data-testid="export-json">"JSON"</a>
                 </span>

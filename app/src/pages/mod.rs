@@ -4,6 +4,7 @@ pub mod action_items;
 pub mod alerts;
 pub mod audiences;
 pub mod declare;
+pub mod drills;
 pub mod gate;
 pub mod inbox;
 pub mod incidents;

@@ -6,7 +6,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::near_misses::{near_miss_services, near_misses, DeclareNearMiss, RecordNearMiss};
+use crate::api::near_misses::{near_miss_services, near_misses, DeclareNearMiss, RecordNearMiss, ReviewNearMiss};
 use crate::components::time::Time;
 use crate::domain::incident::{ServiceRef, Severity};
 use crate::domain::near_miss::{NearMiss, TEXT_MAX};
@@ -19,12 +19,13 @@ pub fn NearMissesPage() -> impl IntoView {
         let can_work = user.can(Permission::WorkIncidents);
         let record = ServerAction::<RecordNearMiss>::new();
         let declare = ServerAction::<DeclareNearMiss>::new();
+        let review = ServerAction::<ReviewNearMiss>::new();
         let query = use_query_map();
         let asked = move || {
             let q = query.read();
-            (q.get("days"), q.get("from"), q.get("to"), record.version().get())
+            (q.get("days"), q.get("from"), q.get("to"), record.version().get(), review.version().get())
         };
-        let data = crate::resource::blocking(asked, |(days, from, to, _)| near_misses(days, from, to));
+        let data = crate::resource::blocking(asked, |(days, from, to, _, _)| near_misses(days, from, to));
         let chosen = move |d: i64| query.read().get("days").and_then(|v| v.parse::<i64>().ok()).unwrap_or(30) == d;
         view! {
             <div class="page-head"><h1>"Near-misses"</h1><a href="/insights">"Metrics"</a></div>
@@ -47,13 +48,14 @@ pub fn NearMissesPage() -> impl IntoView {
                 <button type="submit">"Show"</button>
             </form>
             {action_error(declare.value())}
+            {action_error(review.value())}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok((list, _)) if list.is_empty() => view! { <p class="muted" data-testid="no-near-misses">"No near-miss recorded in this period."</p> }.into_any(),
                         Ok((list, _)) => view! {
                             <ul class="near-misses" data-testid="near-misses">
-                                {list.into_iter().map(|n| view! { <Entry n can_work declare/> }).collect_view()}
+                                {list.into_iter().map(|n| view! { <Entry n can_work declare review/> }).collect_view()}
                             </ul>
                         }
                         .into_any(),
@@ -105,9 +107,10 @@ fn RecordForm(record: ServerAction<RecordNearMiss>, services: Vec<ServiceRef>) -
     }
 }
 
-/// One near-miss, and (not yet an incident) the form that declares it one.
+/// One near-miss, its lightweight review, and (not yet an incident) the form that declares
+/// it one.
 #[component]
-fn Entry(n: NearMiss, can_work: bool, declare: ServerAction<DeclareNearMiss>) -> impl IntoView {
+fn Entry(n: NearMiss, can_work: bool, declare: ServerAction<DeclareNearMiss>, review: ServerAction<ReviewNearMiss>) -> impl IntoView {
     let id = n.id.0;
     let outcome = match n.incident {
         Some(i) => view! { <p><a href=format!("/incidents/{i}") data-testid="declared-as">{format!("Declared as incident {i}")}</a></p> }.into_any(),
@@ -137,6 +140,30 @@ fn Entry(n: NearMiss, can_work: bool, declare: ServerAction<DeclareNearMiss>) ->
                 <dt>"What almost happened"</dt><dd class="prose">{n.what_happened.clone()}</dd>
                 <dt>"What caught it"</dt><dd class="prose">{n.caught_by.clone()}</dd>
             </dl>
+            {n.review.clone().map(|r| view! {
+                <h4>"Lightweight review"</h4>
+                <dl class="facts" data-testid="near-miss-review">
+                    <dt>"Contributing factors"</dt><dd class="prose">{r.contributing}</dd>
+                    <dt>"Where we got lucky"</dt><dd class="prose">{r.lucky}</dd>
+                    <dt>"What we change"</dt><dd class="prose">{r.changes}</dd>
+                </dl>
+                <p class="muted small">"Reviewed by " {r.by.name} ", " <Time t=r.at/></p>
+            })}
+            {can_work.then(|| {
+                let (contributing, lucky, changes) = n.review.clone().map(|r| (r.contributing, r.lucky, r.changes)).unwrap_or_default();
+                view! {
+                    <details data-testid="review-form">
+                        <summary>{if n.review.is_some() { "Rewrite the review" } else { "Review it (lightweight)" }}</summary>
+                        <ActionForm action=review attr:class="stack">
+                            <input type="hidden" name="id" value=id/>
+                            <label>"Contributing factors " <textarea name="contributing" required rows="2" maxlength=TEXT_MAX>{contributing}</textarea></label>
+                            <label>"Where we got lucky " <textarea name="lucky" required rows="2" maxlength=TEXT_MAX>{lucky}</textarea></label>
+                            <label>"What we change " <textarea name="changes" required rows="2" maxlength=TEXT_MAX>{changes}</textarea></label>
+                            <button type="submit">"Keep the review"</button>
+                        </ActionForm>
+                    </details>
+                }
+            })}
             {outcome}
         </li>
     }

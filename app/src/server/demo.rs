@@ -159,6 +159,9 @@ recovery:
   - Scale back in after an hour of normal latency
 "#;
 
+/// The seeds' challenge scenario (a database failure on a three-service app).
+pub const DATABASE_FAILURE_DRILL: &str = include_str!("../../../examples/drills/database-failure.yaml");
+
 pub async fn load(state: &AppState) -> AppResult<()> {
     let mut admin = None;
     for (email, name, role) in DEMO_USERS {
@@ -180,6 +183,13 @@ pub async fn load(state: &AppState) -> AppResult<()> {
             drop(conn);
             crate::server::services::runbooks::save_yaml(state, Some(&admin), None, CHECKOUT_RUNBOOK).await?;
             crate::server::services::runbooks::save_yaml(state, Some(&admin), None, API_RUNBOOK).await?;
+        }
+    }
+    {
+        let mut conn = state.db.pool().acquire().await?;
+        if crate::server::repo::drills::scenarios(&mut conn).await?.is_empty() {
+            drop(conn);
+            crate::server::services::drills::save_yaml(state, Some(&admin), None, DATABASE_FAILURE_DRILL).await?;
         }
     }
     status_page(state, &admin).await?;

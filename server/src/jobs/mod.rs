@@ -15,7 +15,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Starts the periodic jobs, each in its own task so a slow one (webhooks waiting on their
-/// receivers) never holds up another (war-room clocks): fires due war-room clocks, sends
+/// receivers) never holds up another (war-room clocks): fires due war-room clocks, posts due
+/// drill injects, sends
 /// due webhooks and switches components for maintenance windows, every `interval` until
 /// shutdown.
 pub fn start(state: &AppState, interval: Duration, shutdown: &CancellationToken) {
@@ -23,6 +24,11 @@ pub fn start(state: &AppState, interval: Duration, shutdown: &CancellationToken)
     tokio::spawn(every("war-room clocks", interval, shutdown.clone(), move || {
         let s = s.clone();
         async move { fire_due(&s, chrono::Utc::now()).await }
+    }));
+    let s = state.clone();
+    tokio::spawn(every("drill injects", interval, shutdown.clone(), move || {
+        let s = s.clone();
+        async move { app::server::services::drills::post_due_injects(&s, chrono::Utc::now()).await }
     }));
     let s = state.clone();
     let wake = state.webhooks.wake.clone();

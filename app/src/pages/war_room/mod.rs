@@ -3,6 +3,7 @@
 mod actions;
 mod composer;
 mod context;
+mod drill;
 mod postmortem;
 mod public_update;
 mod roles;
@@ -105,7 +106,9 @@ fn Room(w: WarRoom, user: CurrentUser) -> impl IntoView {
                 </section>
                 <aside class="side-col">
                     {can_work.then(|| view! { <actions::StatusActions incident/> })}
-                    <postmortem::PostmortemPanel incident postmortem=w.postmortem.clone() can_work/>
+                    {w.drill.clone().map(|drill| view! { <drill::DrillPanel room drill can_work now/> })}
+                    // a drill's retrospective is its own (in the drill panel)
+                    {(!w.incident.drill).then(|| view! { <postmortem::PostmortemPanel incident postmortem=w.postmortem.clone() can_work/> })}
                     <context::ContextPanel context=w.context.clone()/>
                     {if w.incident.drill {
                         view! {

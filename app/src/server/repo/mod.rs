@@ -7,6 +7,7 @@ pub mod calendars;
 pub mod catalog;
 pub mod contact;
 pub mod deliveries;
+pub mod drills;
 pub mod escalations;
 pub mod events;
 pub mod incidents;

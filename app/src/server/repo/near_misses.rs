@@ -6,13 +6,15 @@ use sqlx::{AnyConnection, Row};
 
 use crate::domain::ids::{IncidentId, NearMissId, ServiceId, UserId};
 use crate::domain::incident::ServiceRef;
-use crate::domain::near_miss::{NearMiss, NearMissDraft};
+use crate::domain::near_miss::{NearMiss, NearMissDraft, Review, ReviewDraft};
 use crate::domain::roles::Person;
 use crate::server::time::{from_ms, to_ms};
 
 const SELECT: &str = "SELECT n.id, n.title, n.what_happened, n.caught_by, n.occurred_at_ms, n.recorded_at_ms, n.incident_id, \
-     n.service_id, s.slug AS service_slug, s.name AS service_name, n.recorded_by, u.name AS recorded_by_name \
-     FROM near_misses n JOIN users u ON u.id = n.recorded_by LEFT JOIN services s ON s.id = n.service_id";
+     n.service_id, s.slug AS service_slug, s.name AS service_name, n.recorded_by, u.name AS recorded_by_name, \
+     n.review_contributing, n.review_lucky, n.review_changes, n.reviewed_by, n.reviewed_at_ms, r.name AS reviewed_by_name \
+     FROM near_misses n JOIN users u ON u.id = n.recorded_by LEFT JOIN services s ON s.id = n.service_id \
+     LEFT JOIN users r ON r.id = n.reviewed_by";
 
 fn near_miss(r: &AnyRow) -> Result<NearMiss, sqlx::Error> {
     let service: Option<i64> = r.try_get("service_id")?;
@@ -30,7 +32,36 @@ fn near_miss(r: &AnyRow) -> Result<NearMiss, sqlx::Error> {
         recorded_by: Person { id: UserId(r.try_get("recorded_by")?), name: r.try_get("recorded_by_name")? },
         recorded_at: from_ms(r.try_get("recorded_at_ms")?),
         incident: incident.map(IncidentId),
+        review: review(r)?,
     })
+}
+
+fn review(r: &AnyRow) -> Result<Option<Review>, sqlx::Error> {
+    let (Some(by), Some(at)) = (r.try_get::<Option<i64>, _>("reviewed_by")?, r.try_get::<Option<i64>, _>("reviewed_at_ms")?) else { return Ok(None) };
+    Ok(Some(Review {
+        contributing: r.try_get::<Option<String>, _>("review_contributing")?.unwrap_or_default(),
+        lucky: r.try_get::<Option<String>, _>("review_lucky")?.unwrap_or_default(),
+        changes: r.try_get::<Option<String>, _>("review_changes")?.unwrap_or_default(),
+        by: Person { id: UserId(by), name: r.try_get::<Option<String>, _>("reviewed_by_name")?.unwrap_or_default() },
+        at: from_ms(at),
+    }))
+}
+
+/// Keeps the lightweight review with near-miss `id` (a new one replaces it); `false` when
+/// there is no such near-miss.
+pub async fn review_it(conn: &mut AnyConnection, id: NearMissId, d: &ReviewDraft, by: UserId, at: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE near_misses SET review_contributing = $1, review_lucky = $2, review_changes = $3, reviewed_by = $4, reviewed_at_ms = $5 WHERE id = $6",
+    )
+    .bind(d.contributing.clone())
+    .bind(d.lucky.clone())
+    .bind(d.changes.clone())
+    .bind(by.0)
+    .bind(to_ms(at))
+    .bind(id.0)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn insert(conn: &mut AnyConnection, d: &NearMissDraft, service: Option<ServiceId>, by: UserId, at: DateTime<Utc>) -> Result<NearMissId, sqlx::Error> {

@@ -133,6 +133,18 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
     if input.drill && (input.alert.is_some() || input.near_miss.is_some()) {
         return Err(AppError::bad_request("drill: a drill is an exercise, not declared from a real alert or near-miss."));
     }
+    let scenario = match input.scenario {
+        Some(_) if !input.drill => return Err(AppError::bad_request("scenario: only a drill runs a scenario.")),
+        Some(id) => {
+            let mut conn = state.db.pool().acquire().await?;
+            Some(
+                crate::server::repo::drills::scenario_by_id(&mut conn, id)
+                    .await?
+                    .ok_or_else(|| AppError::bad_request(format!("scenario: there is no scenario {id}.")))?,
+            )
+        }
+        None => None,
+    };
     if input.services.len() > 50 {
         return Err(AppError::bad_request("An incident can affect at most 50 services."));
     }
@@ -223,6 +235,9 @@ pub async fn declare(state: &AppState, actor: Option<&CurrentUser>, input: Decla
         }
         let link = EventKind::LinkAdded { label: format!("Near-miss: {}", n.title), url: format!("/near-misses#near-miss-{}", n.id) };
         emit(&mut tx, &incident, Some(&me), link).await?;
+    }
+    if incident.drill {
+        crate::server::services::drills::start(&mut tx, &incident, scenario.as_ref()).await?;
     }
     notify(&mut tx, &incident).await?;
     tx.commit(&state.hub).await?;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod calendar;
 pub mod contact;
 pub mod deliveries;
+pub mod drills;
 pub mod incidents;
 pub mod ingest;
 pub mod ingest_apply;

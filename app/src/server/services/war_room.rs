@@ -39,6 +39,7 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId)
     let people = users::list(&mut tx).await?;
     let components = crate::server::repo::status::components(&mut tx).await?;
     let postmortem = crate::server::repo::postmortems::of_incident(&mut tx, id).await?.map(|p| p.summary(now()));
+    let drill = crate::server::services::drills::room(&mut tx, &incident).await?;
     // public updates posted before they carried their public incident's id
     if events.iter().any(|e| matches!(&e.kind, EventKind::PublicUpdatePosted { update } if update.public_id.is_empty())) {
         let public_id = crate::server::repo::status::public_ids(&mut tx).await?.incident(id.0);
@@ -49,5 +50,5 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId)
         }
     }
     tx.commit().await?;
-    Ok(WarRoom { incident, events, cursor, roles, runbooks, people, components, context, postmortem, now: now() })
+    Ok(WarRoom { incident, events, cursor, roles, runbooks, people, components, context, postmortem, drill, now: now() })
 }
