@@ -62,13 +62,22 @@ pub struct InboxItem {
 }
 
 /// What an audience is told of an incident: one line, the same for a user's inbox and for
-/// a webhook's `text`.
+/// a webhook's `text`. A drill's says so first (a drill tells no audience; should one ever
+/// be told, nobody mistakes it for the real thing).
 pub fn notification_text(audience: Audience, incident: &Incident) -> String {
     let why = match audience {
         Audience::Executives => "a SEV1 was declared",
         Audience::SecurityAndLegal => "customer data may have been exposed",
     };
-    format!("{} — {} are told because {why}: \"{}\" ({}, {}).", incident.severity, audience.name(), incident.title, incident.severity, incident.status.label())
+    let drill = if incident.drill { "DRILL — " } else { "" };
+    format!(
+        "{drill}{} — {} are told because {why}: \"{}\" ({}, {}).",
+        incident.severity,
+        audience.name(),
+        incident.title,
+        incident.severity,
+        incident.status.label()
+    )
 }
 
 /// The message posted to an audience's webhook address: `text` (what a Slack incoming
@@ -84,6 +93,7 @@ pub fn webhook_message(audience: Audience, incident: &Incident) -> serde_json::V
             "severity": incident.severity.as_str(),
             "status": incident.status.as_str(),
             "data_exposure": incident.data_exposure,
+            "drill": incident.drill,
             "path": format!("/incidents/{}", incident.id.0),
         },
     })
@@ -110,6 +120,10 @@ mod tests {
         assert_eq!(m["incident"]["severity"], "sev1");
         assert_eq!(audience_of(&m), Some(Audience::SecurityAndLegal));
         assert_eq!(audience_of(&serde_json::json!({"audience": "everyone"})), None);
+        assert!(!t.contains("DRILL") && m["incident"]["drill"] == false);
+        i.drill = true;
+        assert!(notification_text(Audience::Executives, &i).starts_with("DRILL — SEV1 — Executives are told"));
+        assert_eq!(webhook_message(Audience::Executives, &i)["incident"]["drill"], true);
     }
 
     #[test]

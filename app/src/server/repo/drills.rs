@@ -157,8 +157,11 @@ pub async fn since(conn: &mut AnyConnection, since: DateTime<Utc>, limit: i64) -
 pub async fn commander_turns(conn: &mut AnyConnection) -> Result<Vec<(UserId, DateTime<Utc>)>, sqlx::Error> {
     use crate::domain::event::EventKind;
     use crate::domain::roles::IncidentRole;
-    let rows =
-        sqlx::query("SELECT at_ms, payload FROM events WHERE stream = $1 AND kind = 'role_assigned'").bind(Stream::Incident.as_str()).fetch_all(conn).await?;
+    // the role's JSON spelling narrows the rows to decode
+    let rows = sqlx::query("SELECT at_ms, payload FROM events WHERE stream = $1 AND kind = 'role_assigned' AND payload LIKE '%\"commander\"%'")
+        .bind(Stream::Incident.as_str())
+        .fetch_all(conn)
+        .await?;
     let mut out = Vec::new();
     for r in rows {
         if let EventKind::RoleAssigned { role: IncidentRole::Commander, person, .. } = parse::<EventKind>(&r.try_get::<String, _>("payload")?)? {
