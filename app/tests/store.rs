@@ -580,3 +580,29 @@ async fn postgres_readers_wait_for_older_transactions() {
     let (rest, _) = log::since(&mut conn, Part::Kind(app::domain::log::Stream::Incident), rows[0].cursor, 100).await.unwrap();
     assert_eq!(rest.iter().map(|r| r.cursor).collect::<Vec<Cursor>>(), [rows[1].cursor]);
 }
+
+/// A live reader resuming from a cursor reads an index in the log's order: for one kind of
+/// stream too (it used to find every event of the kind and sort them, on every reconnect of
+/// the incident list or the alerts page). SQLite's plan; PostgreSQL plans by its statistics.
+#[tokio::test]
+async fn resuming_a_live_reader_never_sorts_the_log() {
+    use app::domain::log::Stream;
+    use app::server::repo::log::{since_sql, Part};
+    use sqlx::Row;
+    let state = fresh_state(Backend::Sqlite).await;
+    let mut conn = state.db.pool().acquire().await.unwrap();
+    for (part, index) in
+        [(Part::Everything, "events_order"), (Part::Kind(Stream::Alert), "events_kind_order"), (Part::One(StreamRef::incident(IncidentId(7))), "events_stream")]
+    {
+        let sql = since_sql(&conn, part);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}"))).bind(0i64).bind(0i64).bind(100i64);
+        q = match part {
+            Part::Everything => q,
+            Part::Kind(s) => q.bind(s.as_str()),
+            Part::One(s) => q.bind(s.stream.as_str()).bind(s.id),
+        };
+        let plan: Vec<String> = q.fetch_all(&mut *conn).await.unwrap().iter().map(|r| r.get::<String, _>("detail")).collect();
+        assert!(plan.iter().any(|d| d.contains(index) && d.contains("tx>?")), "{part:?}: {plan:?}");
+        assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE")), "{part:?} sorts: {plan:?}");
+    }
+}

@@ -128,13 +128,7 @@ pub async fn of_stream(conn: &mut AnyConnection, stream: StreamRef) -> Result<Ve
 /// that nothing still running can precede. The flag says whether later events are already
 /// committed but must wait for an older transaction to end.
 pub async fn since(conn: &mut AnyConnection, part: Part, after: Cursor, limit: i64) -> Result<(Vec<Row>, bool), sqlx::Error> {
-    let filter = part_sql(part, 4);
-    let sql = format!(
-        "SELECT {COLUMNS}, CASE WHEN {} THEN 1 ELSE 0 END AS safe FROM events \
-         WHERE (tx > $1 OR (tx = $1 AND id > $2)) AND {filter} ORDER BY tx, id LIMIT $3",
-        safe_sql(conn)
-    );
-    let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after.tx).bind(after.id).bind(limit);
+    let q = sqlx::query(sqlx::AssertSqlSafe(since_sql(conn, part))).bind(after.tx).bind(after.id).bind(limit);
     let q = match part {
         Part::Everything => q,
         Part::Kind(s) => q.bind(s.as_str()),
@@ -153,6 +147,18 @@ pub async fn since(conn: &mut AnyConnection, part: Part, after: Cursor, limit: i
         out.push(decode(r)?);
     }
     Ok((out, held))
+}
+
+/// What [`since`] runs: `$1`, `$2` the cursor, `$3` the limit, then the part's parameters.
+/// Each part reads an index in the log's order (`events_order`, `events_kind_order`,
+/// `events_stream`): a reader of one kind of stream never sorts that kind's whole history.
+pub fn since_sql(conn: &AnyConnection, part: Part) -> String {
+    format!(
+        "SELECT {COLUMNS}, CASE WHEN {} THEN 1 ELSE 0 END AS safe FROM events \
+         WHERE (tx > $1 OR (tx = $1 AND id > $2)) AND {} ORDER BY tx, id LIMIT $3",
+        safe_sql(conn),
+        part_sql(part, 4)
+    )
 }
 
 /// The newest position a reader may start from: every event up to it can be read, and
