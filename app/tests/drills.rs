@@ -122,7 +122,7 @@ async fn a_scenario_runs_as_a_drill_with_its_injects_each_posted_once(b: Backend
     assert_eq!(page.scenarios.len(), 2);
     assert!(page.sources.is_empty(), "only admins get the YAML");
     let shipped_doc = page.scenarios.iter().find(|s| s.id == shipped).unwrap();
-    assert_eq!((shipped_doc.scenario.severity, shipped_doc.scenario.services.len(), shipped_doc.scenario.injects.len()), (Severity::Sev1, 3, 9));
+    assert_eq!((shipped_doc.severity, shipped_doc.services.len(), shipped_doc.injects, shipped_doc.length_s), (Severity::Sev1, 3, 9, 15 * 60));
 
     // Ben has been IC (of a real incident); Cleo and Zed never were: Cleo comes first by name
     let real = incidents::declare(&state, Some(&ben), DeclareInput { title: "Checkout down".into(), severity: Some(Severity::Sev3), ..Default::default() })
@@ -178,6 +178,13 @@ async fn a_scenario_runs_as_a_drill_with_its_injects_each_posted_once(b: Backend
     let mut conn = state.db.pool().acquire().await.unwrap();
     assert_eq!(injects(&events::for_incident(&mut conn, drill.id).await.unwrap().0).len(), 3);
     drop(conn);
+    // reopened, the rest follow: the one whose time passed at once
+    incidents::change_status(&state, Some(&ben), drill.id, Status::Resolved, Status::Investigating).await.unwrap();
+    assert_eq!(drills::post_due_injects(&state, t + min(11)).await.unwrap(), 1);
+    let mut conn = state.db.pool().acquire().await.unwrap();
+    assert_eq!(injects(&events::for_incident(&mut conn, drill.id).await.unwrap().0).last().map(|i| i.0), Some(3));
+    drop(conn);
+    incidents::change_status(&state, Some(&ben), drill.id, Status::Investigating, Status::Resolved).await.unwrap();
 
     // the retrospective
     assert_eq!(drills::write_retro(&state, Some(&vic), drill.id, "Fast", "Slow").await.unwrap_err().status_code(), 403);

@@ -50,10 +50,16 @@ test('a drill runs from a scenario: its injects arrive live on schedule, it sugg
   const yaml = page.getByTestId('import-scenario').getByLabel('Scenario YAML');
   await yaml.fill(`title: ${title}\nseverity: sev2\nservices: [checkout]\ninjects:\n  - "T+2m: late"\n  - "T+1m: early"\n`);
   await page.getByTestId('import-scenario').getByRole('button', { name: 'Save scenario' }).click();
-  await expect(page.getByTestId('import-scenario').getByRole('alert')).toContainText('injects[1]: T+1m comes after T+2m');
+  await expect(page.getByRole('alert')).toContainText('injects[1]: T+1m comes after T+2m');
   await yaml.fill(`title: ${title}\nseverity: sev2\nservices: [checkout]\nsummary: The replica falls behind.\ninjects:\n  - "T+0: Alert ReplicationLagHigh fired"\n  - "T+4s: ${inject}"\n  - "T+8s: The primary's disk is at 91%"\n  - "T+30m: never seen: the drill is over by then"\n`);
   await page.getByTestId('import-scenario').getByRole('button', { name: 'Save scenario' }).click();
   const card = page.getByTestId('scenario').filter({ hasText: title });
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  // the injects' words are not sent to the page before the drill (the admin's YAML aside)
+  const [ctxViewer, cleoFirst] = await newSignedIn(browser, CLEO, '/drills');
+  await expect(cleoFirst.getByTestId('scenario').filter({ hasText: title })).toBeVisible();
+  expect(await cleoFirst.content()).not.toContain(inject);
+  await ctxViewer.close();
   await expect(card).toContainText('SEV2 · checkout · 4 injects over T+30m');
   // the seeds' challenge scenario ships with the demo
   await expect(page.getByTestId('scenario').filter({ hasText: 'Database failure: checkout, API and sign-in down' })).toContainText('9 injects over T+15m');

@@ -27,8 +27,10 @@ use super::text::{checked, Lines};
 pub const INJECTS_MAX: usize = 100;
 /// The latest an inject may come, in seconds from the start (a day).
 pub const LATEST_S: u32 = 24 * 3600;
-/// The longest inject, summary, or retrospective answer, in characters.
+/// The longest inject or retrospective answer, in characters.
 pub const TEXT_MAX: usize = 4000;
+/// The longest summary (it becomes the drill's impact), in characters.
+pub const SUMMARY_MAX: usize = 2000;
 
 /// A scenario as written in YAML (checked by [`Scenario::from_doc`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,7 +84,7 @@ impl Scenario {
         }
         let summary = match doc.summary.as_deref().map(str::trim) {
             None | Some("") => String::new(),
-            Some(s) => checked(s, "summary", 1, TEXT_MAX, Lines::Many)?,
+            Some(s) => checked(s, "summary", 1, SUMMARY_MAX, Lines::Many)?,
         };
         if doc.injects.is_empty() {
             return Err("injects: a scenario needs at least one inject, such as \"T+2m: error rate on checkout 40%\"".into());
@@ -265,6 +267,34 @@ pub struct DrillRoom {
     pub suggested_ic: Option<IcSuggestion>,
 }
 
+/// A scenario as listed for running it: everything but the injects' words, which the
+/// participants meet on the timeline, not before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioSummary {
+    pub id: ScenarioId,
+    pub title: String,
+    pub severity: Severity,
+    pub services: Vec<String>,
+    pub summary: String,
+    pub injects: usize,
+    pub length_s: u32,
+}
+
+impl ScenarioSummary {
+    pub fn of(r: &ScenarioRecord) -> ScenarioSummary {
+        let s = &r.scenario;
+        ScenarioSummary {
+            id: r.id,
+            title: s.title.clone(),
+            severity: s.severity,
+            services: s.services.clone(),
+            summary: s.summary.clone(),
+            injects: s.injects.len(),
+            length_s: s.length_s(),
+        }
+    }
+}
+
 /// A drill in the list of drills.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DrillSummary {
@@ -276,10 +306,11 @@ pub struct DrillSummary {
 /// The drills page: scenarios to run, the IC to suggest, the drills run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DrillsPage {
-    pub scenarios: Vec<ScenarioRecord>,
+    pub scenarios: Vec<ScenarioSummary>,
     pub suggested_ic: Option<IcSuggestion>,
     pub drills: Vec<DrillSummary>,
-    /// The scenarios' YAML as imported, for an admin to edit (empty for others).
+    /// The scenarios' YAML as imported, injects and all, for an admin to edit (empty for
+    /// others).
     pub sources: Vec<(ScenarioId, String)>,
 }
 
@@ -326,6 +357,9 @@ mod tests {
         let mut d = doc(&["T+1m: a"]);
         d.severity = "critical".into();
         assert_eq!(Scenario::from_doc(d).unwrap_err(), "severity must be sev1 to sev4, not \"critical\"");
+        let mut d = doc(&["T+1m: a"]);
+        d.summary = Some("x".repeat(SUMMARY_MAX + 1));
+        assert!(Scenario::from_doc(d).unwrap_err().starts_with("summary"));
         let mut d = doc(&["T+1m: a"]);
         d.title = " ".into();
         assert!(Scenario::from_doc(d).unwrap_err().starts_with("title: "));

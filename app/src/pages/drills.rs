@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::api::drills::{load_drills, RunDrill, SaveScenario};
 use crate::components::badges::StatusBadge;
 use crate::components::time::Time;
-use crate::domain::drill::{label, DrillSummary, ScenarioRecord};
+use crate::domain::drill::{label, DrillSummary, ScenarioSummary};
 use crate::domain::user::Permission;
 use crate::pages::gate::{action_error, authenticated, ErrorPanel};
 
@@ -26,6 +26,7 @@ pub fn DrillsPage() -> impl IntoView {
             <div class="page-head"><h1>"Drills"</h1><a href="/insights">"Drill times against real incidents"</a></div>
             <p class="muted">"Practise on a scripted incident: a drill is marked DRILL everywhere, never reaches the public status page, tells nobody outside it and counts in no metric. Its injects arrive on the timeline on schedule; respond as you would for real."</p>
             {action_error(run.value())}
+            {action_error(save.value())}
             {is_admin.then(|| view! {
                 <details class="card" data-testid="import-scenario">
                     <summary>"Import a scenario (YAML)"</summary>
@@ -42,9 +43,9 @@ pub fn DrillsPage() -> impl IntoView {
                             <h2>"Scenarios"</h2>
                             {page.scenarios.is_empty().then(|| view! { <p class="muted">"No scenario yet: an admin imports one."</p> })}
                             <ul class="scenarios">
-                                {page.scenarios.into_iter().map(|s| {
-                                    let source = page.sources.iter().find(|(id, _)| *id == s.id).map(|(_, y)| y.clone());
-                                    view! { <Scenario s can_work run save source/> }
+                                {page.scenarios.into_iter().map(|sc| {
+                                    let source = page.sources.iter().find(|(id, _)| *id == sc.id).map(|(_, y)| y.clone());
+                                    view! { <Scenario sc can_work run save source/> }
                                 }).collect_view()}
                             </ul>
                             <h2>"Drills run"</h2>
@@ -72,21 +73,19 @@ fn ScenarioForm(save: ServerAction<SaveScenario>, yaml: String, id: Option<i64>)
             <label>"Scenario YAML" <textarea name="yaml" rows="14" spellcheck="false" required>{yaml}</textarea></label>
             <button type="submit" class="primary">"Save scenario"</button>
         </ActionForm>
-        {action_error(save.value())}
     }
 }
 
 #[component]
-fn Scenario(s: ScenarioRecord, can_work: bool, run: ServerAction<RunDrill>, save: ServerAction<SaveScenario>, source: Option<String>) -> impl IntoView {
-    let sc = s.scenario;
-    let id = s.id.0;
+fn Scenario(sc: ScenarioSummary, can_work: bool, run: ServerAction<RunDrill>, save: ServerAction<SaveScenario>, source: Option<String>) -> impl IntoView {
+    let id = sc.id.0;
     view! {
         <li class="card" data-testid="scenario">
             <h3>{sc.title.clone()}</h3>
             <p class="muted small">
                 {sc.severity.label()}
                 {(!sc.services.is_empty()).then(|| format!(" · {}", sc.services.join(", ")))}
-                {format!(" · {} injects over {}", sc.injects.len(), label(sc.length_s()))}
+                {format!(" · {} injects over {}", sc.injects, label(sc.length_s))}
             </p>
             {(!sc.summary.is_empty()).then(|| view! { <p class="prose">{sc.summary.clone()}</p> })}
             {can_work.then(|| view! {

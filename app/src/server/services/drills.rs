@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::drill::{due_count, next_due, suggest_ic, DrillRoom, DrillSummary, DrillsPage, IcSuggestion, Retro, Scenario, ScenarioDoc, ScenarioRecord};
+use crate::domain::drill::{
+    due_count, next_due, suggest_ic, DrillRoom, DrillSummary, DrillsPage, IcSuggestion, Retro, Scenario, ScenarioDoc, ScenarioRecord, ScenarioSummary,
+};
 use crate::domain::event::EventKind;
 use crate::domain::ids::{IncidentId, ScenarioId};
 use crate::domain::incident::{DeclareInput, Incident};
@@ -20,6 +22,9 @@ use crate::server::state::AppState;
 use crate::server::time::now;
 
 pub const YAML_MAX: usize = 64 * 1024;
+
+// a scenario's summary becomes its drill's impact
+const _: () = assert!(crate::domain::drill::SUMMARY_MAX <= crate::server::services::incidents::IMPACT_MAX);
 /// The most drills the drills page lists.
 pub const LIST_MAX: i64 = 100;
 
@@ -84,7 +89,8 @@ pub(crate) async fn start(tx: &mut Tx, incident: &Incident, scenario: Option<&Sc
 }
 
 /// Posts the injects that are due, each exactly once (several replicas may run this at the
-/// same moment); a drill that is over gets no more. Returns how many were posted.
+/// same moment); a drill that is over gets no more. Returns how many were posted. A drill
+/// that cannot be moved on is logged and left for the next pass; the others go on.
 pub async fn post_due_injects(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
     let due = {
         let mut conn = state.db.pool().acquire().await?;
@@ -92,28 +98,46 @@ pub async fn post_due_injects(state: &AppState, at: DateTime<Utc>) -> AppResult<
     };
     let mut posted = 0;
     for id in due {
-        let mut tx = state.db.begin(&[StreamRef::incident(id)]).await?;
-        let (Some(incident), Some(run)) = (incidents::get(tx.conn(), id).await?, drills::get(tx.conn(), id).await?) else { continue };
-        let offsets: Vec<u32> = run.script.iter().map(|i| i.at_s).collect();
-        if !incident.status.is_active() {
-            // over: nothing more is posted
-            if drills::advance(tx.conn(), id, run.posted, run.posted, None).await? {
-                tx.commit_quiet().await?;
-            }
-            continue;
+        match post_for(state, id, at).await {
+            Ok(n) => posted += n,
+            Err(e) => tracing::warn!(incident = %id, error = %e, "drill injects: could not post this drill's injects"),
         }
-        let upto = due_count(&offsets, incident.declared_at, at).max(run.posted);
-        if upto == run.posted || !drills::advance(tx.conn(), id, run.posted, upto, next_due(&offsets, incident.declared_at, upto)).await? {
-            continue;
-        }
-        for (index, inject) in run.script.iter().enumerate().take(upto).skip(run.posted) {
-            let kind = EventKind::DrillInject { index: index as u32, at_s: inject.at_s, text: inject.text.clone() };
-            emit(&mut tx, &incident, None, kind).await?;
-            posted += 1;
-        }
-        tx.commit(&state.hub).await?;
     }
     Ok(posted)
+}
+
+/// Posts drill `id`'s due injects; how many.
+async fn post_for(state: &AppState, id: IncidentId, at: DateTime<Utc>) -> AppResult<usize> {
+    let mut tx = state.db.begin(&[StreamRef::incident(id)]).await?;
+    let (Some(incident), Some(run)) = (incidents::get(tx.conn(), id).await?, drills::get(tx.conn(), id).await?) else { return Ok(0) };
+    let offsets: Vec<u32> = run.script.iter().map(|i| i.at_s).collect();
+    if !incident.status.is_active() {
+        // over: nothing more is posted (reopening it takes the rest up again)
+        if drills::advance(tx.conn(), id, run.posted, run.posted, None).await? {
+            tx.commit_quiet().await?;
+        }
+        return Ok(0);
+    }
+    let upto = due_count(&offsets, incident.declared_at, at).max(run.posted);
+    if upto == run.posted || !drills::advance(tx.conn(), id, run.posted, upto, next_due(&offsets, incident.declared_at, upto)).await? {
+        return Ok(0);
+    }
+    for (index, inject) in run.script.iter().enumerate().take(upto).skip(run.posted) {
+        let kind = EventKind::DrillInject { index: index as u32, at_s: inject.at_s, text: inject.text.clone() };
+        emit(&mut tx, &incident, None, kind).await?;
+    }
+    tx.commit(&state.hub).await?;
+    Ok(upto - run.posted)
+}
+
+/// In the transaction that moved drill `incident` to its status: ended, it waits for no
+/// inject; reopened, its next inject is due again (at once, for those whose time passed).
+pub(crate) async fn follow_status(tx: &mut Tx, incident: &Incident) -> AppResult<()> {
+    let Some(run) = drills::get(tx.conn(), incident.id).await? else { return Ok(()) };
+    let offsets: Vec<u32> = run.script.iter().map(|i| i.at_s).collect();
+    let next = if incident.status.is_active() { next_due(&offsets, incident.declared_at, run.posted) } else { None };
+    drills::advance(tx.conn(), incident.id, run.posted, run.posted, next).await?;
+    Ok(())
 }
 
 /// Keeps the drill's retrospective with it (written again: the new one replaces it).
@@ -157,7 +181,7 @@ pub async fn room(conn: &mut sqlx::AnyConnection, incident: &Incident) -> AppRes
 pub async fn page(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<DrillsPage> {
     require(actor, Permission::ReadInternal)?;
     let mut conn = state.db.pool().acquire().await?;
-    let scenarios = drills::scenarios(&mut conn).await?;
+    let scenarios: Vec<ScenarioSummary> = drills::scenarios(&mut conn).await?.iter().map(ScenarioSummary::of).collect();
     let runs = drills::since(&mut conn, now() - chrono::Duration::days(365), LIST_MAX).await?;
     let mut list = Vec::with_capacity(runs.len());
     for r in runs {

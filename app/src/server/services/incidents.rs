@@ -278,6 +278,10 @@ pub async fn change_status(state: &AppState, actor: Option<&CurrentUser>, id: In
         // SEV1-3 get their postmortem (or review) now, pre-filled from the log as it stands
         crate::server::services::postmortems::on_resolved(&mut tx, &saved, at).await?;
     }
+    if saved.drill && from.is_active() != to.is_active() {
+        // a drill that ends gets no more injects; reopened, the rest follow (those due at once)
+        crate::server::services::drills::follow_status(&mut tx, &saved).await?;
+    }
     tx.commit(&state.hub).await?;
     Ok(saved)
 }
