@@ -174,6 +174,11 @@ pub fn label(at_s: u32) -> String {
     out
 }
 
+/// The injects' times, in seconds from the start (what falls due when, without the words).
+pub fn offsets(injects: &[Inject]) -> Vec<u32> {
+    injects.iter().map(|i| i.at_s).collect()
+}
+
 /// How many of the injects (offsets in time order) are due at `at` for a drill started at
 /// `started`.
 pub fn due_count(offsets: &[u32], started: DateTime<Utc>, at: DateTime<Utc>) -> usize {

@@ -83,7 +83,7 @@ pub async fn run(state: &AppState, actor: Option<&CurrentUser>, id: ScenarioId) 
 /// Starts drill `incident` in its declaring transaction, with `scenario`'s script as it is
 /// now (an inject due at once is posted by the worker's next pass).
 pub(crate) async fn start(tx: &mut Tx, incident: &Incident, scenario: Option<&ScenarioRecord>) -> AppResult<()> {
-    let offsets: Vec<u32> = scenario.map(|s| s.scenario.injects.iter().map(|i| i.at_s).collect()).unwrap_or_default();
+    let offsets = scenario.map(|s| crate::domain::drill::offsets(&s.scenario.injects)).unwrap_or_default();
     drills::start(tx.conn(), incident.id, scenario, next_due(&offsets, incident.declared_at, 0)).await?;
     Ok(())
 }
@@ -110,7 +110,7 @@ pub async fn post_due_injects(state: &AppState, at: DateTime<Utc>) -> AppResult<
 async fn post_for(state: &AppState, id: IncidentId, at: DateTime<Utc>) -> AppResult<usize> {
     let mut tx = state.db.begin(&[StreamRef::incident(id)]).await?;
     let (Some(incident), Some(run)) = (incidents::get(tx.conn(), id).await?, drills::get(tx.conn(), id).await?) else { return Ok(0) };
-    let offsets: Vec<u32> = run.script.iter().map(|i| i.at_s).collect();
+    let offsets = crate::domain::drill::offsets(&run.script);
     if !incident.status.is_active() {
         // over: nothing more is posted (reopening it takes the rest up again)
         if drills::advance(tx.conn(), id, run.posted, run.posted, None).await? {
@@ -134,7 +134,7 @@ async fn post_for(state: &AppState, id: IncidentId, at: DateTime<Utc>) -> AppRes
 /// inject; reopened, its next inject is due again (at once, for those whose time passed).
 pub(crate) async fn follow_status(tx: &mut Tx, incident: &Incident) -> AppResult<()> {
     let Some(run) = drills::get(tx.conn(), incident.id).await? else { return Ok(()) };
-    let offsets: Vec<u32> = run.script.iter().map(|i| i.at_s).collect();
+    let offsets = crate::domain::drill::offsets(&run.script);
     let next = if incident.status.is_active() { next_due(&offsets, incident.declared_at, run.posted) } else { None };
     drills::advance(tx.conn(), incident.id, run.posted, run.posted, next).await?;
     Ok(())
@@ -171,7 +171,7 @@ pub async fn room(conn: &mut sqlx::AnyConnection, incident: &Incident) -> AppRes
     let run = drills::get(conn, incident.id).await?;
     Ok(Some(DrillRoom {
         scenario: run.as_ref().and_then(|r| r.scenario.clone()),
-        offsets: run.map(|r| r.script.iter().map(|i| i.at_s).collect()).unwrap_or_default(),
+        offsets: run.map(|r| crate::domain::drill::offsets(&r.script)).unwrap_or_default(),
         started: incident.declared_at,
         suggested_ic: suggested_ic(conn).await?,
     }))
