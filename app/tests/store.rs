@@ -606,3 +606,57 @@ async fn resuming_a_live_reader_never_sorts_the_log() {
         assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE")), "{part:?} sorts: {plan:?}");
     }
 }
+
+/// On SQLite the feed publishes what this process commits as each commit hands it over,
+/// without reading it back from the log; what another writer commits in between (another
+/// process on the same file; here a second state) it reads from the log. Subscribers get
+/// every event once, in the log's order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_feed_takes_events_from_their_commits() {
+    let f = fixture(Backend::Sqlite).await;
+    let mut all = f.state.hub.subscribe(Topic::Incidents);
+    let before = f.state.hub.feed_counts();
+    let i = svc::declare(&f.state, Some(&f.ben), sev2_input("Handed over")).await.unwrap();
+    let notes = (0..20).map(|n| {
+        let (state, ben) = (f.state.clone(), f.ben.clone());
+        tokio::spawn(async move { svc::add_note(&state, Some(&ben), i.id, NoteKind::Note, &format!("n{n}")).await.unwrap() })
+    });
+    for n in futures::future::join_all(notes).await {
+        n.unwrap();
+    }
+    // another writer (its commits are handed to its own hub, not this one's)
+    let other = AppState::new(f.state.leptos_options.clone(), f.state.db.clone());
+    svc::add_note(&other, Some(&f.ben), i.id, NoteKind::Note, "from elsewhere").await.unwrap();
+    svc::add_note(&f.state, Some(&f.ben), i.id, NoteKind::Note, "after").await.unwrap();
+    let mut got = vec![];
+    while !got.last().is_some_and(|m: &std::sync::Arc<app::server::hub::LiveMessage>| m.json.contains("\"after\"")) {
+        got.push(tokio::time::timeout(StdDuration::from_secs(5), all.recv()).await.expect("published").unwrap());
+    }
+    assert!(got.windows(2).all(|w| w[0].cursor < w[1].cursor), "in the log's order");
+    let said: Vec<String> = got
+        .iter()
+        .filter_map(|m| match serde_json::from_str::<app::domain::event::LiveEvent>(&m.json).unwrap().event.kind {
+            EventKind::NoteAdded { body } => Some(body),
+            _ => None,
+        })
+        .collect();
+    let mut expected: Vec<String> = (0..20).map(|n| format!("n{n}")).chain(["from elsewhere".into(), "after".into()]).collect();
+    assert_eq!(said[20..], expected[20..], "the other's note, then the last");
+    let mut notes = said[..20].to_vec();
+    notes.sort();
+    expected.truncate(20);
+    expected.sort();
+    assert_eq!(notes, expected, "each note once");
+    let settled = settled_log(&f.state.db, app::server::repo::log::Part::Everything, Cursor::START).await;
+    assert_eq!(
+        got.iter().map(|m| m.cursor).collect::<Vec<_>>(),
+        settled.iter().map(|r| r.cursor).skip_while(|c| *c < got[0].cursor).collect::<Vec<_>>(),
+        "every event, once"
+    );
+    let counts = f.state.hub.feed_counts();
+    let (handed, read) = (counts.from_commits - before.from_commits, counts.from_log - before.from_log);
+    assert_eq!(handed + read, got.len() as u64);
+    // the other's note is read from the log; so may be the last, whose commit showed the gap
+    assert!((1..=2).contains(&read), "read back: {read}, handed over: {handed}");
+    assert!(all.try_recv().is_err(), "nothing else was published");
+}

@@ -1,6 +1,7 @@
 //! `GET /metrics` in the Prometheus text format: request counts and latencies per route
-//! (routes, not raw paths, so the label set stays small), live subscribers, the public
-//! snapshot's version and staleness, and whether the database answers. Serve it to your
+//! (routes, not raw paths, so the label set stays small), live subscribers, how the live
+//! feed came by the events it published, the public snapshot's version and staleness, and
+//! whether the database answers. Serve it to your
 //! monitoring only (the status host does not expose it).
 
 use std::sync::OnceLock;
@@ -99,6 +100,11 @@ pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Respon
     }
     let handle = handle();
     metrics::gauge!("klaxon_live_subscribers").set(state.hub.total_subscribers() as f64);
+    let fed = state.hub.feed_counts();
+    // how the live feed came by the events it published: handed over by their commit
+    // (SQLite) or read back from the log
+    metrics::counter!("klaxon_live_feed_events_total", "source" => "commit").absolute(fed.from_commits);
+    metrics::counter!("klaxon_live_feed_events_total", "source" => "log").absolute(fed.from_log);
     metrics::gauge!("klaxon_database_up").set(if state.db.ping().await { 1.0 } else { 0.0 });
     if let Ok(s) = state.status.get().await {
         metrics::gauge!("klaxon_status_snapshot_version").set(s.version as f64);

@@ -158,9 +158,57 @@ async fn a_fast_key_is_throttled_alone(b: Backend) {
     assert_eq!(send(&app, &documented(&other)).await.0, 202, "the other key is unaffected");
 }
 
+/// A key in force is remembered: revoked behind this replica's back (as another process on
+/// the same database would), it is still taken until the replica hears of a revocation.
+async fn keys_in_force_are_remembered_until_a_revocation_is_heard_of(b: Backend) {
+    let (app, key, _) = with_key(b, |_| {}).await;
+    assert_eq!(send(&app, &documented(&key)).await.0, 202);
+    let id = {
+        let mut conn = app.state.db.pool().acquire().await.unwrap();
+        let id = app::server::repo::integrations::find(&mut conn, &key).await.unwrap().unwrap().id;
+        assert!(app::server::repo::integrations::revoke(&mut conn, id).await.unwrap());
+        id
+    };
+    assert_eq!(send(&app, &documented(&key)).await.0, 202, "remembered (for at most key_cache::KEPT)");
+    app.state.hub.key_revoked();
+    assert_eq!(send(&app, &documented(&key)).await.0, 400, "asked again after a revocation");
+    // and a revocation through Klaxon is heard of at once
+    let (id2, other) = integrations::create(&app.state, Some(&app.admin), "checkout", "Grafana", KeyKind::EventsV2).await.unwrap();
+    assert_ne!(id, id2);
+    assert_eq!(send(&app, &documented(&other)).await.0, 202);
+    integrations::revoke(&app.state, Some(&app.admin), id2).await.unwrap();
+    assert_eq!(send(&app, &documented(&other)).await.0, 400);
+}
+
 on_both_backends!(
+    keys_in_force_are_remembered_until_a_revocation_is_heard_of,
     events_v2_answers_as_pagerduty_does,
     events_v2_refuses_bad_events_and_keys,
     one_alert_for_a_dedup_key_under_a_race,
     a_fast_key_is_throttled_alone
 );
+
+/// A key revoked on one replica is refused on the other at once: the other had it in
+/// memory (it took events with it), and hears of the revocation by NOTIFY — well before
+/// its memory of the key would run out (`key_cache::KEPT`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_key_revoked_on_one_replica_is_refused_on_the_other() {
+    let (a, _, _) = with_key(Backend::Postgres, |_| {}).await;
+    let b = a.replica().await;
+    let (id, key) = integrations::create(&a.state, Some(&a.admin), "checkout", "Grafana", KeyKind::EventsV2).await.unwrap();
+    assert_eq!(send(&b, &documented(&key)).await.0, 202, "B takes the key (and keeps it)");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await; // B's feed listens
+    integrations::revoke(&a.state, Some(&a.admin), id).await.unwrap();
+    let revoked = std::time::Instant::now();
+    let status = loop {
+        let status = send(&b, &documented(&key)).await.0;
+        if status != 202 || revoked.elapsed() > app::server::key_cache::KEPT {
+            break status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(status, 400, "B refuses the revoked key");
+    assert!(revoked.elapsed() < std::time::Duration::from_secs(2), "heard of, not timed out: {:?}", revoked.elapsed());
+    b.shutdown.cancel();
+    b.state.hub.close();
+}

@@ -28,6 +28,9 @@ async fn metrics_count_requests_per_route() {
     assert_eq!(line("klaxon_status_snapshot_stale", &[]), Some(0.0));
     assert!(line("klaxon_status_snapshot_version", &[]).unwrap() >= 1.0);
     assert!(line("klaxon_live_subscribers", &[]).is_some());
+    // how the live feed came by what it published: on SQLite, from the commits themselves
+    assert!(line("klaxon_live_feed_events_total{", &["source=\"commit\""]).is_some(), "{text}");
+    assert!(line("klaxon_live_feed_events_total{", &["source=\"log\""]).is_some(), "{text}");
 }
 
 #[tokio::test]

@@ -11,7 +11,8 @@
 //!
 //! Nothing is published from here: after a commit that appended events the local live feed
 //! is woken (and, on PostgreSQL, every other replica's by NOTIFY); it reads the new events
-//! from the log in order and hands them to the hub.
+//! from the log in order and hands them to the hub. On SQLite the commit hands its events
+//! to the feed itself, while it still holds the writer lock (see `server::feed`).
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -29,6 +30,9 @@ static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migration
 
 /// The PostgreSQL channel on which replicas announce new events.
 pub const NOTIFY_CHANNEL: &str = "klaxon_events";
+/// Sent on [`NOTIFY_CHANNEL`] when an integration key is revoked (other messages name the
+/// replica that wrote events).
+pub const KEY_REVOKED: &str = "key_revoked";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -157,7 +161,16 @@ impl Db {
                 (tx, None)
             }
         };
-        Ok(Tx { tx, _guard: guard, locked, appended: false, notify: (self.backend == Backend::Postgres).then_some(self.replica) })
+        Ok(Tx { tx, _guard: guard, locked, appended: false, rows: vec![], notify: (self.backend == Backend::Postgres).then_some(self.replica) })
+    }
+
+    /// On SQLite, waits for this process's writer lock: while it is held no commit of this
+    /// process is under way. None on PostgreSQL.
+    pub async fn hold_writer(&self) -> Option<OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        }
     }
 
     /// Begins a read-only transaction whose reads all see one snapshot (SQLite's deferred
@@ -203,6 +216,8 @@ pub struct Tx {
     _guard: Option<OwnedMutexGuard<()>>,
     locked: Vec<StreamRef>,
     appended: bool,
+    /// On SQLite: the events appended, handed to the live feed once committed.
+    rows: Vec<crate::server::repo::log::Row>,
     /// On PostgreSQL: this replica's id, sent to the other replicas when events were added.
     notify: Option<u64>,
 }
@@ -222,6 +237,14 @@ impl Tx {
         Ok(&mut self.tx)
     }
 
+    /// Keeps an appended event for the live feed (on SQLite; on PostgreSQL every replica's
+    /// feed reads it from the log).
+    pub fn appended(&mut self, row: &crate::server::repo::log::Row) {
+        if self.notify.is_none() {
+            self.rows.push(row.clone());
+        }
+    }
+
     /// Whether this transaction holds `stream`'s lock (may append to it).
     pub fn holds(&self, stream: StreamRef) -> bool {
         self.locked.contains(&stream)
@@ -237,10 +260,11 @@ impl Tx {
         Ok(())
     }
 
-    /// Commits; when events were appended, wakes the live feed of this replica and (on
-    /// PostgreSQL, by NOTIFY, delivered at commit) of the others.
+    /// Commits; when events were appended, wakes the live feed of this replica (on SQLite
+    /// handing it the events, before the writer lock is let go) and (on PostgreSQL, by
+    /// NOTIFY, delivered at commit) the others'.
     pub async fn commit(self, hub: &Hub) -> Result<(), sqlx::Error> {
-        let Tx { mut tx, _guard, appended, notify, .. } = self;
+        let Tx { mut tx, _guard, appended, notify, rows, .. } = self;
         if let (true, Some(replica)) = (appended, notify) {
             sqlx::query("SELECT pg_notify($1, $2)").bind(NOTIFY_CHANNEL).bind(replica.to_string()).execute(&mut *tx).await?;
         }
@@ -249,10 +273,12 @@ impl Tx {
         let hub = hub.clone();
         let finish = tokio::spawn(async move {
             tx.commit().await?;
-            drop(_guard);
-            if appended {
+            if !rows.is_empty() {
+                hub.hand(rows);
+            } else if appended {
                 hub.wake_feed();
             }
+            drop(_guard);
             Ok::<_, sqlx::Error>(())
         });
         finish.await.map_err(|e| sqlx::Error::Protocol(format!("commit task failed: {e}")))?

@@ -5,6 +5,14 @@
 //! waits on an older transaction still reads on its own shortly after. Whoever wrote an
 //! event, every replica's subscribers get it in the same order, exactly once.
 //!
+//! On SQLite (one process writes at a time) each commit hands its events to the feed while
+//! it still holds this process's writer lock, so they arrive in the log's order; the feed
+//! publishes them without reading them back, as long as they continue the log from where it
+//! is (ids are given in commit order, one after the other). Where they do not — another
+//! process (or another state in this one) wrote in between — and once a second when
+//! nothing happens, the feed reads the log, holding the writer lock so that every commit of
+//! this process up to then has been handed over and nothing is published twice.
+//!
 //! The replay path of live streams (`since`) renders events the same way from the same log.
 
 use std::collections::HashMap;
@@ -17,7 +25,7 @@ use sqlx::AnyConnection;
 use crate::domain::event::{LiveEvent, Topic};
 use crate::domain::incident::Incident;
 use crate::domain::log::{Cursor, Stream, StreamRef};
-use crate::server::db::{Backend, Db, NOTIFY_CHANNEL};
+use crate::server::db::{Backend, Db, KEY_REVOKED, NOTIFY_CHANNEL};
 use crate::server::hub::{Hub, LiveMessage};
 use crate::server::repo::log::{self, Part, Row};
 use crate::server::repo::{events, incidents};
@@ -47,11 +55,18 @@ pub async fn start(db: &Db, hub: &Hub) {
 
 async fn run(db: Db, hub: Hub, mut at: Cursor) {
     let mut listener: Option<PgListener> = None;
+    // on SQLite: whether to read the log (at first, and whenever nothing woke the feed)
+    let mut read = true;
     loop {
         if listener.is_none() && db.backend() == Backend::Postgres {
             listener = listen(&db).await;
         }
-        let pause = match publish_since(&db, &hub, &mut at).await {
+        let published = match db.backend() {
+            Backend::Sqlite => publish_handed(&db, &hub, &mut at, read).await,
+            Backend::Postgres => publish_since(&db, &hub, &mut at).await,
+        };
+        let failed = published.is_err();
+        let pause = match published {
             Ok(true) => HELD,
             Ok(false) => IDLE,
             Err(e) => {
@@ -59,12 +74,13 @@ async fn run(db: Db, hub: Hub, mut at: Cursor) {
                 IDLE
             }
         };
-        let heard = tokio::select! {
+        let (woken, heard) = tokio::select! {
             _ = hub.closed() => return,
-            _ = hub.feed_woken() => Ok(()),
-            _ = tokio::time::sleep(pause) => Ok(()),
-            n = heard(&mut listener) => n,
+            _ = hub.feed_woken() => (true, Ok(())),
+            _ = tokio::time::sleep(pause) => (false, Ok(())),
+            n = heard(&mut listener, &hub) => (true, n),
         };
+        read = !woken || failed;
         if let Err(e) = heard {
             tracing::warn!(error = %e, "live feed: listener failed; reconnecting");
             listener = None;
@@ -73,10 +89,26 @@ async fn run(db: Db, hub: Hub, mut at: Cursor) {
 }
 
 /// The next notification (or a reconnection, after which the feed reads anyway); never,
-/// without a listener.
-async fn heard(listener: &mut Option<PgListener>) -> Result<(), sqlx::Error> {
+/// without a listener. A revoked integration key is passed on to the hub, and so is a
+/// reconnection (one may have been missed).
+async fn heard(listener: &mut Option<PgListener>, hub: &Hub) -> Result<(), sqlx::Error> {
     match listener {
-        Some(l) => l.try_recv().await.map(|_| ()),
+        Some(l) => match l.try_recv().await {
+            Ok(Some(n)) => {
+                if n.payload() == KEY_REVOKED {
+                    hub.key_revoked();
+                }
+                Ok(())
+            }
+            Ok(None) => {
+                hub.key_revoked();
+                Ok(())
+            }
+            Err(e) => {
+                hub.key_revoked();
+                Err(e)
+            }
+        },
         None => std::future::pending().await,
     }
 }
@@ -96,6 +128,54 @@ async fn listen(db: &Db) -> Option<PgListener> {
     }
 }
 
+/// SQLite: publishes the events commits handed over, and reads the log where they do not
+/// continue it or when `read` asks (see the module documentation). Never holds anything back.
+async fn publish_handed(db: &Db, hub: &Hub, at: &mut Cursor, read: bool) -> Result<bool, sqlx::Error> {
+    let gap = publish_continuing(db, hub, at, hub.take_handed()).await?;
+    if !gap && !read {
+        return Ok(false);
+    }
+    // with the writer lock held every commit of this process has been handed over: those
+    // still waiting are published first, and the log then holds only others' events
+    let _writer = db.hold_writer().await;
+    publish_continuing(db, hub, at, hub.take_handed()).await?;
+    publish_since(db, hub, at).await
+}
+
+/// Publishes handed events for as long as they continue the log from `at` (the next id;
+/// those already published are passed over); true when one does not.
+async fn publish_continuing(db: &Db, hub: &Hub, at: &mut Cursor, handed: Vec<Vec<Row>>) -> Result<bool, sqlx::Error> {
+    let mut next = *at;
+    let mut rows = Vec::new();
+    let mut gap = false;
+    for row in handed.into_iter().flatten() {
+        if row.cursor <= next {
+            continue;
+        }
+        if row.cursor != (Cursor { tx: 0, id: next.id + 1 }) || next.tx != 0 {
+            gap = true;
+            break;
+        }
+        next = row.cursor;
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        return Ok(gap);
+    }
+    let messages = if rows.iter().any(|r| r.stream.stream == Stream::Incident) {
+        let mut conn = db.pool().acquire().await?;
+        render(&mut conn, rows).await?
+    } else {
+        rows.into_iter().map(|row| message(&row, None).map(|m| (row, m))).collect::<Result<Vec<_>, _>>()?
+    };
+    hub.count_published(messages.len(), 0);
+    for (row, message) in messages {
+        hub.publish(&topics(&row), message);
+    }
+    *at = next;
+    Ok(gap)
+}
+
 /// Publishes every readable event after `at`, advancing it; true when committed events
 /// still wait on an older transaction.
 async fn publish_since(db: &Db, hub: &Hub, at: &mut Cursor) -> Result<bool, sqlx::Error> {
@@ -103,7 +183,9 @@ async fn publish_since(db: &Db, hub: &Hub, at: &mut Cursor) -> Result<bool, sqlx
     loop {
         let (rows, held) = log::since(&mut conn, Part::Everything, *at, BATCH).await?;
         let (full, end) = (rows.len() as i64 == BATCH, rows.last().map(|r| r.cursor));
-        for (row, message) in render(&mut conn, rows).await? {
+        let messages = render(&mut conn, rows).await?;
+        hub.count_published(0, messages.len());
+        for (row, message) in messages {
             hub.publish(&topics(&row), message);
         }
         if let Some(end) = end {
@@ -161,7 +243,7 @@ async fn render(conn: &mut AnyConnection, rows: Vec<Row>) -> Result<Vec<(Row, Ar
     let mut snapshots: HashMap<i64, Option<Incident>> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let json: Arc<str> = match row.stream.stream {
+        let incident = match row.stream.stream {
             Stream::Incident => {
                 let incident = match snapshots.get(&row.stream.id) {
                     Some(i) => i.clone(),
@@ -172,15 +254,27 @@ async fn render(conn: &mut AnyConnection, rows: Vec<Row>) -> Result<Vec<(Row, Ar
                     }
                 };
                 let Some(incident) = incident else { continue };
-                let event = events::decode(&row)?;
-                serde_json::to_string(&LiveEvent { event, incident }).map_err(|e| sqlx::Error::Encode(Box::new(e)))?.into()
+                Some(incident)
             }
-            // which alert, with what happened to it (domain::alert::AlertLive)
-            Stream::Alert => format!("{{\"alert\":{},\"change\":{}}}", row.stream.id, row.payload).into(),
-            _ => row.payload.as_str().into(),
+            _ => None,
         };
-        let message = Arc::new(LiveMessage::new(row.cursor, json));
+        let message = message(&row, incident)?;
         out.push((row, message));
     }
     Ok(out)
+}
+
+/// One event as its live readers get it; an incident's comes with the incident (`incident`).
+fn message(row: &Row, incident: Option<Incident>) -> Result<Arc<LiveMessage>, sqlx::Error> {
+    let json: Arc<str> = match (row.stream.stream, incident) {
+        (Stream::Incident, Some(incident)) => {
+            let event = events::decode(row)?;
+            serde_json::to_string(&LiveEvent { event, incident }).map_err(|e| sqlx::Error::Encode(Box::new(e)))?.into()
+        }
+        (Stream::Incident, None) => return Err(sqlx::Error::Protocol("an incident's event rendered without its incident".into())),
+        // which alert, with what happened to it (domain::alert::AlertLive)
+        (Stream::Alert, _) => format!("{{\"alert\":{},\"change\":{}}}", row.stream.id, row.payload).into(),
+        _ => row.payload.as_str().into(),
+    };
+    Ok(Arc::new(LiveMessage::new(row.cursor, json)))
 }

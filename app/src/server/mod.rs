@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod feed;
 pub mod hub;
+pub mod key_cache;
 pub mod live_slots;
 pub mod login_limiter;
 pub mod mail;

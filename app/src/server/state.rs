@@ -45,6 +45,8 @@ pub struct Shared {
     /// How fast each integration key may send events (per key: one noisy source does not
     /// slow the others).
     pub events_limit: crate::server::rate_limit::KeyedLimit<i64>,
+    /// Integration keys in force, kept in memory.
+    pub keys: crate::server::key_cache::KeyCache,
     /// Monitoring's events waiting to be applied, many to a transaction.
     pub ingest: crate::server::services::ingest_queue::IngestQueue,
     /// Rung when an alert starts escalating here, so its first page goes out at once.
@@ -161,6 +163,7 @@ impl AppState {
             live_slots: LiveSlots::default(),
             paging_wake: Arc::new(tokio::sync::Notify::new()),
             ingest: Default::default(),
+            keys: Default::default(),
             pages_out: PagesOut::default(),
             events_limit: crate::server::rate_limit::KeyedLimit::new(crate::server::rate_limit::quota(EVENTS_BURST, std::time::Duration::from_micros(250))),
         }))

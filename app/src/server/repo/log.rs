@@ -95,7 +95,7 @@ pub async fn append(tx: &mut Tx, stream: StreamRef, at: DateTime<Utc>, actor: Op
         .fetch_one(conn)
         .await?;
     let id: i64 = row.try_get("id")?;
-    Ok(Row {
+    let row = Row {
         id: EventId(id),
         cursor: Cursor { tx: row.try_get("tx")?, id },
         stream,
@@ -104,7 +104,9 @@ pub async fn append(tx: &mut Tx, stream: StreamRef, at: DateTime<Utc>, actor: Op
         actor: actor.cloned(),
         kind: kind.to_string(),
         payload,
-    })
+    };
+    tx.appended(&row);
+    Ok(row)
 }
 
 /// The filter of `part`, its parameters numbered from `first`.

@@ -43,10 +43,7 @@ fn new_dedup_key() -> String {
 
 /// The key with this secret, if it is in force and for `kind`.
 async fn active_key(state: &AppState, secret: &str, kind: KeyKind) -> Result<integrations::ActiveKey, Refused> {
-    let key = {
-        let mut conn = state.db.pool().acquire().await?;
-        integrations::find(&mut conn, secret).await?
-    };
+    let key = state.keys.find(state, secret).await?;
     let key = key.filter(|k| k.kind == kind).ok_or_else(|| invalid("Invalid routing key"))?;
     state.events_limit.check(&key.id.0).map_err(Refused::TooFast)?;
     Ok(key)

@@ -7,6 +7,7 @@ use crate::domain::text::{checked, Lines};
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
 use crate::server::authz::require;
+use crate::server::db::{Backend, KEY_REVOKED, NOTIFY_CHANNEL};
 use crate::server::repo::{catalog, integrations};
 use crate::server::state::AppState;
 
@@ -39,6 +40,11 @@ pub async fn revoke(state: &AppState, actor: Option<&CurrentUser>, id: Integrati
     let mut conn = state.db.pool().acquire().await?;
     if !integrations::revoke(&mut conn, id).await? {
         return Err(AppError::not_found(format!("There is no key {id} in force.")));
+    }
+    // out of every replica's memory of keys in force (server::key_cache)
+    state.hub.key_revoked();
+    if state.db.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_notify($1, $2)").bind(NOTIFY_CHANNEL).bind(KEY_REVOKED).execute(&mut *conn).await?;
     }
     Ok(())
 }
