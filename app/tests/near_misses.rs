@@ -1,15 +1,19 @@
 //! Near-misses in the store, on SQLite and on PostgreSQL: recorded by responders (checked),
 //! listed by when they happened, declared as an incident once only — also when two people
-//! declare it at the same moment — and counted in the metrics.
+//! declare it at the same moment — counted in the metrics, and reviewed in a lightweight
+//! postmortem of their own.
 #![cfg(feature = "testing")]
 
 use app::domain::event::EventKind;
 use app::domain::ids::NearMissId;
 use app::domain::incident::Severity;
+use app::domain::postmortem::record::{ItemStatus, PostmortemStatus, Subject};
+use app::domain::postmortem::template::Depth;
 use app::domain::user::AccountRole;
 use app::on_both_backends;
 use app::server::db::Backend;
 use app::server::repo::catalog;
+use app::server::services::postmortems::{self, ItemInput};
 use app::server::services::{metrics, near_misses};
 use app::server::testing::{fresh_state, user};
 use chrono::{Duration, Utc};
@@ -68,30 +72,89 @@ async fn a_near_miss_is_recorded_listed_and_declared_once(b: Backend) {
     assert_eq!((r.near_misses.recorded, r.near_misses.declared, r.near_misses.recorded_before), (1, 1, 1));
 }
 
-/// A near-miss gets a lightweight review (contributing factors, where we got lucky, what we
-/// change), kept with it and rewritten as understanding grows.
-async fn a_near_miss_gets_a_lightweight_review(b: Backend) {
+/// A near-miss's lightweight review is a postmortem of its own: started once (also by two
+/// people at once), pre-filled from the near-miss and from a review written on its card,
+/// its action items tracked to done like any postmortem's, reopened once complete only by an
+/// admin or whoever recorded the near-miss, who is also the one reminded when it is late. A
+/// near-miss declared as an incident is reviewed in the incident's postmortem instead.
+async fn a_near_miss_review_is_a_postmortem_of_its_own(b: Backend) {
     let state = fresh_state(b).await;
+    let ada = user(&state.db, "Ada", AccountRole::Admin).await;
     let ben = user(&state.db, "Ben", AccountRole::Responder).await;
     let cleo = user(&state.db, "Cleo", AccountRole::Responder).await;
     let vic = user(&state.db, "Vic", AccountRole::Viewer).await;
     let id = near_misses::record(&state, Some(&ben), "Disk nearly full", "db-7 reached 93%.", "An alert at 90%.", "", None).await.unwrap();
-    let review = |who, lucky: &'static str| near_misses::review(&state, who, id, "WAL archiving had stalled for a day.", lucky, "Alert on archiving lag.");
-    assert_eq!(review(Some(&vic), "It was a quiet Sunday.").await.unwrap_err().status_code(), 403);
-    let e = review(Some(&ben), "  ").await.unwrap_err();
-    assert!(e.status_code() == 400 && e.message.starts_with("Where we got lucky"), "{e:?}");
-    let e = near_misses::review(&state, Some(&ben), NearMissId(987_654), "a b c", "d e f", "g h i").await.unwrap_err();
-    assert_eq!(e.status_code(), 404);
-    review(Some(&ben), "It was a quiet Sunday.").await.unwrap();
-    review(Some(&cleo), "It was a quiet Sunday; traffic was a third of a weekday's.").await.unwrap();
-    let list = near_misses::list(&state, Some(&vic), metrics::period(Some("30"), None, None).unwrap()).await.unwrap();
-    let r = list[0].review.as_ref().unwrap();
-    assert_eq!(
-        (r.contributing.as_str(), r.lucky.as_str(), r.changes.as_str()),
-        ("WAL archiving had stalled for a day.", "It was a quiet Sunday; traffic was a third of a weekday's.", "Alert on archiving lag.")
-    );
-    assert_eq!(r.by.name, "Cleo");
-    assert!((Utc::now() - r.at).num_seconds() < 60);
+    {
+        // a review written on its card, as reviews were kept before they were documents
+        let mut conn = state.db.pool().acquire().await.unwrap();
+        sqlx::query(
+            "UPDATE near_misses SET review_contributing = $1, review_lucky = $2, review_changes = $3, reviewed_by = $4, reviewed_at_ms = $5 WHERE id = $6",
+        )
+        .bind("WAL archiving had stalled for a day.")
+        .bind("It was a quiet Sunday.")
+        .bind("Alert on archiving lag.")
+        .bind(ben.id.0)
+        .bind(Utc::now().timestamp_millis())
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    assert_eq!(postmortems::start_review(&state, Some(&vic), id).await.unwrap_err().status_code(), 403);
+    assert_eq!(postmortems::start_review(&state, Some(&ben), NearMissId(987_654)).await.unwrap_err().status_code(), 404);
+    let (x, y) = tokio::join!(postmortems::start_review(&state, Some(&ben), id), postmortems::start_review(&state, Some(&cleo), id));
+    let pm = x.unwrap();
+    assert_eq!(y.unwrap(), pm, "one review, whoever presses");
+    assert_eq!(postmortems::start_review(&state, Some(&cleo), id).await.unwrap(), pm);
+
+    let v = postmortems::load(&state, Some(&vic), pm).await.unwrap();
+    assert_eq!((v.subject, v.subject_title.as_str(), v.severity, v.depth), (Subject::NearMiss(id), "Disk nearly full", None, Depth::Lightweight));
+    let due = v.due.unwrap() - Utc::now();
+    assert!(due > Duration::hours(47) && due <= Duration::hours(48), "due in 48 hours: {due}");
+    assert!(v.body.starts_with("# Near-miss review: Disk nearly full\n"), "{}", v.body);
+    assert!(v.body.contains("## What almost happened\n\ndb-7 reached 93%.\n\n## What caught it\n\nAn alert at 90%.\n"), "{}", v.body);
+    assert!(v.body.contains("## Where we got lucky\n\nIt was a quiet Sunday.\n"), "from the card: {}", v.body);
+    let period = metrics::period(Some("30"), None, None).unwrap();
+    assert_eq!(near_misses::list(&state, Some(&vic), period).await.unwrap()[0].postmortem, Some((pm, PostmortemStatus::Draft)));
+
+    // its action items are tracked like any postmortem's
+    let input = ItemInput { title: "Alert on archiving lag", owner: Some(cleo.id), priority: "p2", due_on: "", link: "" };
+    let item = postmortems::add_item(&state, Some(&ben), pm, input).await.unwrap();
+    let listed = postmortems::action_items(&state, Some(&vic)).await.unwrap();
+    let it = listed.iter().find(|i| i.id == item).unwrap();
+    assert_eq!((it.subject, it.subject_title.as_str(), it.postmortem), (Subject::NearMiss(id), "Disk nearly full", pm));
+    postmortems::set_item_status(&state, Some(&cleo), item, ItemStatus::Done).await.unwrap();
+    assert_eq!(postmortems::load(&state, Some(&vic), pm).await.unwrap().items[0].status, ItemStatus::Done);
+    // the incident list and its metrics know nothing of it
+    assert!(app::server::services::incidents::list(&state, Some(&vic)).await.unwrap().postmortems.is_empty());
+
+    // late: whoever recorded the near-miss is reminded, once
+    assert_eq!(postmortems::remind_overdue(&state, Utc::now() + Duration::hours(49)).await.unwrap(), 1);
+    assert_eq!(postmortems::remind_overdue(&state, Utc::now() + Duration::hours(49)).await.unwrap(), 0);
+    let inbox = |who| {
+        let state = state.clone();
+        async move {
+            let items = app::server::services::notifications::inbox(&state, Some(&who)).await.unwrap();
+            items.into_iter().filter(|i| i.text.contains("overdue")).map(|i| (i.text, i.link)).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(inbox(ben.clone()).await, [("Near-miss review overdue: Disk nearly full".to_string(), format!("/postmortems/{pm}"))]);
+    assert!(inbox(cleo.clone()).await.is_empty());
+
+    // complete; reopened only by an admin or whoever recorded it
+    postmortems::change_status(&state, Some(&cleo), pm, PostmortemStatus::Draft, PostmortemStatus::Complete).await.unwrap();
+    let e = postmortems::change_status(&state, Some(&cleo), pm, PostmortemStatus::Complete, PostmortemStatus::Draft).await.unwrap_err();
+    assert_eq!(e.status_code(), 403, "{e:?}");
+    postmortems::change_status(&state, Some(&ben), pm, PostmortemStatus::Complete, PostmortemStatus::InReview).await.unwrap();
+    postmortems::change_status(&state, Some(&ben), pm, PostmortemStatus::InReview, PostmortemStatus::Complete).await.unwrap();
+    postmortems::change_status(&state, Some(&ada), pm, PostmortemStatus::Complete, PostmortemStatus::Draft).await.unwrap();
+
+    // declared as an incident: reviewed in the incident's postmortem
+    let other =
+        near_misses::record(&state, Some(&ben), "Certificate two days from expiry", "The API's certificate.", "The weekly check.", "", None).await.unwrap();
+    near_misses::declare(&state, Some(&ben), other, Severity::Sev3).await.unwrap();
+    let e = postmortems::start_review(&state, Some(&ben), other).await.unwrap_err();
+    assert!(e.status_code() == 409 && e.message.contains("incident's postmortem"), "{e:?}");
 }
 
-on_both_backends!(a_near_miss_is_recorded_listed_and_declared_once, a_near_miss_gets_a_lightweight_review);
+on_both_backends!(a_near_miss_is_recorded_listed_and_declared_once, a_near_miss_review_is_a_postmortem_of_its_own);

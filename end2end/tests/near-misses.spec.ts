@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
-import { BEN, signIn } from './helpers';
+import { BEN, hydrated, signIn } from './helpers';
 
-test('a near-miss is recorded, read in the review, and declared as an incident once', async ({ page }) => {
+test('a near-miss is recorded, reviewed in a lightweight postmortem of its own, and declared as an incident once', async ({ page }) => {
   const crashes: string[] = [];
   page.on('pageerror', (e) => crashes.push(e.message));
   await signIn(page, BEN, '/near-misses');
@@ -17,17 +17,39 @@ test('a near-miss is recorded, read in the review, and declared as an incident o
   await expect(entry).toContainText('Public API');
   await expect(form.getByLabel('Title')).toHaveValue('');
 
-  // a lightweight review, kept with it
-  await entry.getByTestId('review-form').locator('summary').click();
-  await entry.getByLabel('Contributing factors').fill('Renewal is manual and the reminder went to a left colleague.');
-  await entry.getByLabel('Where we got lucky').fill('The weekly check ran two days before expiry.');
-  await entry.getByLabel('What we change').fill('Renew automatically; check daily.');
-  await entry.getByRole('button', { name: 'Keep the review' }).click();
-  await expect(entry.getByTestId('near-miss-review')).toContainText('The weekly check ran two days before expiry.');
-  await expect(entry.getByTestId('near-miss-review')).toContainText('Renew automatically; check daily.');
-  await page.reload();
-  await expect(entry.getByTestId('near-miss-review')).toContainText('Renewal is manual');
-  await expect(entry).toContainText('Reviewed by Ben Okafor');
+  // its lightweight review: a postmortem of its own, pre-filled from the near-miss, with
+  // action items tracked to done
+  await entry.getByTestId('start-review').getByRole('button', { name: 'Start a lightweight review' }).click();
+  await page.waitForURL(/\/postmortems\/\d+$/);
+  const review = page.url();
+  await hydrated(page);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Lightweight review: ${title}`);
+  await expect(page.getByTestId('postmortem-status')).toHaveText('Draft');
+  const body = page.getByTestId('postmortem-body');
+  await expect(body.getByRole('heading', { name: 'What caught it' })).toBeVisible();
+  await expect(body).toContainText('The weekly certificate check.');
+  await expect(body.getByRole('heading', { name: 'Where we got lucky' })).toBeVisible();
+  await page.getByTestId('edit-text').locator('summary').click();
+  const area = page.locator('#postmortem-text');
+  const current = await area.inputValue();
+  await area.fill(current.replace('## Where we got lucky\n\n', '## Where we got lucky\n\nThe weekly check ran two days before expiry.\n'));
+  await expect(page.getByTestId('sync')).toHaveText('All changes saved');
+  const add = page.getByTestId('add-item');
+  await add.getByLabel('Action').fill('Renew certificates automatically');
+  await add.getByRole('button', { name: 'Add action item' }).click();
+  const item = page.getByTestId('items').locator('tr', { hasText: 'Renew certificates automatically' });
+  await expect(item.getByTestId('item-status')).toHaveText('Open');
+  await item.getByRole('button', { name: /Mark done/ }).click();
+  await expect(item.getByTestId('item-status')).toHaveText('Done');
+  // the near-miss links its review; the way back is the near-miss
+  await page.getByRole('link', { name: 'Near-miss', exact: true }).click();
+  await expect(page).toHaveURL(/\/near-misses#near-miss-\d+$/);
+  await expect(entry.getByTestId('near-miss-review-link')).toHaveText('Lightweight review · Draft');
+  await expect(entry.getByTestId('start-review')).toHaveCount(0);
+  await entry.getByTestId('near-miss-review-link').click();
+  await expect(page).toHaveURL(review);
+  await expect(page.getByTestId('postmortem-body')).toContainText('The weekly check ran two days before expiry.');
+  await page.goto('/near-misses');
 
   // counted in the month's review
   await page.goto('/insights');

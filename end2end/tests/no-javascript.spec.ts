@@ -138,7 +138,7 @@ test('the response metrics read without JavaScript, and a period is picked by a 
   await expect(page.getByTestId('period')).toContainText('(90 days)');
 });
 
-test('a near-miss is recorded with a plain form', async ({ page }) => {
+test('a near-miss is recorded, and its review started, with plain forms', async ({ page }) => {
   await page.goto('/login?next=/near-misses');
   await page.getByLabel('Email').fill(BEN);
   await page.getByLabel('Password').fill(PASSWORD);
@@ -156,6 +156,11 @@ test('a near-miss is recorded with a plain form', async ({ page }) => {
   const entry = page.getByTestId('near-miss').filter({ hasText: title });
   await expect(entry).toContainText('A capacity alert at 90%.');
   await expect(entry.locator('time')).toContainText(`${day} 10:15 UTC`);
+  // its lightweight review starts with a plain form too, and reads
+  await entry.getByRole('button', { name: 'Start a lightweight review' }).click();
+  await expect(page).toHaveURL(/\/postmortems\/\d+$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Lightweight review: ${title}`);
+  await expect(page.getByTestId('postmortem-body')).toContainText('A capacity alert at 90%.');
 });
 
 test('drills read, and a scenario runs, with plain forms', async ({ page }) => {

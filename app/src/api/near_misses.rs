@@ -56,9 +56,12 @@ pub async fn declare_near_miss(id: i64, severity: String) -> Result<(), AppError
     Ok(())
 }
 
-/// Writes (or rewrites) near-miss `id`'s lightweight review.
+/// Starts near-miss `id`'s lightweight review (a postmortem document; the one it has, if
+/// it has one) and goes to it.
 #[server(endpoint = "near-misses/review")]
-pub async fn review_near_miss(id: i64, contributing: String, lucky: String, changes: String) -> Result<(), AppError> {
+pub async fn review_near_miss(id: i64) -> Result<i64, AppError> {
     let (state, user) = crate::api::ssr::caller().await?;
-    crate::server::services::near_misses::review(&state, user.as_ref(), crate::domain::ids::NearMissId(id), &contributing, &lucky, &changes).await
+    let review = crate::server::services::postmortems::start_review(&state, user.as_ref(), crate::domain::ids::NearMissId(id)).await?;
+    leptos_axum::redirect(&format!("/postmortems/{review}"));
+    Ok(review.0)
 }

@@ -94,7 +94,7 @@ fn Row(
         <tr data-item=i.id.0>
             <td data-label="Action">{title}{form}</td>
             {show_incident.then(|| view! {
-                <td data-label="Postmortem"><a href=format!("/postmortems/{}", i.postmortem)>{i.incident_title.clone()}</a></td>
+                <td data-label="Postmortem"><a href=format!("/postmortems/{}", i.postmortem)>{i.subject_title.clone()}</a></td>
             })}
             <td data-label="Owner" data-testid="item-owner">{move || item.with(|i| i.owner.as_ref().map_or_else(|| "—".to_string(), |(_, n)| n.clone()))}</td>
             <td data-label="Priority" data-testid="item-priority">{move || item.with(|i| i.priority.label())}</td>

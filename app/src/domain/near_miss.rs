@@ -6,8 +6,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ids::{IncidentId, NearMissId};
+use super::ids::{IncidentId, NearMissId, PostmortemId};
 use super::incident::{ServiceRef, Title};
+use super::postmortem::record::PostmortemStatus;
 use super::roles::Person;
 use super::text::{checked, Lines};
 
@@ -27,13 +28,16 @@ pub struct NearMiss {
     pub recorded_at: DateTime<Utc>,
     /// The incident it was declared as, once it was.
     pub incident: Option<IncidentId>,
-    /// Its lightweight review, once written.
+    /// A review written on its card (before reviews were documents of their own).
     #[serde(default)]
     pub review: Option<Review>,
+    /// Its lightweight review as a postmortem document, once started, and how far it is.
+    #[serde(default)]
+    pub postmortem: Option<(PostmortemId, PostmortemStatus)>,
 }
 
-/// A near-miss's lightweight review: the sections of a lightweight postmortem that a
-/// near-miss calls for (what happened and what caught it are the near-miss itself).
+/// A review written on a near-miss's card (as reviews were kept before they became
+/// postmortem documents; a review document started later begins from it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Review {
     /// Contributing factors: why it could almost happen.
@@ -44,24 +48,6 @@ pub struct Review {
     pub changes: String,
     pub by: Person,
     pub at: DateTime<Utc>,
-}
-
-/// A review as written, checked: each section 3 to [`TEXT_MAX`] characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReviewDraft {
-    pub contributing: String,
-    pub lucky: String,
-    pub changes: String,
-}
-
-impl ReviewDraft {
-    pub fn parse(contributing: &str, lucky: &str, changes: &str) -> Result<ReviewDraft, String> {
-        Ok(ReviewDraft {
-            contributing: checked(contributing, "Contributing factors", 3, TEXT_MAX, Lines::Many)?,
-            lucky: checked(lucky, "Where we got lucky", 3, TEXT_MAX, Lines::Many)?,
-            changes: checked(changes, "What we change", 3, TEXT_MAX, Lines::Many)?,
-        })
-    }
 }
 
 /// What a responder writes down, checked: a title, what almost happened and what caught it
@@ -106,10 +92,6 @@ mod tests {
         let later = t0() + chrono::Duration::hours(1);
         assert!(NearMissDraft::parse("Expired cert", "Two days left.", "A check.", Some(later), t0()).unwrap_err().starts_with("occurred_at:"));
         let long = "x".repeat(TEXT_MAX + 1);
-        assert!(ReviewDraft::parse(&long, "The check ran weekly.", "Daily check.").unwrap_err().starts_with("Contributing factors"));
-        assert!(ReviewDraft::parse("Manual renewal.", " ", "Daily check.").unwrap_err().starts_with("Where we got lucky"));
-        assert!(ReviewDraft::parse("Manual renewal.", "The check ran weekly.", "").unwrap_err().starts_with("What we change"));
-        assert_eq!(ReviewDraft::parse(" Manual renewal. ", "The check ran weekly.", "Daily check.").unwrap().contributing, "Manual renewal.");
         assert!(NearMissDraft::parse("Expired cert", &long, "A check.", None, t0()).is_err());
     }
 }

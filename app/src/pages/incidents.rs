@@ -66,7 +66,7 @@ fn IncidentTable(list: IncidentList) -> impl IntoView {
                     {my_items.into_iter().map(|i| view! {
                         <li>
                             <a href=format!("/postmortems/{}", i.postmortem)>{i.title.clone()}</a>
-                            <span class="muted small">{format!(" · {} · {}", i.priority.label(), i.incident_title)}</span>
+                            <span class="muted small">{format!(" · {} · {}", i.priority.label(), i.subject_title)}</span>
                             {i.overdue(today).then(|| view! { " " <span class="badge danger">"Overdue"</span> })}
                         </li>
                     }).collect_view()}

@@ -1,6 +1,7 @@
 //! `/near-misses`: what almost happened and what caught it, recorded without declaring an
 //! incident and listed for the monthly review; one that turns out to be an incident is
-//! declared from here (once). Reads, records and declares without JavaScript.
+//! declared from here (once), or reviewed in a lightweight postmortem of its own. Reads,
+//! records, declares and starts reviews without JavaScript.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -107,8 +108,8 @@ fn RecordForm(record: ServerAction<RecordNearMiss>, services: Vec<ServiceRef>) -
     }
 }
 
-/// One near-miss, its lightweight review, and (not yet an incident) the form that declares
-/// it one.
+/// One near-miss, its lightweight review (a postmortem document: a link, or the button that
+/// starts it), and (not yet an incident) the form that declares it one.
 #[component]
 fn Entry(n: NearMiss, can_work: bool, declare: ServerAction<DeclareNearMiss>, review: ServerAction<ReviewNearMiss>) -> impl IntoView {
     let id = n.id.0;
@@ -140,29 +141,28 @@ fn Entry(n: NearMiss, can_work: bool, declare: ServerAction<DeclareNearMiss>, re
                 <dt>"What almost happened"</dt><dd class="prose">{n.what_happened.clone()}</dd>
                 <dt>"What caught it"</dt><dd class="prose">{n.caught_by.clone()}</dd>
             </dl>
+            {match n.postmortem {
+                Some((pm, status)) => view! {
+                    <p><a href=format!("/postmortems/{pm}") data-testid="near-miss-review-link">{format!("Lightweight review · {}", status.label())}</a></p>
+                }
+                .into_any(),
+                None if can_work && n.incident.is_none() => view! {
+                    <ActionForm action=review attr:class="row" attr:data-testid="start-review">
+                        <input type="hidden" name="id" value=id/>
+                        <button type="submit">"Start a lightweight review"</button>
+                    </ActionForm>
+                }
+                .into_any(),
+                None => ().into_any(),
+            }}
             {n.review.clone().map(|r| view! {
-                <h4>"Lightweight review"</h4>
+                <h4>"Review kept on the card"</h4>
                 <dl class="facts" data-testid="near-miss-review">
                     <dt>"Contributing factors"</dt><dd class="prose">{r.contributing}</dd>
                     <dt>"Where we got lucky"</dt><dd class="prose">{r.lucky}</dd>
                     <dt>"What we change"</dt><dd class="prose">{r.changes}</dd>
                 </dl>
                 <p class="muted small">"Reviewed by " {r.by.name} ", " <Time t=r.at/></p>
-            })}
-            {can_work.then(|| {
-                let (contributing, lucky, changes) = n.review.clone().map(|r| (r.contributing, r.lucky, r.changes)).unwrap_or_default();
-                view! {
-                    <details data-testid="review-form">
-                        <summary>{if n.review.is_some() { "Rewrite the review" } else { "Review it (lightweight)" }}</summary>
-                        <ActionForm action=review attr:class="stack">
-                            <input type="hidden" name="id" value=id/>
-                            <label>"Contributing factors " <textarea name="contributing" required rows="2" maxlength=TEXT_MAX>{contributing}</textarea></label>
-                            <label>"Where we got lucky " <textarea name="lucky" required rows="2" maxlength=TEXT_MAX>{lucky}</textarea></label>
-                            <label>"What we change " <textarea name="changes" required rows="2" maxlength=TEXT_MAX>{changes}</textarea></label>
-                            <button type="submit">"Keep the review"</button>
-                        </ActionForm>
-                    </details>
-                }
             })}
             {outcome}
         </li>

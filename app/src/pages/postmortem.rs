@@ -1,7 +1,8 @@
-//! `/postmortems/:id`: an incident's postmortem — its header (severity, status, deadline,
-//! authors), the document edited together live (with hints where its language points at
-//! people rather than systems; see `components::live_text`), and its action items. A change
-//! anyone makes shows here at once. Reads without JavaScript, and every form works without it.
+//! `/postmortems/:id`: an incident's postmortem, or a near-miss's lightweight review — its
+//! header (severity, status, deadline, authors), the document edited together live (with
+//! hints where its language points at people rather than systems; see
+//! `components::live_text`), and its action items. A change anyone makes shows here at once.
+//! Reads without JavaScript, and every form works without it.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -115,13 +116,13 @@ fn Header(v: PostmortemView, user: CurrentUser, actions: Actions) -> impl IntoVi
     let complete = v.status == PostmortemStatus::Complete;
     view! {
         <div class="page-head">
-            <h1>{format!("{}: {}", v.depth.label(), v.incident_title)}</h1>
-            <a href=format!("/incidents/{}", v.incident)>"War room"</a>
+            <h1>{format!("{}: {}", v.depth.label(), v.subject_title)}</h1>
+            <a href=v.subject.href()>{if v.subject.near_miss().is_some() { "Near-miss" } else { "War room" }}</a>
             <a href=format!("/postmortems/{}.md", v.id) data-testid="export-md" rel="external">"Export as Markdown"</a>
         </div>
         <p class="postmortem-facts">
-            <SeverityBadge severity=Signal::stored(v.severity)/>
-            " " <span class="badge status" data-testid="postmortem-status">{v.status.label()}</span>
+            {v.severity.map(|s| view! { <SeverityBadge severity=Signal::stored(s)/> " " })}
+            <span class="badge status" data-testid="postmortem-status">{v.status.label()}</span>
             {v.due.map(|d| view! { " · due " <Time t=d/> })}
             {v.overdue.then(|| view! { " " <span class="badge danger" data-testid="postmortem-overdue">"Overdue"</span> })}
             " · authors: " {if v.authors.is_empty() { "—".to_string() } else { v.authors.join(", ") }}

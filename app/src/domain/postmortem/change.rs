@@ -5,14 +5,18 @@ use serde::{Deserialize, Serialize};
 
 use super::blameless::HintKey;
 use super::record::{ItemStatus, PostmortemStatus, Priority};
-use crate::domain::ids::{ActionItemId, IncidentId};
+use crate::domain::ids::{ActionItemId, IncidentId, NearMissId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PostmortemChange {
     /// Started by someone, or on resolution (no actor on the event).
     Started {
-        incident: IncidentId,
+        /// What it is of: an incident, or a near-miss (older events name an incident only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        incident: Option<IncidentId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        near_miss: Option<NearMissId>,
         lightweight: bool,
         due: Option<DateTime<Utc>>,
     },

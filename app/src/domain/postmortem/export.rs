@@ -88,8 +88,8 @@ mod tests {
         ActionItem {
             id: ActionItemId(1),
             postmortem: PostmortemId(1),
-            incident: IncidentId(1),
-            incident_title: "Checkout down".into(),
+            subject: crate::domain::postmortem::record::Subject::Incident(IncidentId(1)),
+            subject_title: "Checkout down".into(),
             title: title.into(),
             owner: owner.map(|o| (UserId(2), o.to_string())),
             priority: Priority::P1,

@@ -135,8 +135,8 @@ mod tests {
         let item = ActionItem {
             id: crate::domain::ids::ActionItemId(1),
             postmortem: crate::domain::ids::PostmortemId(1),
-            incident: crate::domain::ids::IncidentId(1),
-            incident_title: "x".into(),
+            subject: crate::domain::postmortem::record::Subject::Incident(crate::domain::ids::IncidentId(1)),
+            subject_title: "x".into(),
             title: "Add a canary".into(),
             owner: Some((UserId(3), "Cleo".into())),
             priority: Priority::P1,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::template::Depth;
-use crate::domain::ids::{ActionItemId, IncidentId, PostmortemId, UserId};
+use crate::domain::ids::{ActionItemId, IncidentId, NearMissId, PostmortemId, UserId};
 use crate::domain::incident::Severity;
 
 /// Hours after resolution a postmortem is due (the seeds: within 48 hours).
@@ -86,7 +86,9 @@ pub fn overdue(status: PostmortemStatus, due: Option<DateTime<Utc>>, now: DateTi
 pub fn may_change(from: PostmortemStatus, to: PostmortemStatus, admin_or_commander: bool) -> Result<(), &'static str> {
     match (from, to) {
         (a, b) if a == b => Err("The postmortem has that status already."),
-        (PostmortemStatus::Complete, _) if !admin_or_commander => Err("Only an admin or the Incident Commander can reopen a complete postmortem."),
+        (PostmortemStatus::Complete, _) if !admin_or_commander => {
+            Err("Only an admin or the Incident Commander (of a near-miss's review: whoever recorded it) can reopen a complete postmortem.")
+        }
         _ => Ok(()),
     }
 }
@@ -197,6 +199,38 @@ impl ItemLink {
     }
 }
 
+/// What a postmortem is of: an incident, or a near-miss (its lightweight review).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    Incident(IncidentId),
+    NearMiss(NearMissId),
+}
+
+impl Subject {
+    pub fn incident(self) -> Option<IncidentId> {
+        match self {
+            Subject::Incident(id) => Some(id),
+            Subject::NearMiss(_) => None,
+        }
+    }
+
+    pub fn near_miss(self) -> Option<NearMissId> {
+        match self {
+            Subject::NearMiss(id) => Some(id),
+            Subject::Incident(_) => None,
+        }
+    }
+
+    /// Where it is read: the incident's war room, or the near-miss on the near-miss list.
+    pub fn href(self) -> String {
+        match self {
+            Subject::Incident(id) => format!("/incidents/{id}"),
+            Subject::NearMiss(id) => format!("/near-misses#near-miss-{id}"),
+        }
+    }
+}
+
 /// A postmortem as the incident list and the war room mention it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostmortemSummary {
@@ -233,8 +267,9 @@ impl ItemTitle {
 pub struct ActionItem {
     pub id: ActionItemId,
     pub postmortem: PostmortemId,
-    pub incident: IncidentId,
-    pub incident_title: String,
+    pub subject: Subject,
+    /// The title of the incident (or near-miss) the postmortem is of.
+    pub subject_title: String,
     pub title: String,
     pub owner: Option<(UserId, String)>,
     pub priority: Priority,
@@ -335,8 +370,8 @@ mod tests {
         let item = |owner: Option<i64>, priority, due: u32, status| ActionItem {
             id: ActionItemId(1),
             postmortem: PostmortemId(1),
-            incident: IncidentId(1),
-            incident_title: "x".into(),
+            subject: Subject::Incident(IncidentId(1)),
+            subject_title: "x".into(),
             title: "y".into(),
             owner: owner.map(|o| (UserId(o), "Ben".into())),
             priority,
@@ -384,8 +419,8 @@ mod tests {
         let mut item = ActionItem {
             id: ActionItemId(1),
             postmortem: PostmortemId(1),
-            incident: IncidentId(1),
-            incident_title: "x".into(),
+            subject: Subject::Incident(IncidentId(1)),
+            subject_title: "x".into(),
             title: "y".into(),
             owner: None,
             priority: Priority::P2,

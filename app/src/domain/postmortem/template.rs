@@ -8,6 +8,7 @@ use chrono::Duration;
 
 use super::prefill::Prefill;
 use crate::domain::incident::Severity;
+use crate::domain::near_miss::NearMiss;
 
 /// Which template an incident gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -82,6 +83,34 @@ pub fn markdown(p: &Prefill, depth: Depth) -> String {
     md
 }
 
+/// The lightweight review a near-miss starts as: what almost happened and what caught it
+/// (the near-miss as recorded), then contributing factors, where we got lucky, what we
+/// change and lessons learned — filled from the review written on its card, if it has one.
+/// The action items are kept beside the text, as for every postmortem.
+pub fn near_miss_markdown(n: &NearMiss) -> String {
+    let mut md = String::new();
+    md.push_str(&format!("# Near-miss review: {}\n\n", n.title.trim()));
+    md.push_str(&format!("- **Occurred:** {}\n", n.occurred_at.format("%Y-%m-%d %H:%M UTC")));
+    md.push_str(&format!("- **Service:** {}\n", n.service.as_ref().map_or("—", |s| s.name.as_str())));
+    md.push_str(&format!("- **Recorded by:** {}\n\n", n.recorded_by.name));
+    let section = |md: &mut String, heading: &str, text: &str| {
+        md.push_str(&format!("## {heading}\n\n"));
+        if !text.trim().is_empty() {
+            md.push_str(text.trim());
+            md.push('\n');
+        }
+        md.push('\n');
+    };
+    section(&mut md, "What almost happened", &n.what_happened);
+    section(&mut md, "What caught it", &n.caught_by);
+    let r = n.review.as_ref();
+    section(&mut md, "Contributing factors", r.map_or("", |r| r.contributing.as_str()));
+    section(&mut md, "Where we got lucky", r.map_or("", |r| r.lucky.as_str()));
+    section(&mut md, "What we change", r.map_or("", |r| r.changes.as_str()));
+    md.push_str("## Lessons learned\n\n");
+    md
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +159,42 @@ mod tests {
         assert!(md.contains("| Time to detect / acknowledge / mitigate / resolve | 4 min / 1 min / — / 1 h 10 min |"), "{md}");
         assert!(md.contains("| 2026-11-22 09:00 UTC | Declared \"x\" as SEV2 |"), "one line per timeline row:\n{md}");
         assert!(md.starts_with("# Postmortem: Checkout | payments down\n"));
+    }
+
+    #[test]
+    fn a_near_miss_review_starts_from_the_near_miss_and_its_card() {
+        use crate::domain::ids::{NearMissId, UserId};
+        use crate::domain::near_miss::Review;
+        use crate::domain::roles::Person;
+        let ada = Person { id: UserId(1), name: "Ada Lovelace".into() };
+        let mut n = NearMiss {
+            id: NearMissId(7),
+            title: " Expired certificate on the API ".into(),
+            what_happened: "The API's certificate had 2 days left.".into(),
+            caught_by: "The weekly expiry check.".into(),
+            service: None,
+            occurred_at: t0(),
+            recorded_by: ada.clone(),
+            recorded_at: t0(),
+            incident: None,
+            review: None,
+            postmortem: None,
+        };
+        let md = near_miss_markdown(&n);
+        assert!(md.starts_with("# Near-miss review: Expired certificate on the API\n"), "{md}");
+        assert!(md.contains("- **Occurred:** 2026-11-22 09:00 UTC\n- **Service:** —\n- **Recorded by:** Ada Lovelace\n"), "{md}");
+        assert!(md.contains("## What almost happened\n\nThe API's certificate had 2 days left.\n\n## What caught it\n\nThe weekly expiry check.\n"), "{md}");
+        assert!(md.contains("## Contributing factors\n\n\n## Where we got lucky\n\n\n## What we change\n\n\n## Lessons learned"), "empty sections:\n{md}");
+        assert!(!md.contains("## Timeline") && !md.contains("Severity"), "a near-miss has no timeline or severity:\n{md}");
+        n.review = Some(Review {
+            contributing: "Renewal is by hand.".into(),
+            lucky: "The check ran that week.".into(),
+            changes: "Renew automatically.".into(),
+            by: ada,
+            at: t0(),
+        });
+        let md = near_miss_markdown(&n);
+        assert!(md.contains("## Contributing factors\n\nRenewal is by hand.\n\n## Where we got lucky\n\nThe check ran that week.\n\n## What we change\n\nRenew automatically.\n"), "{md}");
     }
 
     #[test]

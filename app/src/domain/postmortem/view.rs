@@ -4,19 +4,20 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::blameless::HintKey;
-use super::record::{ActionItem, PostmortemStatus};
+use super::record::{ActionItem, PostmortemStatus, Subject};
 use super::template::Depth;
-use crate::domain::ids::{IncidentId, PostmortemId};
+use crate::domain::ids::PostmortemId;
 use crate::domain::incident::Severity;
 use crate::domain::roles::Person;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostmortemView {
     pub id: PostmortemId,
-    pub incident: IncidentId,
-    pub incident_slug: String,
-    pub incident_title: String,
-    pub severity: Severity,
+    /// What it is of, and that incident's (or near-miss's) title.
+    pub subject: Subject,
+    pub subject_title: String,
+    /// The incident's severity (a near-miss has none).
+    pub severity: Option<Severity>,
     pub depth: Depth,
     pub status: PostmortemStatus,
     pub due: Option<DateTime<Utc>>,

@@ -4,17 +4,19 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::domain::ids::{IncidentId, NearMissId, ServiceId, UserId};
+use crate::domain::ids::{IncidentId, NearMissId, PostmortemId, ServiceId, UserId};
 use crate::domain::incident::ServiceRef;
-use crate::domain::near_miss::{NearMiss, NearMissDraft, Review, ReviewDraft};
+use crate::domain::near_miss::{NearMiss, NearMissDraft, Review};
+use crate::domain::postmortem::record::PostmortemStatus;
 use crate::domain::roles::Person;
 use crate::server::time::{from_ms, to_ms};
 
 const SELECT: &str = "SELECT n.id, n.title, n.what_happened, n.caught_by, n.occurred_at_ms, n.recorded_at_ms, n.incident_id, \
      n.service_id, s.slug AS service_slug, s.name AS service_name, n.recorded_by, u.name AS recorded_by_name, \
-     n.review_contributing, n.review_lucky, n.review_changes, n.reviewed_by, n.reviewed_at_ms, r.name AS reviewed_by_name \
+     n.review_contributing, n.review_lucky, n.review_changes, n.reviewed_by, n.reviewed_at_ms, r.name AS reviewed_by_name, \
+     p.id AS postmortem_id, p.status AS postmortem_status \
      FROM near_misses n JOIN users u ON u.id = n.recorded_by LEFT JOIN services s ON s.id = n.service_id \
-     LEFT JOIN users r ON r.id = n.reviewed_by";
+     LEFT JOIN users r ON r.id = n.reviewed_by LEFT JOIN postmortems p ON p.near_miss_id = n.id";
 
 fn near_miss(r: &AnyRow) -> Result<NearMiss, sqlx::Error> {
     let service: Option<i64> = r.try_get("service_id")?;
@@ -33,6 +35,14 @@ fn near_miss(r: &AnyRow) -> Result<NearMiss, sqlx::Error> {
         recorded_at: from_ms(r.try_get("recorded_at_ms")?),
         incident: incident.map(IncidentId),
         review: review(r)?,
+        postmortem: match r.try_get::<Option<i64>, _>("postmortem_id")? {
+            Some(id) => {
+                let status: String = r.try_get("postmortem_status")?;
+                let status = PostmortemStatus::parse(&status).ok_or_else(|| sqlx::Error::Decode(format!("unknown postmortem status {status:?}").into()))?;
+                Some((PostmortemId(id), status))
+            }
+            None => None,
+        },
     })
 }
 
@@ -45,23 +55,6 @@ fn review(r: &AnyRow) -> Result<Option<Review>, sqlx::Error> {
         by: Person { id: UserId(by), name: r.try_get::<Option<String>, _>("reviewed_by_name")?.unwrap_or_default() },
         at: from_ms(at),
     }))
-}
-
-/// Keeps the lightweight review with near-miss `id` (a new one replaces it); `false` when
-/// there is no such near-miss.
-pub async fn review_it(conn: &mut AnyConnection, id: NearMissId, d: &ReviewDraft, by: UserId, at: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE near_misses SET review_contributing = $1, review_lucky = $2, review_changes = $3, reviewed_by = $4, reviewed_at_ms = $5 WHERE id = $6",
-    )
-    .bind(d.contributing.clone())
-    .bind(d.lucky.clone())
-    .bind(d.changes.clone())
-    .bind(by.0)
-    .bind(to_ms(at))
-    .bind(id.0)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 pub async fn insert(conn: &mut AnyConnection, d: &NearMissDraft, service: Option<ServiceId>, by: UserId, at: DateTime<Utc>) -> Result<NearMissId, sqlx::Error> {

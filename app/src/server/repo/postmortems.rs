@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::domain::ids::{ActionItemId, IncidentId, PostmortemId, UserId};
-use crate::domain::postmortem::record::{self, ActionItem, ItemStatus, PostmortemStatus, PostmortemSummary, Priority};
+use crate::domain::ids::{ActionItemId, IncidentId, NearMissId, PostmortemId, UserId};
+use crate::domain::postmortem::record::{self, ActionItem, ItemStatus, PostmortemStatus, PostmortemSummary, Priority, Subject};
 use crate::domain::postmortem::template::Depth;
 use crate::server::time::{from_ms, to_ms};
 
@@ -13,7 +13,7 @@ use crate::server::time::{from_ms, to_ms};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostmortemRow {
     pub id: PostmortemId,
-    pub incident: IncidentId,
+    pub subject: Subject,
     pub depth: Depth,
     pub status: PostmortemStatus,
     pub due: Option<DateTime<Utc>>,
@@ -24,10 +24,19 @@ fn decode<T>(what: &str, s: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T
     parse(s).ok_or_else(|| sqlx::Error::Decode(format!("unknown {what} {s:?}").into()))
 }
 
+/// What a row is of (exactly one of its two columns is set).
+fn subject(r: &AnyRow) -> Result<Subject, sqlx::Error> {
+    match (r.try_get::<Option<i64>, _>("incident_id")?, r.try_get::<Option<i64>, _>("near_miss_id")?) {
+        (Some(i), None) => Ok(Subject::Incident(IncidentId(i))),
+        (None, Some(n)) => Ok(Subject::NearMiss(NearMissId(n))),
+        _ => Err(sqlx::Error::Decode("a postmortem of both an incident and a near-miss, or of neither".into())),
+    }
+}
+
 fn postmortem(r: &AnyRow) -> Result<PostmortemRow, sqlx::Error> {
     Ok(PostmortemRow {
         id: PostmortemId(r.try_get("id")?),
-        incident: IncidentId(r.try_get("incident_id")?),
+        subject: subject(r)?,
         depth: decode("depth", &r.try_get::<String, _>("depth")?, Depth::parse)?,
         status: decode("postmortem status", &r.try_get::<String, _>("status")?, PostmortemStatus::parse)?,
         due: r.try_get::<Option<i64>, _>("due_at_ms")?.map(from_ms),
@@ -35,23 +44,28 @@ fn postmortem(r: &AnyRow) -> Result<PostmortemRow, sqlx::Error> {
     })
 }
 
-const SELECT: &str = "SELECT id, incident_id, depth, status, due_at_ms, created_at_ms FROM postmortems";
+const SELECT: &str = "SELECT id, incident_id, near_miss_id, depth, status, due_at_ms, created_at_ms FROM postmortems";
 
-/// Creates the incident's postmortem with its first document state, unless it has one (then
-/// `None`).
+/// Creates the postmortem of `subject` with its first document state, unless it has one
+/// (then `None`).
 pub async fn insert(
     conn: &mut AnyConnection,
-    incident: IncidentId,
+    subject: Subject,
     depth: Depth,
     due: Option<DateTime<Utc>>,
     at: DateTime<Utc>,
     snapshot: &[u8],
 ) -> Result<Option<PostmortemId>, sqlx::Error> {
-    let row = sqlx::query(
-        "INSERT INTO postmortems (incident_id, depth, due_at_ms, created_at_ms, snapshot) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (incident_id) DO NOTHING RETURNING id",
-    )
-    .bind(incident.0)
+    let conflict = match subject {
+        Subject::Incident(_) => "incident_id",
+        Subject::NearMiss(_) => "near_miss_id",
+    };
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO postmortems (incident_id, near_miss_id, depth, due_at_ms, created_at_ms, snapshot) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT ({conflict}) DO NOTHING RETURNING id"
+    )))
+    .bind(subject.incident().map(|i| i.0))
+    .bind(subject.near_miss().map(|n| n.0))
     .bind(depth.as_str())
     .bind(due.map(to_ms))
     .bind(to_ms(at))
@@ -71,6 +85,17 @@ pub async fn of_incident(conn: &mut AnyConnection, incident: IncidentId) -> Resu
     row.as_ref().map(postmortem).transpose()
 }
 
+/// The postmortem of an incident, or a near-miss's review, if it has one.
+pub async fn of_subject(conn: &mut AnyConnection, subject: Subject) -> Result<Option<PostmortemRow>, sqlx::Error> {
+    match subject {
+        Subject::Incident(id) => of_incident(conn, id).await,
+        Subject::NearMiss(id) => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE near_miss_id = $1"))).bind(id.0).fetch_optional(conn).await?;
+            row.as_ref().map(postmortem).transpose()
+        }
+    }
+}
+
 /// Every postmortem, newest first.
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<PostmortemRow>, sqlx::Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY id DESC"))).fetch_all(conn).await?;
@@ -78,8 +103,10 @@ pub async fn list(conn: &mut AnyConnection) -> Result<Vec<PostmortemRow>, sqlx::
 }
 
 impl PostmortemRow {
-    pub fn summary(&self, now: DateTime<Utc>) -> PostmortemSummary {
-        PostmortemSummary { id: self.id, incident: self.incident, status: self.status, due: self.due, overdue: record::overdue(self.status, self.due, now) }
+    /// As the incident list and the war room mention it (an incident's only).
+    pub fn summary(&self, now: DateTime<Utc>) -> Option<PostmortemSummary> {
+        let incident = self.subject.incident()?;
+        Some(PostmortemSummary { id: self.id, incident, status: self.status, due: self.due, overdue: record::overdue(self.status, self.due, now) })
     }
 }
 
@@ -122,9 +149,9 @@ pub async fn set_status(conn: &mut AnyConnection, id: PostmortemId, status: Post
     Ok(())
 }
 
-const ITEMS: &str = "SELECT a.id, a.postmortem_id, p.incident_id, i.title AS incident_title, a.title, a.owner_id, u.name AS owner_name, \
-     a.priority, a.due_on, a.status, a.link FROM action_items a JOIN postmortems p ON p.id = a.postmortem_id JOIN incidents i ON i.id = p.incident_id \
-     LEFT JOIN users u ON u.id = a.owner_id";
+const ITEMS: &str = "SELECT a.id, a.postmortem_id, p.incident_id, p.near_miss_id, COALESCE(i.title, n.title) AS subject_title, a.title, a.owner_id, \
+     u.name AS owner_name, a.priority, a.due_on, a.status, a.link FROM action_items a JOIN postmortems p ON p.id = a.postmortem_id \
+     LEFT JOIN incidents i ON i.id = p.incident_id LEFT JOIN near_misses n ON n.id = p.near_miss_id LEFT JOIN users u ON u.id = a.owner_id";
 
 fn item(r: &AnyRow) -> Result<ActionItem, sqlx::Error> {
     let owner: Option<i64> = r.try_get("owner_id")?;
@@ -132,8 +159,8 @@ fn item(r: &AnyRow) -> Result<ActionItem, sqlx::Error> {
     Ok(ActionItem {
         id: ActionItemId(r.try_get("id")?),
         postmortem: PostmortemId(r.try_get("postmortem_id")?),
-        incident: IncidentId(r.try_get("incident_id")?),
-        incident_title: r.try_get("incident_title")?,
+        subject: subject(r)?,
+        subject_title: r.try_get("subject_title")?,
         title: r.try_get("title")?,
         owner: match owner {
             Some(id) => Some((UserId(id), r.try_get("owner_name")?)),

@@ -496,7 +496,7 @@ pub async fn list(state: &AppState, actor: Option<&CurrentUser>) -> AppResult<In
     let incidents = incidents::list(&mut tx, 500).await?;
     let services = catalog::list(&mut tx).await?;
     let at = now();
-    let postmortems = crate::server::repo::postmortems::list(&mut tx).await?.iter().map(|p| p.summary(at)).collect();
+    let postmortems = crate::server::repo::postmortems::list(&mut tx).await?.iter().filter_map(|p| p.summary(at)).collect();
     let my_items = crate::server::repo::postmortems::open_items_of(&mut tx, me.id).await?;
     tx.commit().await?;
     Ok(IncidentList { incidents, services, postmortems, my_items, cursor, now: at })

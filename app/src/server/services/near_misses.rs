@@ -1,12 +1,12 @@
 //! Near-misses: recorded by responders, read by everyone signed in, declared as an incident
-//! when one turns out to be.
+//! when one turns out to be (their lightweight reviews are postmortems: `postmortems`).
 
 use chrono::{DateTime, Utc};
 
 use crate::domain::ids::NearMissId;
 use crate::domain::incident::{DeclareInput, Incident, Severity};
 use crate::domain::metrics::period::Period;
-use crate::domain::near_miss::{NearMiss, NearMissDraft, ReviewDraft};
+use crate::domain::near_miss::{NearMiss, NearMissDraft};
 use crate::domain::user::{CurrentUser, Permission};
 use crate::error::{AppError, AppResult};
 use crate::server::authz::require;
@@ -56,17 +56,6 @@ pub async fn record(
         slug => Some(catalog::by_slug(&mut conn, slug).await?.ok_or_else(|| AppError::bad_request(format!("service: there is no service {slug:?}.")))?.id),
     };
     Ok(near_misses::insert(&mut conn, &draft, service, actor.id, at).await?)
-}
-
-/// Writes (or rewrites) near-miss `id`'s lightweight review.
-pub async fn review(state: &AppState, actor: Option<&CurrentUser>, id: NearMissId, contributing: &str, lucky: &str, changes: &str) -> AppResult<()> {
-    let actor = require(actor, Permission::WorkIncidents)?;
-    let draft = ReviewDraft::parse(contributing, lucky, changes).map_err(AppError::bad_request)?;
-    let mut conn = state.db.pool().acquire().await?;
-    if !near_misses::review_it(&mut conn, id, &draft, actor.id, now()).await? {
-        return Err(AppError::not_found(format!("There is no near-miss {id}.")));
-    }
-    Ok(())
 }
 
 /// The near-misses of `period`, newest first.

@@ -1,12 +1,13 @@
 //! Postmortems: started by someone from a resolved incident, or on resolution for SEV1-3
-//! (SEV3 a lightweight review), pre-filled from the incident's log and its alerts; their
+//! (SEV3 a lightweight review), pre-filled from the incident's log and its alerts; a
+//! near-miss's lightweight review, pre-filled from the near-miss; their
 //! status (complete ones read-only until an admin or the IC reopens them), action items, and
 //! the whole document as Markdown.
 
 use chrono::{DateTime, Utc};
 
 use crate::domain::alert::AlertChange;
-use crate::domain::ids::{ActionItemId, IncidentId, PostmortemId, UserId};
+use crate::domain::ids::{ActionItemId, IncidentId, NearMissId, PostmortemId, UserId};
 use crate::domain::incident::{Incident, Status};
 use crate::domain::log::StreamRef;
 use crate::domain::postmortem::blameless::HintKey;
@@ -14,7 +15,7 @@ use crate::domain::postmortem::change::PostmortemChange;
 use crate::domain::postmortem::export::{self, Tracked};
 use crate::domain::postmortem::item_merge::ItemFields;
 use crate::domain::postmortem::prefill::{prefill, AlertFacts};
-use crate::domain::postmortem::record::{self, ActionItem, ItemLink, ItemStatus, ItemTitle, PostmortemStatus, Priority};
+use crate::domain::postmortem::record::{self, ActionItem, ItemLink, ItemStatus, ItemTitle, PostmortemStatus, Priority, Subject};
 use crate::domain::postmortem::template::{self, Depth};
 use crate::domain::postmortem::{doc, view::PostmortemView};
 use crate::domain::roles::{IncidentRole, Person};
@@ -23,7 +24,7 @@ use crate::error::{AppError, AppResult};
 use crate::server::authz::require;
 use crate::server::db::Tx;
 use crate::server::repo::postmortems::{self as repo, NewItem, PostmortemRow};
-use crate::server::repo::{alerts, events, incidents, log, users};
+use crate::server::repo::{alerts, events, incidents, log, near_misses, users};
 use crate::server::services::postmortem_edits::history;
 use crate::server::state::AppState;
 use crate::server::time::now;
@@ -62,11 +63,23 @@ pub(crate) async fn start_in(
     let components = crate::server::repo::status::components(tx.conn()).await?;
     let name = |id| components.iter().find(|c| c.id == id).map(|c| c.name.clone());
     let filled = prefill(incident, &events, &facts, &name);
-    let state = doc::new_state(&template::markdown(&filled, depth));
-    let at = now();
-    let Some(id) = repo::insert(tx.conn(), incident.id, depth, due, at, &state).await? else { return Ok(None) };
+    create_in(tx, Subject::Incident(incident.id), actor, depth, due, &template::markdown(&filled, depth)).await
+}
+
+/// Creates the postmortem of `subject` in `tx`, its document starting as `text`; `None`
+/// when it has one already.
+async fn create_in(
+    tx: &mut Tx,
+    subject: Subject,
+    actor: Option<&Person>,
+    depth: Depth,
+    due: Option<DateTime<Utc>>,
+    text: &str,
+) -> AppResult<Option<PostmortemId>> {
+    let state = doc::new_state(text);
+    let Some(id) = repo::insert(tx.conn(), subject, depth, due, now(), &state).await? else { return Ok(None) };
     tx.lock_new(StreamRef::postmortem(id)).await?;
-    let change = PostmortemChange::Started { incident: incident.id, lightweight: depth == Depth::Lightweight, due };
+    let change = PostmortemChange::Started { incident: subject.incident(), near_miss: subject.near_miss(), lightweight: depth == Depth::Lightweight, due };
     log::append_change(tx, StreamRef::postmortem(id), actor, change.name(), &change).await?;
     Ok(Some(id))
 }
@@ -99,16 +112,51 @@ pub async fn start(state: &AppState, actor: Option<&CurrentUser>, incident: Inci
     let resolved = found.resolved_at.unwrap_or_else(now);
     let (depth, due) = record::automatic(found.severity, resolved).unwrap_or((Depth::Lightweight, resolved + chrono::Duration::hours(record::DUE_AFTER_HOURS)));
     let me = Person::from(actor);
-    let id = start_in(&mut tx, &found, Some(&me), depth, Some(due)).await?;
+    let made = start_in(&mut tx, &found, Some(&me), depth, Some(due)).await?;
+    started(state, tx, made, Subject::Incident(incident)).await
+}
+
+/// Commits a start; when it made none (two people pressed at once), the one the other made.
+async fn started(state: &AppState, tx: Tx, made: Option<PostmortemId>, subject: Subject) -> AppResult<PostmortemId> {
     tx.commit(&state.hub).await?;
-    // two people pressing at once: the other one made it
-    match id {
-        Some(id) => Ok(id),
-        None => {
-            let mut conn = state.db.pool().acquire().await?;
-            Ok(repo::of_incident(&mut conn, incident).await?.ok_or_else(AppError::internal)?.id)
-        }
+    if let Some(id) = made {
+        return Ok(id);
     }
+    let mut conn = state.db.pool().acquire().await?;
+    Ok(repo::of_subject(&mut conn, subject).await?.ok_or_else(AppError::internal)?.id)
+}
+
+/// "Start review" on a near-miss: its lightweight review as a postmortem (edited together,
+/// action items tracked to done), pre-filled from the near-miss (and the review written on
+/// its card, if any), due 48 hours from now; the one it has if it has one. A near-miss
+/// declared as an incident is reviewed in the incident's postmortem.
+pub async fn start_review(state: &AppState, actor: Option<&CurrentUser>, near_miss: NearMissId) -> AppResult<PostmortemId> {
+    let actor = require(actor, Permission::WorkIncidents)?;
+    let mut tx = state.db.begin(&[]).await?;
+    let found = near_misses::get(tx.conn(), near_miss).await?.ok_or_else(|| AppError::not_found(format!("There is no near-miss {near_miss}.")))?;
+    let subject = Subject::NearMiss(near_miss);
+    if let Some(existing) = repo::of_subject(tx.conn(), subject).await? {
+        return Ok(existing.id);
+    }
+    if let Some(incident) = found.incident {
+        return Err(AppError::conflict(format!("This near-miss was declared as incident {incident}: review it in the incident's postmortem.")));
+    }
+    let due = now() + chrono::Duration::hours(record::DUE_AFTER_HOURS);
+    let me = Person::from(actor);
+    let text = template::near_miss_markdown(&found);
+    let made = create_in(&mut tx, subject, Some(&me), Depth::Lightweight, Some(due), &text).await?;
+    started(state, tx, made, subject).await
+}
+
+/// An incident's or near-miss's title, and the incident's severity.
+async fn subject_of(conn: &mut sqlx::AnyConnection, subject: Subject) -> AppResult<(String, Option<crate::domain::incident::Severity>)> {
+    Ok(match subject {
+        Subject::Incident(id) => {
+            let i = incidents::get(conn, id).await?.ok_or_else(AppError::internal)?;
+            (i.title, Some(i.severity))
+        }
+        Subject::NearMiss(id) => (near_misses::get(conn, id).await?.ok_or_else(AppError::internal)?.title, None),
+    })
 }
 
 pub(crate) async fn row(conn: &mut sqlx::AnyConnection, id: PostmortemId) -> AppResult<PostmortemRow> {
@@ -120,7 +168,7 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemI
     require(actor, Permission::ReadInternal)?;
     let mut tx = state.db.begin_read().await?;
     let pm = row(&mut tx, id).await?;
-    let incident = incidents::get(&mut tx, pm.incident).await?.ok_or_else(AppError::internal)?;
+    let (subject_title, severity) = subject_of(&mut tx, pm.subject).await?;
     let h = history(&mut tx, id).await?;
     let items = repo::items_of(&mut tx, id).await?;
     let people = users::list(&mut tx).await?.into_iter().map(|u| Person { id: u.id, name: u.name }).collect();
@@ -129,10 +177,9 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemI
     let at = now();
     Ok(PostmortemView {
         id,
-        incident: pm.incident,
-        incident_slug: incident.slug,
-        incident_title: incident.title,
-        severity: incident.severity,
+        subject: pm.subject,
+        subject_title,
+        severity,
         depth: pm.depth,
         status: pm.status,
         due: pm.due,
@@ -155,8 +202,9 @@ pub async fn markdown(state: &AppState, actor: Option<&CurrentUser>, id: Postmor
     Ok(export::document(&v.body, &tracked, &v.items))
 }
 
-/// One pass: reminds the Incident Commander of each postmortem that went past its deadline
-/// unfinished, once (an inbox item linking to it, and an event on its log); how many.
+/// One pass: reminds the owners of each postmortem that went past its deadline unfinished
+/// (an incident's Incident Commander; whoever recorded a near-miss), once (an inbox item
+/// linking to it, and an event on its log); how many.
 pub async fn remind_overdue(state: &AppState, at: DateTime<Utc>) -> AppResult<usize> {
     let due = {
         let mut conn = state.db.pool().acquire().await?;
@@ -171,13 +219,16 @@ pub async fn remind_overdue(state: &AppState, at: DateTime<Utc>) -> AppResult<us
         if !record::overdue(now.status, now.due, at) || !repo::mark_reminded(tx.conn(), pm.id).await? {
             continue;
         }
-        let Some(incident) = incidents::get(tx.conn(), pm.incident).await? else { continue };
+        let (title, _) = subject_of(tx.conn(), pm.subject).await?;
         let change = PostmortemChange::Overdue { due: now.due.unwrap_or(at) };
         let event = log::append_change(&mut tx, StreamRef::postmortem(pm.id), None, change.name(), &change).await?;
-        for a in incidents::roles(tx.conn(), pm.incident).await?.into_iter().filter(|a| a.role == IncidentRole::Commander) {
-            let text = format!("Postmortem overdue: {}", incident.title);
-            crate::server::repo::audiences::deliver_in_app(tx.conn(), a.person.id, event.id, Some(pm.incident), &format!("/postmortems/{}", pm.id), &text, at)
-                .await?;
+        let text = match pm.subject {
+            Subject::Incident(_) => format!("Postmortem overdue: {title}"),
+            Subject::NearMiss(_) => format!("Near-miss review overdue: {title}"),
+        };
+        for owner in owners(tx.conn(), pm.subject).await? {
+            let link = format!("/postmortems/{}", pm.id);
+            crate::server::repo::audiences::deliver_in_app(tx.conn(), owner, event.id, pm.subject.incident(), &link, &text, at).await?;
         }
         tx.commit(&state.hub).await?;
         reminded += 1;
@@ -185,12 +236,21 @@ pub async fn remind_overdue(state: &AppState, at: DateTime<Utc>) -> AppResult<us
     Ok(reminded)
 }
 
-/// Whether `actor` is an admin or `incident`'s Incident Commander.
-async fn admin_or_commander(conn: &mut sqlx::AnyConnection, actor: &CurrentUser, incident: IncidentId) -> AppResult<bool> {
+/// Who answers for a postmortem: the incident's Incident Commander(s), or whoever recorded
+/// the near-miss.
+async fn owners(conn: &mut sqlx::AnyConnection, subject: Subject) -> AppResult<Vec<UserId>> {
+    Ok(match subject {
+        Subject::Incident(id) => incidents::roles(conn, id).await?.into_iter().filter(|a| a.role == IncidentRole::Commander).map(|a| a.person.id).collect(),
+        Subject::NearMiss(id) => near_misses::get(conn, id).await?.map(|n| n.recorded_by.id).into_iter().collect(),
+    })
+}
+
+/// Whether `actor` is an admin or answers for the postmortem of `subject` (see [`owners`]).
+async fn admin_or_owner(conn: &mut sqlx::AnyConnection, actor: &CurrentUser, subject: Subject) -> AppResult<bool> {
     if actor.role == AccountRole::Admin {
         return Ok(true);
     }
-    Ok(incidents::roles(conn, incident).await?.iter().any(|a| a.role == IncidentRole::Commander && a.person.id == actor.id))
+    Ok(owners(conn, subject).await?.contains(&actor.id))
 }
 
 /// Moves the status; `expected` is the status the person saw (of two at once, one wins).
@@ -201,7 +261,7 @@ pub async fn change_status(state: &AppState, actor: Option<&CurrentUser>, id: Po
     if pm.status != expected {
         return Err(AppError::conflict(format!("The status was changed to {} meanwhile; nothing was changed.", pm.status.label())));
     }
-    let may = admin_or_commander(tx.conn(), actor, pm.incident).await?;
+    let may = admin_or_owner(tx.conn(), actor, pm.subject).await?;
     record::may_change(pm.status, to, may).map_err(AppError::forbidden)?;
     repo::set_status(tx.conn(), id, to).await?;
     let change = PostmortemChange::StatusChanged { from: pm.status, to };
@@ -212,7 +272,9 @@ pub async fn change_status(state: &AppState, actor: Option<&CurrentUser>, id: Po
 
 pub(crate) fn refuse_if_complete(pm: &PostmortemRow) -> AppResult<()> {
     if pm.status == PostmortemStatus::Complete {
-        return Err(AppError::conflict("This postmortem is complete: an admin or the Incident Commander can reopen it."));
+        return Err(AppError::conflict(
+            "This postmortem is complete: an admin or the Incident Commander (of a near-miss's review: whoever recorded it) can reopen it.",
+        ));
     }
     Ok(())
 }

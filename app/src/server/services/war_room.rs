@@ -38,7 +38,7 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: IncidentId)
     let context = AlertContext::new(with_logs, &runbooks, changes, incident.detected_at);
     let people = users::list(&mut tx).await?;
     let components = crate::server::repo::status::components(&mut tx).await?;
-    let postmortem = crate::server::repo::postmortems::of_incident(&mut tx, id).await?.map(|p| p.summary(now()));
+    let postmortem = crate::server::repo::postmortems::of_incident(&mut tx, id).await?.and_then(|p| p.summary(now()));
     let drill = crate::server::services::drills::room(&mut tx, &incident).await?;
     // public updates posted before they carried their public incident's id
     if events.iter().any(|e| matches!(&e.kind, EventKind::PublicUpdatePosted { update } if update.public_id.is_empty())) {
