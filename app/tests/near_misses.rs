@@ -115,7 +115,10 @@ async fn a_near_miss_review_is_a_postmortem_of_its_own(b: Backend) {
     assert!(v.body.contains("## What almost happened\n\ndb-7 reached 93%.\n\n## What caught it\n\nAn alert at 90%.\n"), "{}", v.body);
     assert!(v.body.contains("## Where we got lucky\n\nIt was a quiet Sunday.\n"), "from the card: {}", v.body);
     let period = metrics::period(Some("30"), None, None).unwrap();
-    assert_eq!(near_misses::list(&state, Some(&vic), period).await.unwrap()[0].postmortem, Some((pm, PostmortemStatus::Draft)));
+    let n = near_misses::list(&state, Some(&vic), period).await.unwrap().remove(0);
+    assert_eq!(n.postmortem, Some((pm, PostmortemStatus::Draft)));
+    let day = n.occurred_at.date_naive();
+    assert_eq!(v.subject_href, format!("/near-misses?from={day}&to={day}#near-miss-{id}"), "the near-miss, on the list of its day");
 
     // its action items are tracked like any postmortem's
     let input = ItemInput { title: "Alert on archiving lag", owner: Some(cleo.id), priority: "p2", due_on: "", link: "" };

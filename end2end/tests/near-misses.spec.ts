@@ -43,7 +43,7 @@ test('a near-miss is recorded, reviewed in a lightweight postmortem of its own, 
   await expect(item.getByTestId('item-status')).toHaveText('Done');
   // the near-miss links its review; the way back is the near-miss
   await page.getByRole('link', { name: 'Near-miss', exact: true }).click();
-  await expect(page).toHaveURL(/\/near-misses#near-miss-\d+$/);
+  await expect(page).toHaveURL(/\/near-misses\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}#near-miss-\d+$/);
   await expect(entry.getByTestId('near-miss-review-link')).toHaveText('Lightweight review · Draft');
   await expect(entry.getByTestId('start-review')).toHaveCount(0);
   await entry.getByTestId('near-miss-review-link').click();

@@ -117,7 +117,7 @@ fn Header(v: PostmortemView, user: CurrentUser, actions: Actions) -> impl IntoVi
     view! {
         <div class="page-head">
             <h1>{format!("{}: {}", v.depth.label(), v.subject_title)}</h1>
-            <a href=v.subject.href()>{if v.subject.near_miss().is_some() { "Near-miss" } else { "War room" }}</a>
+            <a href=v.subject_href.clone()>{if v.subject.near_miss().is_some() { "Near-miss" } else { "War room" }}</a>
             <a href=format!("/postmortems/{}.md", v.id) data-testid="export-md" rel="external">"Export as Markdown"</a>
         </div>
         <p class="postmortem-facts">
@@ -140,7 +140,7 @@ fn Header(v: PostmortemView, user: CurrentUser, actions: Actions) -> impl IntoVi
             </ActionForm>
         })}
         {action_error(status.value())}
-        {complete.then(|| view! { <p class="muted small">"Complete: read-only until an admin or the Incident Commander reopens it."</p> })}
+        {complete.then(|| view! { <p class="muted small">{if v.subject.near_miss().is_some() { "Complete: read-only until an admin or whoever recorded the near-miss reopens it." } else { "Complete: read-only until an admin or the Incident Commander reopens it." }}</p> })}
     }
 }
 

@@ -221,14 +221,6 @@ impl Subject {
             Subject::Incident(_) => None,
         }
     }
-
-    /// Where it is read: the incident's war room, or the near-miss on the near-miss list.
-    pub fn href(self) -> String {
-        match self {
-            Subject::Incident(id) => format!("/incidents/{id}"),
-            Subject::NearMiss(id) => format!("/near-misses#near-miss-{id}"),
-        }
-    }
 }
 
 /// A postmortem as the incident list and the war room mention it.

@@ -16,6 +16,8 @@ pub struct PostmortemView {
     /// What it is of, and that incident's (or near-miss's) title.
     pub subject: Subject,
     pub subject_title: String,
+    /// Where it is read: the incident's war room, or the near-miss on the list of its day.
+    pub subject_href: String,
     /// The incident's severity (a near-miss has none).
     pub severity: Option<Severity>,
     pub depth: Depth,

@@ -148,14 +148,26 @@ pub async fn start_review(state: &AppState, actor: Option<&CurrentUser>, near_mi
     started(state, tx, made, subject).await
 }
 
-/// An incident's or near-miss's title, and the incident's severity.
-async fn subject_of(conn: &mut sqlx::AnyConnection, subject: Subject) -> AppResult<(String, Option<crate::domain::incident::Severity>)> {
+/// What a postmortem is of, as its page names it.
+struct SubjectView {
+    title: String,
+    /// The incident's (a near-miss has none).
+    severity: Option<crate::domain::incident::Severity>,
+    /// The war room, or the near-miss on the list of the day it happened.
+    href: String,
+}
+
+async fn subject_of(conn: &mut sqlx::AnyConnection, subject: Subject) -> AppResult<SubjectView> {
     Ok(match subject {
         Subject::Incident(id) => {
             let i = incidents::get(conn, id).await?.ok_or_else(AppError::internal)?;
-            (i.title, Some(i.severity))
+            SubjectView { title: i.title, severity: Some(i.severity), href: format!("/incidents/{id}") }
         }
-        Subject::NearMiss(id) => (near_misses::get(conn, id).await?.ok_or_else(AppError::internal)?.title, None),
+        Subject::NearMiss(id) => {
+            let n = near_misses::get(conn, id).await?.ok_or_else(AppError::internal)?;
+            let day = n.occurred_at.date_naive();
+            SubjectView { title: n.title, severity: None, href: format!("/near-misses?from={day}&to={day}#near-miss-{id}") }
+        }
     })
 }
 
@@ -168,7 +180,7 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemI
     require(actor, Permission::ReadInternal)?;
     let mut tx = state.db.begin_read().await?;
     let pm = row(&mut tx, id).await?;
-    let (subject_title, severity) = subject_of(&mut tx, pm.subject).await?;
+    let about = subject_of(&mut tx, pm.subject).await?;
     let h = history(&mut tx, id).await?;
     let items = repo::items_of(&mut tx, id).await?;
     let people = users::list(&mut tx).await?.into_iter().map(|u| Person { id: u.id, name: u.name }).collect();
@@ -178,8 +190,9 @@ pub async fn load(state: &AppState, actor: Option<&CurrentUser>, id: PostmortemI
     Ok(PostmortemView {
         id,
         subject: pm.subject,
-        subject_title,
-        severity,
+        subject_title: about.title,
+        subject_href: about.href,
+        severity: about.severity,
         depth: pm.depth,
         status: pm.status,
         due: pm.due,
@@ -219,7 +232,14 @@ pub async fn remind_overdue(state: &AppState, at: DateTime<Utc>) -> AppResult<us
         if !record::overdue(now.status, now.due, at) || !repo::mark_reminded(tx.conn(), pm.id).await? {
             continue;
         }
-        let (title, _) = subject_of(tx.conn(), pm.subject).await?;
+        // one postmortem that cannot be read does not hold up the others' reminders
+        let title = match subject_of(tx.conn(), pm.subject).await {
+            Ok(about) => about.title,
+            Err(e) => {
+                tracing::warn!(postmortem = %pm.id, error = ?e, "overdue reminder: cannot read what the postmortem is of");
+                continue;
+            }
+        };
         let change = PostmortemChange::Overdue { due: now.due.unwrap_or(at) };
         let event = log::append_change(&mut tx, StreamRef::postmortem(pm.id), None, change.name(), &change).await?;
         let text = match pm.subject {
